@@ -1,0 +1,79 @@
+"""Run every benchmark and rewrite docs/PERFORMANCE.md with the figures."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from .common import Figure
+
+# Each module has ``TITLE`` and ``run() -> list[Figure]``; later issues add theirs here.
+MODULES = ["bench.startup", "bench.stream", "bench.pow"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("only", nargs="*", help="module names to run (default: all)")
+    parser.add_argument("--no-write", action="store_true", help="print, do not rewrite the doc")
+    args = parser.parse_args()
+    sections: list[str] = []
+    for name in MODULES:
+        if args.only and name.split(".")[-1] not in args.only:
+            continue
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name == name:
+                continue  # not written yet
+            raise
+        print(f"== {module.TITLE}", flush=True)
+        figures: list[Figure] = module.run()
+        for figure in figures:
+            print("  " + figure.row(), flush=True)
+        sections.append(section(module.TITLE, getattr(module, "ABOUT", ""), figures))
+    text = document(sections, " ".join(["python -m bench", *args.only]))
+    if args.no_write:
+        print(text)
+    else:
+        (ROOT / "docs").mkdir(exist_ok=True)
+        (ROOT / "docs" / "PERFORMANCE.md").write_text(text)
+        print(f"wrote {ROOT / 'docs' / 'PERFORMANCE.md'}")
+    return 0
+
+
+def section(title: str, about: str, figures: list[Figure]) -> str:
+    rows = "\n".join(f.row() for f in figures)
+    head = "| figure | Parley | peer | ratio | note |\n|---|---|---|---|---|"
+    return f"## {title}\n\n{about}\n\n{head}\n{rows}\n"
+
+
+def document(sections: list[str], command: str) -> str:
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return (
+        "# Performance\n\n"
+        f"Measured {stamp} on {machine()} by `{command}` (run from the repository root in the "
+        "test venv). Ratios compare Parley with a peer measured in the same run; this machine "
+        "is noisy, so read ratios, not absolute times.\n\n" + "\n".join(sections)
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

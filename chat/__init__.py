@@ -1,0 +1,1 @@
+"""Parley's chat-free core: conversations, the streaming session, secrets, settings."""

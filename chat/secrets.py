@@ -1,0 +1,171 @@
+"""Secrets (API keys, tokens, cookies) in the OS keyring, and nowhere else.
+
+Every keyring call runs on a worker thread: the Secret Service may block on an unlock prompt.
+When the OS has no usable keyring (none, locked, or only a plaintext file backend),
+``open_secret_store`` returns a ``MemorySecretStore`` that keeps secrets for this session
+only, with a ``notice`` the window shows; no secret is ever written anywhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Protocol, cast
+
+SERVICE = "parley"
+PROBE_NAME = "parley/probe"
+
+log = logging.getLogger(__name__)
+
+
+class KeyringBackend(Protocol):
+    """The part of a ``keyring`` backend Parley uses."""
+
+    def get_password(self, service: str, username: str) -> str | None: ...
+
+    def set_password(self, service: str, username: str, password: str) -> None: ...
+
+    def delete_password(self, service: str, username: str) -> None: ...
+
+
+class SecretStoreError(Exception):
+    """The keyring refused an operation (locked, dismissed prompt, backend failure)."""
+
+
+class SecretStore(Protocol):
+    """Where secrets live. ``persistent`` is False for a session-only store."""
+
+    persistent: bool
+    notice: str
+    """One plain sentence about where secrets are kept, for the window; "" when all is well."""
+
+    async def get(self, name: str) -> str | None: ...
+
+    async def set(self, name: str, value: str) -> None: ...
+
+    async def delete(self, name: str) -> None: ...
+
+
+def secret_name(provider: str, kind: str, scope: str = "") -> str:
+    """The keyring username for one credential: ``"VoiGpt/access_token@https://voigpt.com"``."""
+    return f"{provider}/{kind}@{scope}" if scope else f"{provider}/{kind}"
+
+
+def encode_cookies(cookies: dict[str, str]) -> str:
+    return json.dumps(cookies, separators=(",", ":"), sort_keys=True)
+
+
+def decode_cookies(text: str | None) -> dict[str, str]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+class MemorySecretStore:
+    """Secrets kept in memory for this session only (tests, or no usable keyring)."""
+
+    persistent = False
+
+    def __init__(self, notice: str = "") -> None:
+        self.notice = notice
+        self._items: dict[str, str] = {}
+
+    async def get(self, name: str) -> str | None:
+        return self._items.get(name)
+
+    async def set(self, name: str, value: str) -> None:
+        self._items[name] = value
+
+    async def delete(self, name: str) -> None:
+        self._items.pop(name, None)
+
+
+class KeyringSecretStore:
+    """Secrets in the OS keyring under service ``parley``; every call off the loop thread."""
+
+    persistent = True
+    notice = ""
+
+    def __init__(self, backend: KeyringBackend, service: str = SERVICE) -> None:
+        self._backend = backend
+        self._service = service
+
+    async def get(self, name: str) -> str | None:
+        return await self._call("get_password", name)
+
+    async def set(self, name: str, value: str) -> None:
+        await self._call("set_password", name, value)
+
+    async def delete(self, name: str) -> None:
+        import keyring.errors
+
+        try:
+            await self._call("delete_password", name)
+        except SecretStoreError as error:
+            if not isinstance(error.__cause__, keyring.errors.PasswordDeleteError):
+                raise
+
+    async def _call(self, method: str, *args: str) -> str | None:
+        function = getattr(self._backend, method)
+        try:
+            result = await asyncio.to_thread(function, self._service, *args)
+        except Exception as error:
+            raise SecretStoreError(f"The keyring refused to {_VERBS[method]}: {error}") from error
+        return result if isinstance(result, str) else None
+
+
+_VERBS = {
+    "get_password": "read a secret",
+    "set_password": "store a secret",
+    "delete_password": "delete a secret",
+}
+
+
+def unusable_reason(backend: object) -> str | None:
+    """Why ``backend`` must not hold Parley's secrets, or None when it may."""
+    module = type(backend).__module__
+    name = type(backend).__name__
+    if module.startswith("keyring.backends.fail") or module.startswith("keyring.backends.null"):
+        return "no keyring service was found"
+    if module.startswith("keyrings.alt") or "plaintext" in name.lower():
+        return f"the only keyring backend ({module}.{name}) writes secrets to a plain file"
+    if module.startswith("keyring.backends.chainer"):
+        chained = list(getattr(backend, "backends", []))
+        # The chainer writes to its first (highest-priority) backend: that one must be sound.
+        return unusable_reason(chained[0]) if chained else "no keyring service was found"
+    return None
+
+
+def _probe(backend: KeyringBackend) -> None:
+    """Touch the keyring once: raises when it is locked or its service is missing."""
+    backend.get_password(SERVICE, PROBE_NAME)
+
+
+async def open_secret_store(
+    backend: KeyringBackend | None = None,
+) -> KeyringSecretStore | MemorySecretStore:
+    """The keyring when it is usable; otherwise a session-only memory store that says why."""
+    if backend is None:
+        import keyring
+
+        backend = cast(KeyringBackend, await asyncio.to_thread(keyring.get_keyring))
+    reason = unusable_reason(backend)
+    if reason is None:
+        try:
+            await asyncio.to_thread(_probe, backend)
+        except Exception as error:
+            reason = f"the keyring could not be opened ({type(error).__name__}: {error})"
+    if reason is not None:
+        log.warning("Secrets are kept in memory for this session only: %s", reason)
+        return MemorySecretStore(
+            notice=(
+                f"Secrets are kept in memory for this session only: {reason}. "
+                "Unlock or install a keyring (GNOME Keyring, KWallet) to keep them."
+            )
+        )
+    return KeyringSecretStore(backend)

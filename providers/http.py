@@ -1,0 +1,250 @@
+"""HTTP on aiohttp for providers: one session, timeouts, proxies, browser headers, clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from .errors import (
+    AuthenticationError,
+    BlockedError,
+    ConnectTimeoutError,
+    IdleTimeoutError,
+    ProviderError,
+    ProviderNotWorkingError,
+    ProviderTimeoutError,
+    ProxyError,
+    RateLimitError,
+    ResponseStatusError,
+    StreamCutError,
+)
+
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+EXCERPT_CHARS = 200
+_CLOUDFLARE_MARKERS = (
+    "<title>just a moment...</title>",
+    "cf-please-wait",
+    "cf_chl_opt",
+    "challenge-platform",
+    "attention required! | cloudflare",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds to open a connection, and to wait for the next bytes of a reply."""
+
+    connect: float = 15.0
+    idle: float = 60.0
+
+    def client_timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(
+            total=None, connect=None, sock_connect=self.connect, sock_read=self.idle
+        )
+
+
+def new_client_session(**kwargs: Any) -> aiohttp.ClientSession:
+    """The app's one ``ClientSession``. Its jar keeps no cookies: providers send their own,
+    so a cookie from one site never reaches another."""
+    kwargs.setdefault("cookie_jar", aiohttp.DummyCookieJar())
+    kwargs.setdefault("timeout", Timeouts().client_timeout())
+    return aiohttp.ClientSession(**kwargs)
+
+
+def browser_headers(url: str, *, navigation: bool = False) -> dict[str, str]:
+    """Headers a browser sends to ``url``'s site; ``origin``/``referer`` derived from ``url``."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    headers = {
+        "user-agent": USER_AGENT,
+        "accept-language": "en-US,en;q=0.9",
+        "referer": f"{origin}/",
+    }
+    if navigation:
+        headers["accept"] = (
+            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+        )
+        headers["upgrade-insecure-requests"] = "1"
+    else:
+        headers["accept"] = "*/*"
+        headers["origin"] = origin
+    return headers
+
+
+def excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
+    """A short, single-line excerpt of a reply body (an HTML page's title and text)."""
+    title = re.search(r"<title[^>]*>(.*?)</title>", body, re.I | re.S)
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.I | re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = " ".join(text.split())
+    if title and title.group(1).strip():
+        head = " ".join(title.group(1).split())
+        text = head if text.startswith(head) else f"{head} — {text}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_cloudflare_page(status: int, body: str, headers: Any = None) -> bool:
+    if headers is not None and headers.get("cf-mitigated") == "challenge":
+        return True
+    lowered = body[:20000].lower()
+    return status in (403, 429, 503) and any(mark in lowered for mark in _CLOUDFLARE_MARKERS)
+
+
+async def check_response(response: aiohttp.ClientResponse, provider: str | None = None) -> None:
+    """Raise the matching ``ProviderError`` when ``response`` is an error or an anti-bot page."""
+    if response.status < 400:
+        return
+    body = await response.text(errors="replace")
+    raise status_error(response.status, body, response.headers, provider)
+
+
+def status_error(status: int, body: str, headers: Any, provider: str | None) -> ProviderError:
+    """The error a person should see for an HTTP error reply."""
+    if is_cloudflare_page(status, body, headers):
+        return BlockedError(
+            f"The site answered with an anti-bot (Cloudflare) page, HTTP {status}.",
+            provider=provider,
+        )
+    if status == 429:
+        retry = headers.get("retry-after") if headers is not None else None
+        seconds = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
+        return RateLimitError(
+            f"Rate limited by the service (HTTP 429): {excerpt(body)}".rstrip(": "),
+            retry_after=seconds,
+            provider=provider,
+        )
+    if status == 401:
+        return AuthenticationError(
+            f"The service rejected the credentials (HTTP 401): {excerpt(body)}".rstrip(": "),
+            provider=provider,
+        )
+    return ResponseStatusError(status, excerpt(body), provider=provider)
+
+
+def translate_error(
+    error: BaseException, url: str, timeouts: Timeouts, provider: str | None
+) -> ProviderError | None:
+    """Our error for an aiohttp or timeout error, or None when ``error`` is not one."""
+    host = urlsplit(url).netloc or url
+    if isinstance(error, aiohttp.ConnectionTimeoutError):
+        return ConnectTimeoutError(
+            f"Could not connect to {host} within {timeouts.connect:g} s.", provider=provider
+        )
+    if isinstance(error, aiohttp.SocketTimeoutError):
+        return IdleTimeoutError(
+            f"{host} sent nothing for {timeouts.idle:g} s in the middle of the reply.",
+            provider=provider,
+        )
+    if isinstance(error, aiohttp.ClientProxyConnectionError):
+        return ProxyError(f"Could not connect through the proxy: {error}.", provider=provider)
+    if isinstance(error, aiohttp.ClientConnectorError):
+        reason = error.os_error.strerror or str(error.os_error)
+        return ProviderNotWorkingError(f"Could not reach {host} ({reason}).", provider=provider)
+    if isinstance(error, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
+        return StreamCutError(
+            f"The connection to {host} closed in the middle of the reply.", provider=provider
+        )
+    if isinstance(error, asyncio.TimeoutError | TimeoutError):
+        return ProviderTimeoutError(f"{host} did not answer in time.", provider=provider)
+    if isinstance(error, aiohttp.ClientError):
+        return ProviderError(f"Network error talking to {host}: {error}", provider=provider)
+    return None
+
+
+class Http:
+    """Requests for one provider call: proxy, timeouts and error translation applied."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        provider: str | None = None,
+        proxy: str | None = None,
+        timeouts: Timeouts | None = None,
+    ):
+        self.session = session
+        self.provider = provider
+        self.proxy = proxy
+        self.timeouts = timeouts or Timeouts()
+
+    @asynccontextmanager
+    async def request(
+        self, method: str, url: str, *, check: bool = True, **kwargs: Any
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """``async with http.request("POST", url, json=...) as response``.
+
+        With ``check`` an error status raises the matching ``ProviderError``. aiohttp and
+        timeout errors raised while the body is read inside the block are translated too.
+        """
+        kwargs.setdefault("timeout", self.timeouts.client_timeout())
+        if self.proxy:
+            kwargs.setdefault("proxy", self.proxy)
+        try:
+            async with self.session.request(method, url, **kwargs) as response:
+                if check:
+                    await check_response(response, self.provider)
+                yield response
+        except ProviderError:
+            raise
+        except (aiohttp.ClientError, TimeoutError) as error:
+            translated = translate_error(error, url, self.timeouts, self.provider)
+            if translated is None:
+                raise
+            raise translated from error
+
+
+def _proxy_kind(proxy: str | None) -> str:
+    if not proxy:
+        return "none"
+    scheme = urlsplit(proxy).scheme.lower()
+    if scheme in ("http", "https"):
+        return "http"
+    if scheme in ("socks4", "socks4a", "socks5", "socks5h"):
+        return "socks"
+    raise ProxyError(f"Unsupported proxy {proxy!r}: use http://, https:// or socks5:// URLs.")
+
+
+def _socks_session(proxy: str) -> aiohttp.ClientSession:
+    try:
+        from aiohttp_socks import ProxyConnector
+    except ImportError as error:
+        raise ProxyError(
+            "SOCKS proxies need the aiohttp-socks package.",
+            hint="Install it with `pip install 'parley[socks]'`, or use an http:// proxy.",
+        ) from error
+    return new_client_session(connector=ProxyConnector.from_url(proxy, rdns=True))
+
+
+@asynccontextmanager
+async def open_http(
+    provider: str | None = None,
+    *,
+    session: aiohttp.ClientSession | None = None,
+    proxy: str | None = None,
+    timeouts: Timeouts | None = None,
+) -> AsyncIterator[Http]:
+    """An ``Http`` for one provider call, on the app's ``session`` when one is given.
+
+    A SOCKS proxy needs its own connector, so it gets a short-lived session; so does a
+    call made without the app (a script calling a provider directly).
+    """
+    kind = _proxy_kind(proxy)
+    if kind == "socks":
+        assert proxy is not None
+        async with _socks_session(proxy) as own:
+            yield Http(own, provider=provider, timeouts=timeouts)
+    elif session is not None:
+        yield Http(session, provider=provider, proxy=proxy, timeouts=timeouts)
+    else:
+        async with new_client_session() as own:
+            yield Http(own, provider=provider, proxy=proxy, timeouts=timeouts)

@@ -1,0 +1,69 @@
+"""Finding providers by name. Built-in and third-party providers arrive the same way: the
+``parley.providers`` entry-point group (``Name = "package.module:Class"``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib.metadata import EntryPoint, entry_points
+
+from .base import BaseProvider
+from .errors import ProviderError
+
+ENTRY_POINT_GROUP = "parley.providers"
+
+
+class UnknownProviderError(ProviderError, LookupError):
+    """No provider has that name."""
+
+
+class ProviderRegistry:
+    """Providers by name. Entry points are loaded on first use, so listing names is cheap."""
+
+    def __init__(
+        self,
+        providers: Iterable[type[BaseProvider]] = (),
+        entry_points: Iterable[EntryPoint] = (),
+    ):
+        self._entry_points = {ep.name: ep for ep in entry_points}
+        self._loaded: dict[str, type[BaseProvider]] = {}
+        for provider in providers:
+            self.add(provider)
+
+    @classmethod
+    def from_entry_points(cls, extra: Iterable[type[BaseProvider]] = ()) -> ProviderRegistry:
+        return cls(extra, entry_points(group=ENTRY_POINT_GROUP))
+
+    def add(self, provider: type[BaseProvider]) -> None:
+        self._loaded[provider.get_name()] = provider
+
+    def names(self) -> list[str]:
+        return sorted({*self._entry_points, *self._loaded}, key=str.casefold)
+
+    def get(self, name: str) -> type[BaseProvider]:
+        if name in self._loaded:
+            return self._loaded[name]
+        entry = self._entry_points.get(name) or self._casefold_entry(name)
+        if entry is None:
+            raise UnknownProviderError(
+                f"No provider named {name!r}.",
+                hint="Known providers: " + ", ".join(self.names()) + ".",
+            )
+        provider = entry.load()
+        if not (isinstance(provider, type) and issubclass(provider, BaseProvider)):
+            raise ProviderError(f"Entry point {entry.value!r} is not a Parley provider class.")
+        self._loaded[entry.name] = provider
+        return provider
+
+    def _casefold_entry(self, name: str) -> EntryPoint | None:
+        for key, entry in self._entry_points.items():
+            if key.casefold() == name.casefold():
+                return entry
+        return None
+
+    def all(self) -> list[type[BaseProvider]]:
+        return [self.get(name) for name in self.names()]
+
+
+def get_provider(name: str) -> type[BaseProvider]:
+    """The provider registered under ``name`` (``get_provider("VoiGpt")``)."""
+    return ProviderRegistry.from_entry_points().get(name)

@@ -1,0 +1,1 @@
+"""The four seed sites Parley was created from: VoiGpt, ChatGpt, ChatGptt, Aichat."""

@@ -1,0 +1,82 @@
+"""Test-wide rules: noise fails the test (warnings, ERROR logs, tasks left running)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never reach a real site: only loopback servers, never the user's config or keyring.
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+_QT_DIRS = ("gui", "e2e")
+
+
+def _uses_qt(item: pytest.Item) -> bool:
+    parts = Path(str(item.path)).parts
+    return "tests" in parts and parts[parts.index("tests") + 1] in _QT_DIRS
+
+
+def _qasync_loop() -> asyncio.AbstractEventLoop:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    return qasync.QEventLoop(app)  # type: ignore[no-any-return]
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Async tests under tests/gui and tests/e2e run on qasync's loop inside Qt."""
+    if _uses_qt(item):
+        return {"qasync": _qasync_loop}
+    return {"asyncio": asyncio.SelectorEventLoop}
+
+
+class _ErrorLogCatcher(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_error_logs() -> Iterator[None]:
+    """An ERROR log (an asyncio task's unhandled exception, say) fails the test."""
+    catcher = _ErrorLogCatcher()
+    root = logging.getLogger()
+    root.addHandler(catcher)
+    try:
+        yield
+    finally:
+        root.removeHandler(catcher)
+    if catcher.records:
+        lines = "\n".join(f"{r.name}: {r.getMessage()}" for r in catcher.records)
+        pytest.fail(f"ERROR logged during the test:\n{lines}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_leftover_tasks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A task still running when an async test and its fixtures are done fails the test."""
+    if request.node.get_closest_marker("asyncio") is None:
+        yield
+        return
+    runner = request.getfixturevalue("_function_scoped_runner")
+    yield
+    loop = runner.get_loop()
+    for _ in range(3):  # let tasks that are finishing on their own get there
+        loop.run_until_complete(asyncio.sleep(0))
+    left = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    if left:
+        for task in left:
+            task.cancel()
+        names = ", ".join(repr(t.get_coro()) for t in left)
+        pytest.fail(f"Tasks left running after the test: {names}", pytrace=False)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, Protocol
 
 from providers.base import BaseProvider
 from providers.errors import ProviderError
@@ -15,6 +13,10 @@ from providers.http import Timeouts
 from providers.types import CredentialUpdate, FinishReason, ProviderInfo, Reasoning, Usage
 
 from .conversation import Conversation, Message, MessageState
+
+if TYPE_CHECKING:
+    import aiohttp
+
 from .secrets import (
     SecretStore,
     SecretStoreError,
@@ -26,8 +28,9 @@ from .secrets import (
 log = logging.getLogger(__name__)
 
 
-class ReplyObserver:
-    """Override what you need; every method is called on the event loop thread."""
+class ReplyObserver(Protocol):
+    """What a reply reports. Subclass it and override what you need (the rest do nothing);
+    every method is called on the event loop thread."""
 
     def reply_started(self, reply: Reply) -> None:
         """The request is about to go out."""
@@ -46,6 +49,10 @@ class ReplyObserver:
 
     def reply_cancelled(self, reply: Reply) -> None:
         """The user stopped the reply. Text so far is kept."""
+
+
+class _Unobserved(ReplyObserver):
+    """The observer of a reply nobody watches."""
 
 
 class ChatSession:
@@ -121,7 +128,7 @@ class Reply:
         self.model = model
         self.proxy = proxy
         self.options = options
-        self.observer = observer or ReplyObserver()
+        self.observer = observer or _Unobserved()
         self.usage: Usage | None = None
         self._parts: list[str] = []
         self._reasoning: list[str] = []

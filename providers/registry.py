@@ -63,6 +63,18 @@ class ProviderRegistry:
     def all(self) -> list[type[BaseProvider]]:
         return [self.get(name) for name in self.names()]
 
+    def available(self) -> tuple[list[type[BaseProvider]], dict[str, str]]:
+        """The providers that load, and for each one that does not, why (a broken plugin
+        must not take the app down with it)."""
+        loaded: list[type[BaseProvider]] = []
+        broken: dict[str, str] = {}
+        for name in self.names():
+            try:
+                loaded.append(self.get(name))
+            except Exception as error:  # a third-party package may fail in any way
+                broken[name] = f"{type(error).__name__}: {error}"
+        return loaded, broken
+
 
 def get_provider(name: str) -> type[BaseProvider]:
     """The provider registered under ``name`` (``get_provider("VoiGpt")``)."""

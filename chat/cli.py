@@ -1,0 +1,285 @@
+"""``parley`` subcommands: ``ask``, ``providers``, ``keys``. No Qt, imports kept lazy."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from providers.base import BaseProvider
+
+    from .session import Reply
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def parley_version() -> str:
+    try:
+        return version("parley")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="parley",
+        description="Parley: chat with LLM chat services. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"parley {parley_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_ask(commands)
+    commands.add_parser("providers", help="list the providers, their flags and models")
+    _add_keys(commands)
+    return parser
+
+
+def _add_ask(commands: Any) -> None:
+    ask = commands.add_parser(
+        "ask",
+        help="ask one question and stream the reply to stdout",
+        description="Stream one reply to stdout. Errors go to stderr with a non-zero exit.",
+    )
+    ask.add_argument("prompt", nargs="*", help="the question; '-' or nothing reads stdin")
+    ask.add_argument("-p", "--provider", help="provider name (see `parley providers`)")
+    ask.add_argument("-m", "--model", default="", help="model (default: the provider's)")
+    ask.add_argument("--base-url", help="send the provider's requests to this URL instead")
+    ask.add_argument("--proxy", help="http://, https:// or socks5:// proxy URL")
+    ask.add_argument("-s", "--system", default="", help="system prompt")
+    ask.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="provider option, e.g. temperature=0.2 (value read as JSON when it parses)",
+    )
+    ask.add_argument("--connect-timeout", type=float, default=15.0, metavar="S")
+    ask.add_argument("--idle-timeout", type=float, default=60.0, metavar="S")
+
+
+def _add_keys(commands: Any) -> None:
+    keys = commands.add_parser(
+        "keys", help="store or forget a provider's API key, token or cookies in the OS keyring"
+    )
+    actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, text in (("set", "store a secret read from stdin"), ("delete", "forget it")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("provider")
+        action.add_argument("kind", choices=["api_key", "access_token", "cookies"])
+        action.add_argument(
+            "--base-url", help="the site the secret belongs to (default: the provider's)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command is None:
+        build_parser().print_help()
+        return EXIT_USAGE
+    try:
+        if args.command == "ask":
+            return asyncio.run(ask(args, sys.stdout, sys.stderr))
+        if args.command == "providers":
+            return list_providers(sys.stdout)
+        return asyncio.run(keys(args, sys.stdin, sys.stderr))
+    except KeyboardInterrupt:
+        print("\nparley: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except UsageError as error:
+        print(f"parley: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+class UsageError(Exception):
+    """A mistake on the command line; the message says what to type instead."""
+
+
+def resolve_provider(name: str | None, base_url: str | None) -> type[BaseProvider]:
+    from providers.errors import ProviderError
+    from providers.registry import ProviderRegistry
+
+    registry = ProviderRegistry.from_entry_points()
+    try:
+        provider = registry.get(name) if name else _default_provider(registry)
+        return provider.with_base_url(base_url) if base_url else provider
+    except ProviderError as error:
+        raise UsageError(str(error)) from error
+    except ValueError as error:
+        raise UsageError(f"--base-url: {error}") from error
+
+
+def _default_provider(registry: Any) -> type[BaseProvider]:
+    for provider in registry.available()[0]:
+        if provider.working:
+            return provider  # type: ignore[no-any-return]
+    raise UsageError(
+        "No working provider is known; pick one with --provider NAME "
+        f"(known: {', '.join(registry.names()) or 'none'})."
+    )
+
+
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--option {pair!r}: write KEY=VALUE, e.g. temperature=0.2.")
+        try:
+            options[key] = json.loads(raw)
+        except ValueError:
+            options[key] = raw
+    return options
+
+
+def read_prompt(words: list[str], stdin: TextIO) -> str:
+    if words and words != ["-"]:
+        return " ".join(words)
+    if stdin.isatty():
+        raise UsageError("Give a prompt: parley ask 'your question' (or pipe it on stdin).")
+    return stdin.read()
+
+
+async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Stream one reply to ``out``; errors to ``err``. Returns the exit code."""
+    provider = resolve_provider(args.provider, args.base_url)
+    prompt = read_prompt(args.prompt, sys.stdin)
+    if not prompt.strip():
+        raise UsageError("The prompt is empty.")
+    options = parse_options(args.option)
+    from providers.http import Timeouts, new_client_session
+
+    from .conversation import Conversation
+    from .session import ChatSession
+
+    secrets = await _secrets_for(provider, err)
+    conversation = Conversation(system_prompt=args.system)
+    conversation.add("user", prompt)
+    printer = _Printer(out, err)
+    timeouts = Timeouts(connect=args.connect_timeout, idle=args.idle_timeout)
+    async with new_client_session() as http:
+        session = ChatSession(secrets, http, timeouts=timeouts)
+        reply = session.reply(
+            conversation, provider, args.model, proxy=args.proxy, options=options, observer=printer
+        )
+        await reply.run()
+    return printer.exit_code
+
+
+async def _secrets_for(provider: type[BaseProvider], err: TextIO) -> Any:
+    from .secrets import MemorySecretStore, open_secret_store
+
+    if not provider.credential_kinds:
+        return MemorySecretStore()  # nothing to read: skip opening the keyring
+    store = await open_secret_store()
+    if store.notice:
+        print(f"parley: {store.notice}", file=err)
+    return store
+
+
+class _Printer:
+    """Writes the reply to stdout as it arrives; the outcome to stderr."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+        self.exit_code = EXIT_OK
+        self._ends_with_newline = True
+
+    def reply_started(self, reply: Reply) -> None:
+        pass
+
+    def reply_text(self, reply: Reply, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+        self._ends_with_newline = text.endswith("\n")
+
+    def reply_reasoning(self, reply: Reply, text: str) -> None:
+        pass
+
+    def reply_finished(self, reply: Reply) -> None:
+        self._newline()
+
+    def reply_failed(self, reply: Reply, error: str) -> None:
+        self._newline()
+        print(f"parley: {error}", file=self.err)
+        self.exit_code = EXIT_FAILED
+
+    def reply_cancelled(self, reply: Reply) -> None:
+        self._newline()
+
+    def _newline(self) -> None:
+        if not self._ends_with_newline and self.out.isatty():
+            self.out.write("\n")
+            self.out.flush()
+
+
+def list_providers(out: TextIO) -> int:
+    from providers.registry import ProviderRegistry
+
+    providers, broken = ProviderRegistry.from_entry_points().available()
+    for name, why in broken.items():
+        print(f"{name:<12} could not be loaded: {why}", file=out)
+    for provider in providers:
+        flags = [
+            "working" if provider.working else "NOT WORKING",
+            "stream" if provider.supports_stream else "",
+            "history" if provider.supports_message_history else "",
+            "system" if provider.supports_system_message else "",
+            "needs " + "/".join(provider.credential_kinds) if provider.needs_auth else "",
+        ]
+        models: list[str] = getattr(provider, "get_models", list)()
+        print(f"{provider.get_name():<12} {provider.url}", file=out)
+        print(f"{'':<12} {', '.join(f for f in flags if f)}", file=out)
+        if models:
+            print(f"{'':<12} models: {', '.join(models)}", file=out)
+    return EXIT_OK
+
+
+async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO) -> int:
+    """``parley keys set|delete PROVIDER KIND``: the secret comes from stdin, never argv."""
+    provider = resolve_provider(args.provider, args.base_url)
+    from .secrets import encode_cookies, open_secret_store, secret_name
+
+    store = await open_secret_store()
+    if not store.persistent:
+        print(f"parley: {store.notice} Nothing was stored.", file=err)
+        return EXIT_FAILED
+    name = secret_name(provider.get_name(), args.kind, provider.origin())
+    if args.action == "delete":
+        await store.delete(name)
+        print(f"parley: forgot {args.kind} for {provider.get_name()}.", file=err)
+        return EXIT_OK
+    value = _read_secret(args.kind, stdin, err)
+    if args.kind == "cookies":
+        value = encode_cookies(_parse_cookies(value, provider))
+    await store.set(name, value)
+    print(f"parley: stored {args.kind} for {provider.get_name()} in the keyring.", file=err)
+    return EXIT_OK
+
+
+def _read_secret(kind: str, stdin: TextIO, err: TextIO) -> str:
+    if stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"{kind} (input hidden): ", stream=err)
+    else:
+        value = stdin.read()
+    value = value.strip()
+    if not value:
+        raise UsageError(f"No {kind} given on stdin.")
+    return value
+
+
+def _parse_cookies(text: str, provider: type[BaseProvider]) -> dict[str, str]:
+    from urllib.parse import urlsplit
+
+    from providers.cookies import parse_cookies
+
+    try:
+        return parse_cookies(text, domain=urlsplit(provider.url).hostname)
+    except ValueError as error:
+        raise UsageError(str(error)) from error

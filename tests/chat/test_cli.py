@@ -1,0 +1,158 @@
+"""``parley`` on the command line, as a user runs it: the installed script, a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from .streaming_server import StreamServer
+
+ROOT = Path(__file__).resolve().parents[2]
+PARLEY = Path(sys.executable).with_name("parley")
+
+
+@pytest.fixture
+def plugin_path(tmp_path: Path) -> Path:
+    """A third-party package's metadata registering a provider, as pip would install it."""
+    info = tmp_path / "parley_testplugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: parley-testplugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[parley.providers]\nLoopback = tests.chat.streaming_server:PlainLoopbackChat\n"
+    )
+    return tmp_path
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[StreamServer]:
+    server = await StreamServer().start()
+    yield server
+    await server.close()
+
+
+async def parley(
+    *args: str, plugin: Path | None = None, stdin: bytes = b""
+) -> tuple[int, str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(plugin or ""), str(ROOT)) if p)
+    process = await asyncio.create_subprocess_exec(
+        str(PARLEY),
+        *args,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin), 30)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_version() -> None:
+    code, out, _ = await parley("--version")
+    assert (code, out.strip()) == (0, "parley 0.1.0")
+
+
+async def test_ask_streams_the_reply(server: StreamServer, plugin_path: Path) -> None:
+    code, out, err = await parley(
+        "ask", "--provider", "Loopback", "--base-url", server.url, "--system", "Be brief.",
+        "-o", "temperature=0.2", "Hello?", plugin=plugin_path,
+    )  # fmt: skip
+    assert (code, out, err) == (0, "Hello there, friend.", "")
+    sent = server.requests[0]["body"]["messages"]
+    assert sent == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hello?"},
+    ]
+
+
+async def test_ask_reads_the_prompt_from_stdin(server: StreamServer, plugin_path: Path) -> None:
+    code, out, _ = await parley(
+        "ask",
+        "-p",
+        "loopback",
+        "--base-url",
+        server.url,
+        plugin=plugin_path,
+        stdin=b"From a pipe\n",
+    )
+    assert (code, out) == (0, "Hello there, friend.")
+    assert server.requests[0]["body"]["messages"][-1]["content"] == "From a pipe\n"
+
+
+async def test_ask_reports_a_server_error_on_stderr(
+    server: StreamServer, plugin_path: Path
+) -> None:
+    server.fail_status = 503
+    code, out, err = await parley(
+        "ask", "--provider", "Loopback", "--base-url", server.url, "hi", plugin=plugin_path
+    )
+    assert code == 1
+    assert out == ""
+    assert "HTTP 503" in err
+    assert "Server exploded" in err
+
+
+async def test_ask_keeps_partial_text_when_the_stream_is_cut(
+    server: StreamServer, plugin_path: Path
+) -> None:
+    server.cut_after = 1
+    code, out, err = await parley(
+        "ask", "--provider", "Loopback", "--base-url", server.url, "hi", plugin=plugin_path
+    )
+    assert (code, out) == (1, "Hello")
+    assert "closed in the middle of the reply" in err
+
+
+async def test_unreachable_site_says_a_base_url_can_be_set(plugin_path: Path) -> None:
+    code, _, err = await parley(
+        "ask",
+        "--provider",
+        "Loopback",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "hi",
+        plugin=plugin_path,
+    )
+    assert code == 1
+    assert "Could not reach 127.0.0.1:9" in err
+    assert "base URL" in err
+
+
+async def test_unknown_provider_lists_the_known_ones(plugin_path: Path) -> None:
+    code, _, err = await parley("ask", "--provider", "Nope", "hi", plugin=plugin_path)
+    assert code == 2
+    assert "No provider named 'Nope'" in err
+    assert "Loopback" in err
+
+
+async def test_bad_option_and_bad_base_url_are_usage_errors(plugin_path: Path) -> None:
+    code, _, err = await parley("ask", "-p", "Loopback", "-o", "oops", "hi", plugin=plugin_path)
+    assert code == 2
+    assert "KEY=VALUE" in err
+    code, _, err = await parley(
+        "ask", "-p", "Loopback", "--base-url", "ftp://x", "hi", plugin=plugin_path
+    )
+    assert code == 2
+    assert "--base-url" in err
+
+
+async def test_subcommands_never_import_qt(plugin_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=f"{plugin_path}{os.pathsep}{ROOT}")
+    code = (
+        "import sys, io, contextlib\n"
+        "from gui.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['providers'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync')))\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await process.communicate()
+    assert out.decode().strip() == "[]"

@@ -89,7 +89,7 @@ def excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
     text = " ".join(text.split())
     if title and title.group(1).strip():
         head = " ".join(title.group(1).split())
-        text = head if text.startswith(head) else f"{head} — {text}"
+        text = text if text.startswith(head) else f"{head} — {text}"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -194,7 +194,9 @@ class Http:
                 if check:
                     await check_response(response, self.provider)
                 yield response
-        except ProviderError:
+        except ProviderError as error:
+            if error.provider is None:  # raised by a reader that was not told the name
+                error.provider = self.provider
             raise
         except (aiohttp.ClientError, TimeoutError) as error:
             translated = translate_error(error, url, self.timeouts, self.provider)

@@ -1,0 +1,222 @@
+"""The stream readers against a loopback server that streams exactly the bytes given."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from providers.errors import IdleTimeoutError, MalformedResponseError, StreamCutError
+from providers.http import Timeouts, open_http
+from providers.stream import (
+    ServerSentEvent,
+    iter_json_lines,
+    iter_lines,
+    iter_sse,
+    iter_sse_json,
+)
+
+Serve = Callable[[web.Application], Awaitable[str]]
+Reader = Callable[[aiohttp.ClientResponse], AsyncIterator[Any]]
+
+
+def streaming_app(pieces: list[bytes], *, delay: float = 0.0, then: str = "end") -> web.Application:
+    """Writes ``pieces`` one by one; ``then`` is "end", "abort" (cut the TCP) or "hang"."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        for piece in pieces:
+            await response.write(piece)
+            if delay:
+                await asyncio.sleep(delay)
+        if then == "abort":
+            assert request.transport is not None
+            request.transport.abort()
+        elif then == "hang":
+            await asyncio.Event().wait()
+        else:
+            await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    return app
+
+
+async def read_all(
+    serve: Serve, pieces: list[bytes], reader: Reader, *, delay: float = 0.0
+) -> list[Any]:
+    url = await serve(streaming_app(pieces, delay=delay))
+    async with open_http("Test") as http, http.request("GET", url) as response:
+        return [item async for item in reader(response)]
+
+
+async def test_sse_events_with_comments_event_names_ids_and_multiline_data(serve: Serve) -> None:
+    body = (
+        b": ping\n\n"
+        b'event: delta\ndata: {"a": 1}\n\n'
+        b"id: 7\ndata: line one\ndata: line two\n\n"
+        b"retry: 100\nunknown: x\ndata:no-space\n\n"
+    )
+    events = await read_all(serve, [body], iter_sse)
+    assert events == [
+        ServerSentEvent("delta", '{"a": 1}'),
+        ServerSentEvent("message", "line one\nline two", "7"),
+        ServerSentEvent("message", "no-space", "7"),
+    ]
+
+
+async def test_crlf_and_cr_endings_also_split_across_chunks(serve: Serve) -> None:
+    pieces = [b"data: a\r", b"\ndata: b\r\n\r", b"\n", b"data: c\r\rdata: d\n\n"]
+    events = await read_all(serve, pieces, iter_sse, delay=0.02)
+    assert [e.data for e in events] == ["a\nb", "c", "d"]
+
+
+async def test_byte_by_byte_delivery_gives_the_same_events(serve: Serve) -> None:
+    body = b'event: x\r\ndata: {"t": "h\xc3\xa9"}\r\n\r\n: ping\r\n\r\ndata: [DONE]\r\n\r\n'
+    pieces = [body[i : i + 1] for i in range(len(body))]
+    values = await read_all(serve, pieces, iter_sse_json, delay=0.001)
+    assert values == [{"t": "hé"}]
+
+
+async def test_done_ends_the_stream_and_the_rest_is_not_read(serve: Serve) -> None:
+    body = b'data: {"n": 1}\n\ndata: [DONE]\n\ndata: not json at all\n\n'
+    assert await read_all(serve, [body], iter_sse_json) == [{"n": 1}]
+
+
+async def test_last_event_without_blank_line_is_kept(serve: Serve) -> None:
+    assert await read_all(serve, [b"data: 1\n\ndata: 2"], iter_sse_json) == [1, 2]
+
+
+async def test_blank_keepalive_data_is_skipped(serve: Serve) -> None:
+    assert await read_all(serve, [b"data:\n\ndata: 3\n\ndata: \n\n"], iter_sse_json) == [3]
+
+
+async def test_invalid_utf8_is_replaced_not_fatal(serve: Serve) -> None:
+    body = b'event: e\xff\ndata: {"t": "a\xffb"}\n\n'
+    events = await read_all(serve, [body], iter_sse)
+    assert events == [ServerSentEvent("e\ufffd", '{"t": "a\ufffdb"}')]
+    assert await read_all(serve, [body], iter_sse_json) == [{"t": "a\ufffdb"}]
+    assert await read_all(serve, [b'{"t": "\xfe"}\n'], iter_json_lines) == [{"t": "\ufffd"}]
+
+
+async def test_json_lines_skip_blank_lines_and_accept_crlf(serve: Serve) -> None:
+    body = [b'{"a": 1}\r\n\r\n  \n{"b"', b': 2}\n{"c": 3}']
+    assert await read_all(serve, body, iter_json_lines, delay=0.01) == [
+        {"a": 1},
+        {"b": 2},
+        {"c": 3},
+    ]
+
+
+async def test_iter_lines_keeps_empty_lines(serve: Serve) -> None:
+    assert await read_all(serve, [b"a\n\nb\r\nc"], iter_lines) == [b"a", b"", b"b", b"c"]
+
+
+async def test_non_json_data_is_malformed_with_an_excerpt(serve: Serve) -> None:
+    body = b'data: {"ok": 1}\n\ndata: <html><title>Oops</title> not json\n\n'
+    seen: list[Any] = []
+    with pytest.raises(MalformedResponseError) as caught:
+        await read_all_into(serve, [body], iter_sse_json, seen)
+    assert seen == [{"ok": 1}]
+    assert "not JSON" in str(caught.value)
+    assert "Oops" in str(caught.value)
+    assert caught.value.provider == "Test"
+
+
+async def read_all_into(
+    serve: Serve,
+    pieces: list[bytes],
+    reader: Reader,
+    seen: list[Any],
+    *,
+    then: str = "end",
+    delay: float = 0.0,
+    timeouts: Timeouts | None = None,
+) -> None:
+    """Like ``read_all``, but keeps what arrived in ``seen`` when the read raises."""
+    url = await serve(streaming_app(pieces, then=then, delay=delay))
+    async with open_http("Test", timeouts=timeouts) as http, http.request("GET", url) as response:
+        async for item in reader(response):
+            seen.append(item)
+
+
+def sse_events(count: int) -> list[bytes]:
+    return [f'data: {{"n": {i}}}\n\n'.encode() for i in range(count)]
+
+
+async def test_cut_mid_stream_raises_after_every_complete_event(serve: Serve) -> None:
+    seen: list[Any] = []
+    pieces = [*sse_events(5), b'data: {"n": 5, "par']
+    with pytest.raises(StreamCutError) as caught:
+        await read_all_into(serve, pieces, iter_sse_json, seen, then="abort")
+    assert seen == [{"n": i} for i in range(5)]
+    assert "closed in the middle of the reply" in str(caught.value)
+    assert "received so far is kept" in str(caught.value)
+
+
+async def test_cut_keeps_events_that_arrived_while_the_consumer_was_busy(serve: Serve) -> None:
+    """The events after the first arrive, and the cut with them, while the reader is away."""
+
+    async def slow(response: aiohttp.ClientResponse) -> AsyncIterator[Any]:
+        async for value in iter_sse_json(response):
+            yield value
+            await asyncio.sleep(0.2)
+
+    pieces = [*sse_events(5), b"data: {"]
+    seen: list[Any] = []
+    with pytest.raises(StreamCutError):
+        await read_all_into(serve, pieces, slow, seen, then="abort", delay=0.01)
+    assert seen == [{"n": i} for i in range(5)]
+
+
+async def test_silent_server_raises_idle_timeout(serve: Serve) -> None:
+    seen: list[Any] = []
+    started = time.monotonic()
+    timeouts = Timeouts(connect=2, idle=0.3)
+    with pytest.raises(IdleTimeoutError) as caught:
+        await read_all_into(
+            serve, [b"data: 1\n\n"], iter_sse_json, seen, then="hang", timeouts=timeouts
+        )
+    assert seen == [1]
+    assert 0.25 < time.monotonic() - started < 3
+    assert "sent nothing for 0.3 s" in str(caught.value)
+
+
+def big_line_pieces(megabytes: int, piece: int = 1024) -> tuple[list[bytes], str]:
+    text = "x" * (megabytes * 1024 * 1024)
+    body = b'data: "' + text.encode() + b'"\n\n'
+    return [body[i : i + piece] for i in range(0, len(body), piece)], text
+
+
+async def timed_big_line(serve: Serve, megabytes: int) -> float:
+    pieces, text = big_line_pieces(megabytes)
+    url = await serve(streaming_app(pieces))
+    started = time.perf_counter()
+    async with open_http("Test") as http, http.request("GET", url) as response:
+        values = [value async for value in iter_sse_json(response)]
+    elapsed = time.perf_counter() - started
+    assert values == [text]
+    return elapsed
+
+
+async def test_a_5mb_line_in_small_chunks_is_read_in_linear_time(serve: Serve) -> None:
+    one = await timed_big_line(serve, 1)
+    five = await timed_big_line(serve, 5)
+    assert five < 5.0
+    assert five < 12 * one, f"1 MB took {one:.3f} s, 5 MB {five:.3f} s: not linear"
+
+
+async def test_many_small_events_in_big_chunks(serve: Serve) -> None:
+    body = b"".join(sse_events(20_000))
+    pieces = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+    values = await read_all(serve, pieces, iter_sse_json)
+    assert values == [{"n": i} for i in range(20_000)]
+    assert json.dumps(values[-1]) == '{"n": 19999}'

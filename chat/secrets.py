@@ -53,10 +53,12 @@ def secret_name(provider: str, kind: str, scope: str = "") -> str:
 
 
 def encode_cookies(cookies: dict[str, str]) -> str:
+    """Cookies as one keyring secret: compact JSON with sorted names."""
     return json.dumps(cookies, separators=(",", ":"), sort_keys=True)
 
 
 def decode_cookies(text: str | None) -> dict[str, str]:
+    """The cookies of ``encode_cookies``; none for a missing or unreadable secret."""
     if not text:
         return {}
     try:
@@ -94,6 +96,11 @@ class KeyringSecretStore:
     def __init__(self, backend: KeyringBackend, service: str = SERVICE) -> None:
         self._backend = backend
         self._service = service
+
+    @property
+    def backend(self) -> KeyringBackend:
+        """The keyring backend that holds the secrets."""
+        return self._backend
 
     async def get(self, name: str) -> str | None:
         return await self._call("get_password", name)
@@ -141,31 +148,47 @@ def unusable_reason(backend: object) -> str | None:
     return None
 
 
-def _probe(backend: KeyringBackend) -> None:
-    """Touch the keyring once: raises when it is locked or its service is missing."""
-    backend.get_password(SERVICE, PROBE_NAME)
+def _first_backend(backend: KeyringBackend) -> KeyringBackend:
+    """The backend that really holds secrets: a chainer's first one, else ``backend`` itself.
+
+    A chainer reads from every backend it chains, a plaintext file included: Parley talks to
+    the sound first backend only.
+    """
+    if type(backend).__module__.startswith("keyring.backends.chainer"):
+        chained = list(getattr(backend, "backends", []))
+        if chained:
+            return cast(KeyringBackend, chained[0])
+    return backend
+
+
+def _choose(backend: KeyringBackend | None) -> tuple[KeyringBackend | None, str | None]:
+    """The backend to use, or why there is none. On a worker thread: each step may use D-Bus."""
+    if backend is None:
+        import keyring
+
+        backend = cast(KeyringBackend, keyring.get_keyring())
+    reason = unusable_reason(backend)
+    if reason is not None:
+        return None, reason
+    backend = _first_backend(backend)
+    try:  # touch the keyring once: raises when it is locked or its service is missing
+        backend.get_password(SERVICE, PROBE_NAME)
+    except Exception as error:
+        return None, f"the keyring could not be opened ({type(error).__name__}: {error})"
+    return backend, None
 
 
 async def open_secret_store(
     backend: KeyringBackend | None = None,
 ) -> KeyringSecretStore | MemorySecretStore:
     """The keyring when it is usable; otherwise a session-only memory store that says why."""
-    if backend is None:
-        import keyring
-
-        backend = cast(KeyringBackend, await asyncio.to_thread(keyring.get_keyring))
-    reason = unusable_reason(backend)
-    if reason is None:
-        try:
-            await asyncio.to_thread(_probe, backend)
-        except Exception as error:
-            reason = f"the keyring could not be opened ({type(error).__name__}: {error})"
-    if reason is not None:
-        log.warning("Secrets are kept in memory for this session only: %s", reason)
-        return MemorySecretStore(
-            notice=(
-                f"Secrets are kept in memory for this session only: {reason}. "
-                "Unlock or install a keyring (GNOME Keyring, KWallet) to keep them."
-            )
+    chosen, reason = await asyncio.to_thread(_choose, backend)
+    if chosen is not None:
+        return KeyringSecretStore(chosen)
+    log.warning("Secrets are kept in memory for this session only: %s", reason)
+    return MemorySecretStore(
+        notice=(
+            f"Secrets are kept in memory for this session only: {reason}. "
+            "Unlock or install a keyring (GNOME Keyring, KWallet) to keep them."
         )
-    return KeyringSecretStore(backend)
+    )

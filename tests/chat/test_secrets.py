@@ -1,0 +1,393 @@
+"""The secret store against a real Secret Service, and its refusals of unsafe keyrings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import keyring.backends.chainer
+import keyring.backends.fail
+import keyring.backends.SecretService
+import keyring.errors
+import keyrings.alt.file
+import pytest
+from keyring.compat import properties
+
+from chat.secrets import (
+    SERVICE,
+    KeyringSecretStore,
+    MemorySecretStore,
+    decode_cookies,
+    encode_cookies,
+    open_secret_store,
+    secret_name,
+)
+
+NO_SERVICE = (
+    "no unlocked Secret Service on this D-Bus session: run `bash scripts/test-all.sh`, "
+    "which starts gnome-keyring in dbus-run-session"
+)
+
+
+def _skip_or_fail(reason: str) -> None:
+    """CI must never skip a keyring test silently: there, a missing service is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _secret_service_problem() -> str | None:
+    """Why no unlocked Secret Service is reachable here, or None when one is."""
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return "DBUS_SESSION_BUS_ADDRESS is unset"
+    try:
+        keyring.backends.SecretService.Keyring.priority  # noqa: B018 (raises when unreachable)
+        keyring.backends.SecretService.Keyring().get_password(SERVICE, "parley/probe")
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def _service_problem() -> str | None:
+    return _secret_service_problem()
+
+
+@pytest.fixture(autouse=True)
+def _needs_secret_service(request: pytest.FixtureRequest, _service_problem: str | None) -> None:
+    if request.node.get_closest_marker("keyring") and _service_problem is not None:
+        _skip_or_fail(f"{NO_SERVICE} ({_service_problem})")
+
+
+@pytest.fixture
+def name() -> Iterator[str]:
+    """A credential name no other run uses; removed from the keyring afterwards."""
+    value = f"Test/token-{uuid.uuid4().hex}@http://127.0.0.1"
+    yield value
+    if _secret_service_problem() is None:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            keyring.backends.SecretService.Keyring().delete_password(SERVICE, value)
+
+
+def _secret_tool_lookup(username: str) -> str | None:
+    result = subprocess.run(
+        ["secret-tool", "lookup", "service", SERVICE, "username", username],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    return result.stdout if result.returncode == 0 else None
+
+
+class RecordingBackend:
+    """keyring's real Secret Service backend, noting the thread of every call."""
+
+    def __init__(self) -> None:
+        self.real = keyring.backends.SecretService.Keyring()
+        self.threads: list[int] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.threads.append(threading.get_ident())
+        return self.real.get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.threads.append(threading.get_ident())
+        self.real.set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.threads.append(threading.get_ident())
+        self.real.delete_password(service, username)
+
+
+@pytest.mark.keyring
+async def test_open_picks_the_secret_service_and_is_persistent() -> None:
+    store = await open_secret_store()
+    assert isinstance(store, KeyringSecretStore)
+    assert store.persistent is True
+    assert store.notice == ""
+    assert isinstance(store.backend, keyring.backends.SecretService.Keyring)
+
+
+@pytest.mark.keyring
+async def test_round_trip_is_seen_by_secret_tool(name: str) -> None:
+    store = await open_secret_store()
+    assert await store.get(name) is None
+    await store.set(name, "sk-round-trip-1")
+    assert await store.get(name) == "sk-round-trip-1"
+    assert _secret_tool_lookup(name) == "sk-round-trip-1"
+    await store.set(name, "sk-round-trip-2")
+    assert _secret_tool_lookup(name) == "sk-round-trip-2"
+    await store.delete(name)
+    assert await store.get(name) is None
+    assert _secret_tool_lookup(name) is None
+
+
+@pytest.mark.keyring
+async def test_a_second_store_reads_what_the_first_wrote(name: str) -> None:
+    await (await open_secret_store()).set(name, "kept-across-stores")
+    assert await (await open_secret_store()).get(name) == "kept-across-stores"
+
+
+@pytest.mark.keyring
+async def test_deleting_a_missing_item_is_fine(name: str) -> None:
+    store = await open_secret_store()
+    await store.delete(name)
+    assert await store.get(name) is None
+
+
+@pytest.mark.keyring
+async def test_every_keyring_call_runs_off_the_loop_thread(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = RecordingBackend()
+    lookups: list[int] = []
+
+    def get_keyring() -> RecordingBackend:
+        lookups.append(threading.get_ident())
+        return backend
+
+    monkeypatch.setattr(keyring, "get_keyring", get_keyring)
+    store = await open_secret_store()
+    await store.set(name, "off-thread")
+    assert await store.get(name) == "off-thread"
+    await store.delete(name)
+    loop_thread = threading.get_ident()
+    assert len(backend.threads) == 4  # the probe, set, get, delete
+    assert loop_thread not in backend.threads
+    assert lookups
+    assert loop_thread not in lookups
+
+
+@pytest.mark.keyring
+async def test_a_chainer_is_read_off_the_loop_thread_and_its_first_backend_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backend = RecordingBackend()
+    lookups: list[int] = []
+
+    def chained(cls: type) -> list[object]:
+        lookups.append(threading.get_ident())
+        return [backend, keyrings.alt.file.PlaintextKeyring()]
+
+    chainer = keyring.backends.chainer.ChainerBackend
+    monkeypatch.setattr(chainer, "backends", properties.classproperty(chained))
+    store = await open_secret_store(chainer())
+    assert isinstance(store, KeyringSecretStore)
+    assert store.backend is backend  # never the plaintext file behind it
+    assert lookups
+    assert threading.get_ident() not in lookups + backend.threads
+
+
+@pytest.mark.keyring
+async def test_a_secret_never_appears_in_a_log(name: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = f"sk-never-logged-{uuid.uuid4().hex}"
+    store = await open_secret_store()
+    await store.set(name, secret)
+    assert await store.get(name) == secret
+    await store.delete(name)
+    memory = await open_secret_store(keyring.backends.fail.Keyring())
+    await memory.set(name, secret)
+    assert await memory.get(name) == secret
+    assert not [r for r in caplog.records if secret in r.getMessage()]
+
+
+async def test_no_backend_gives_a_memory_store_that_says_so() -> None:
+    store = await open_secret_store(keyring.backends.fail.Keyring())
+    assert isinstance(store, MemorySecretStore)
+    assert store.persistent is False
+    assert "memory for this session only" in store.notice
+    assert "no keyring service was found" in store.notice
+    await store.set("a", "1")
+    assert await store.get("a") == "1"
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _plaintext(path: Path) -> keyrings.alt.file.PlaintextKeyring:
+    backend = keyrings.alt.file.PlaintextKeyring()
+    backend.file_path = str(path)
+    return backend
+
+
+async def test_a_plaintext_backend_is_refused(tmp_path: Path) -> None:
+    backend = _plaintext(tmp_path / "keyring_pass.cfg")
+    store = await open_secret_store(backend)
+    assert isinstance(store, MemorySecretStore)
+    assert "plain file" in store.notice
+    await store.set("VoiGpt/access_token", "sk-plain-1")
+    assert await store.get("VoiGpt/access_token") == "sk-plain-1"
+    assert _listing(tmp_path) == []
+
+
+async def test_a_chainer_led_by_plaintext_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plaintext = _plaintext(tmp_path / "keyring_pass.cfg")
+    monkeypatch.setattr(
+        keyring.backends.chainer.ChainerBackend, "backends", [plaintext], raising=False
+    )
+    store = await open_secret_store(keyring.backends.chainer.ChainerBackend())
+    assert isinstance(store, MemorySecretStore)
+    assert "plain file" in store.notice
+    await store.set("VoiGpt/access_token", "sk-plain-2")
+    assert _listing(tmp_path) == []
+
+
+def _run_isolated(code: str, env: dict[str, str], timeout: float = 60) -> dict[str, object]:
+    """Run ``code`` in a fresh Python; its last stdout line is JSON."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+_OPEN_AND_SET = """
+import asyncio, json, keyring
+from chat.secrets import open_secret_store
+async def main():
+    store = await open_secret_store()
+    await store.set("VoiGpt/access_token", "sk-only-in-memory")
+    kept = await store.get("VoiGpt/access_token")
+    return {"kind": type(store).__name__, "notice": store.notice, "kept": kept,
+            "backend": type(keyring.get_keyring()).__name__}
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+def _files_holding(root: Path, text: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
+
+
+def test_plaintext_only_machine_keeps_secrets_in_memory(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    env |= {"XDG_DATA_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    report = _run_isolated(_OPEN_AND_SET, env)
+    assert report["backend"] == "PlaintextKeyring"  # what keyring alone would have used
+    assert report["kind"] == "MemorySecretStore"
+    assert "plain file" in str(report["notice"])
+    assert report["kept"] == "sk-only-in-memory"
+    assert _files_holding(tmp_path, "sk-only-in-memory") == []
+
+
+def _quoted(*words: object) -> str:
+    return " ".join(shlex.quote(str(w)) for w in words)
+
+
+def _locked_keyring_env(data_home: Path) -> dict[str, str]:
+    data_home.mkdir(exist_ok=True)
+    runtime = Path(tempfile.mkdtemp(prefix="parley-xdg-run-"))
+    runtime.chmod(0o700)
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    return env | {"XDG_DATA_HOME": str(data_home), "XDG_RUNTIME_DIR": str(runtime)}
+
+
+def _in_dbus_session(shell: str, data_home: Path, timeout: float = 60) -> str:
+    """Run ``shell`` in a new D-Bus session with its own XDG dirs; returns its stdout."""
+    env = _locked_keyring_env(data_home)
+    result = subprocess.run(
+        ["dbus-run-session", "--", "sh", "-c", shell],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    shutil.rmtree(env["XDG_RUNTIME_DIR"], ignore_errors=True)
+    return result.stdout
+
+
+@pytest.fixture
+def gnome_keyring() -> None:
+    missing = [t for t in ("dbus-run-session", "gnome-keyring-daemon") if not shutil.which(t)]
+    if missing:
+        _skip_or_fail(f"{' and '.join(missing)} not installed (apt: gnome-keyring dbus-bin)")
+
+
+_SET_OLD = "import keyring; keyring.get_keyring().set_password('parley', 'old', 'kept')"
+_START = "gnome-keyring-daemon --start --components=secrets >/dev/null"
+_UNLOCK = "echo -n pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
+
+
+@pytest.mark.usefixtures("gnome_keyring")
+@pytest.mark.parametrize("made_before", [False, True], ids=["no-keyring-yet", "locked-login"])
+def test_locked_keyring_gives_a_memory_store(tmp_path: Path, made_before: bool) -> None:
+    data = tmp_path / "data"
+    if made_before:  # a login keyring with one item, from an earlier unlocked session
+        (tmp_path / "old.py").write_text(_SET_OLD)
+        _in_dbus_session(f"{_UNLOCK}; exec {_quoted(sys.executable, tmp_path / 'old.py')}", data)
+        assert list((data / "keyrings").iterdir())
+    (tmp_path / "open.py").write_text(_OPEN_AND_SET)
+    out = _in_dbus_session(f"{_START}; exec {_quoted(sys.executable, tmp_path / 'open.py')}", data)
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["kind"] == "MemorySecretStore"
+    assert "could not be opened" in report["notice"]
+    assert report["kept"] == "sk-only-in-memory"
+    assert _files_holding(data, "sk-only-in-memory") == []
+
+
+async def test_memory_store_basics() -> None:
+    store = MemorySecretStore(notice="why")
+    assert (store.persistent, store.notice) == (False, "why")
+    assert await store.get("x") is None
+    await store.set("x", "1")
+    await store.set("x", "2")
+    assert await store.get("x") == "2"
+    await store.delete("x")
+    await store.delete("x")
+    assert await store.get("x") is None
+    assert MemorySecretStore().notice == ""
+
+
+async def test_memory_stores_share_nothing() -> None:
+    first, second = MemorySecretStore(), MemorySecretStore()
+    await first.set("x", "1")
+    assert await second.get("x") is None
+    await asyncio.sleep(0)
+
+
+def test_secret_name() -> None:
+    assert secret_name("VoiGpt", "access_token") == "VoiGpt/access_token"
+    assert (
+        secret_name("VoiGpt", "access_token", "https://voigpt.com")
+        == "VoiGpt/access_token@https://voigpt.com"
+    )
+
+
+def test_cookies_round_trip() -> None:
+    cookies = {"b": "2", "a": "x=y; z", "ü": "é"}
+    text = encode_cookies(cookies)
+    assert text == encode_cookies(dict(reversed(cookies.items())))
+    assert decode_cookies(text) == cookies
+
+
+@pytest.mark.parametrize("text", [None, "", "not json", "[1, 2]", '"a string"', "{"])
+def test_decode_cookies_of_bad_text_is_empty(text: str | None) -> None:
+    assert decode_cookies(text) == {}
+
+
+def test_decode_cookies_makes_values_strings() -> None:
+    assert decode_cookies('{"n": 1, "b": true}') == {"n": "1", "b": "True"}

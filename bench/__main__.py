@@ -13,7 +13,7 @@ from pathlib import Path
 from .common import Figure
 
 # Each module has ``TITLE`` and ``run() -> list[Figure]``; later issues add theirs here.
-MODULES = ["bench.startup", "bench.stream", "bench.pow"]
+MODULES = ["bench.startup", "bench.ask", "bench.stream", "bench.pow"]
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -59,7 +59,9 @@ def _serve(ready: threading.Event, box: dict[str, object]) -> None:
 def _plugin(directory: Path) -> None:
     info = directory / "parley_benchplugin-1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: parley-benchplugin\nVersion: 1.0\n")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: parley-benchplugin\nVersion: 1.0\n"
+    )
     (info / "entry_points.txt").write_text(
         "[parley.providers]\nLoopback = tests.chat.streaming_server:PlainLoopbackChat\n"
     )

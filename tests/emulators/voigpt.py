@@ -1,0 +1,83 @@
+"""voigpt.com on loopback: Django's csrftoken cookie and header, one JSON reply."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from .common import Emulator
+
+CSRF_FAILED_PAGE = """<!DOCTYPE html><html lang="en"><head>
+<meta http-equiv="content-type" content="text/html; charset=utf-8">
+<meta name="robots" content="NONE,NOARCHIVE"><title>403 Forbidden</title></head>
+<body><div id="summary"><h1>Forbidden <span>(403)</span></h1>
+<p>CSRF verification failed. Request aborted.</p></div></body></html>"""
+
+HOME_PAGE = """<!DOCTYPE html><html><head><title>VoiGPT - Free ChatGPT</title></head>
+<body><form id="chat-form"><textarea name="message"></textarea></form></body></html>"""
+
+
+class VoiGptEmulator(Emulator):
+    """``GET /`` sets ``csrftoken``; ``POST /generate_response/`` wants it as cookie AND header."""
+
+    forbidden_page = CSRF_FAILED_PAGE
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: set[str] = set()
+        self.set_token_cookie = True
+        self.raw_reply: bytes | None = None
+        """When set, the body of every successful reply (to test odd JSON)."""
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/", self.home), web.post("/generate_response/", self.generate)]
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far stops working (the site rotated its secret)."""
+        self.tokens.clear()
+
+    async def home(self, request: web.Request) -> web.StreamResponse:
+        token = secrets.token_urlsafe(48)[:64]
+        self.tokens.add(token)
+        response = await self.respond(request, "page", HOME_PAGE.encode(), "text/html")
+        if self.set_token_cookie and response.status == 200 and not response.prepared:
+            response.set_cookie("csrftoken", token, max_age=31449600, path="/", samesite="Lax")
+        return response
+
+    async def generate(self, request: web.Request) -> web.StreamResponse:
+        problem = self._csrf_problem(request)
+        if problem:
+            return web.Response(status=403, text=CSRF_FAILED_PAGE, content_type="text/html")
+        try:
+            payload: Any = json.loads(await request.read())
+        except ValueError:
+            return web.Response(status=400, text="Bad Request")
+        messages = payload.get("messages") if isinstance(payload, dict) else None
+        if not isinstance(messages, list) or set(payload) != {"messages"}:
+            return web.json_response({"error": "messages required"}, status=400)
+        body = self.raw_reply or json.dumps({"response": self.answer(messages)}).encode()
+        return await self.respond(request, "api", body, "application/json")
+
+    def _csrf_problem(self, request: web.Request) -> str:
+        cookie = request.cookies.get("csrftoken", "")
+        header = request.headers.get("X-CSRFToken", "")
+        if not cookie:
+            return "CSRF cookie not set."
+        if header != cookie:
+            return "CSRF token from the 'X-Csrftoken' HTTP header incorrect."
+        if cookie not in self.tokens:
+            return "CSRF token expired."
+        if request.headers.get("Origin") != self.url:
+            return "Origin checking failed."
+        if request.headers.get("Referer") != f"{self.url}/":
+            return "Referer checking failed."
+        return ""
+
+    @staticmethod
+    def answer(messages: list[Any]) -> str:
+        """The reply: which roles came and what the last message said."""
+        roles = ",".join(str(m.get("role")) for m in messages)
+        return f"[{roles}] You said: {messages[-1].get('content')}"

@@ -19,7 +19,10 @@ class ProviderError(Exception):
 
     def __str__(self) -> str:
         prefix = f"{self.provider}: " if self.provider else ""
-        return f"{prefix}{self.message}" + (f" {self.hint}" if self.hint else "")
+        if not self.hint:
+            return f"{prefix}{self.message}"
+        stop = "" if self.message.rstrip().endswith((".", "!", "?", "…")) else "."
+        return f"{prefix}{self.message}{stop} {self.hint}"
 
 
 class MissingCredentialsError(ProviderError):

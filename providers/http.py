@@ -7,6 +7,8 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +33,7 @@ USER_AGENT = (
     "Chrome/131.0.0.0 Safari/537.36"
 )
 EXCERPT_CHARS = 200
+ERROR_BODY_BYTES = 65536
 _CLOUDFLARE_MARKERS = (
     "<title>just a moment...</title>",
     "cf-please-wait",
@@ -104,8 +107,30 @@ async def check_response(response: aiohttp.ClientResponse, provider: str | None 
     """Raise the matching ``ProviderError`` when ``response`` is an error or an anti-bot page."""
     if response.status < 400:
         return
-    body = await response.text(errors="replace")
+    raw = await response.content.read(ERROR_BODY_BYTES)  # enough for a title and excerpt
+    body = raw.decode(response.charset or "utf-8", "replace")
     raise status_error(response.status, body, response.headers, provider)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header in seconds: delay-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return float(max(0, round((when - datetime.now(UTC)).total_seconds())))
+
+
+def _with_excerpt(head: str, body: str) -> str:
+    text = excerpt(body)
+    return f"{head}: {text}" if text else f"{head}."
 
 
 def status_error(status: int, body: str, headers: Any, provider: str | None) -> ProviderError:
@@ -117,15 +142,14 @@ def status_error(status: int, body: str, headers: Any, provider: str | None) -> 
         )
     if status == 429:
         retry = headers.get("retry-after") if headers is not None else None
-        seconds = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
         return RateLimitError(
-            f"Rate limited by the service (HTTP 429): {excerpt(body)}".rstrip(": "),
-            retry_after=seconds,
+            _with_excerpt("Rate limited by the service (HTTP 429)", body),
+            retry_after=retry_after_seconds(retry),
             provider=provider,
         )
     if status == 401:
         return AuthenticationError(
-            f"The service rejected the credentials (HTTP 401): {excerpt(body)}".rstrip(": "),
+            _with_excerpt("The service rejected the credentials (HTTP 401)", body),
             provider=provider,
         )
     return ResponseStatusError(status, excerpt(body), provider=provider)
@@ -134,30 +158,55 @@ def status_error(status: int, body: str, headers: Any, provider: str | None) -> 
 def translate_error(
     error: BaseException, url: str, timeouts: Timeouts, provider: str | None
 ) -> ProviderError | None:
-    """Our error for an aiohttp or timeout error, or None when ``error`` is not one."""
+    """Our error for an aiohttp, SOCKS or timeout error, or None when ``error`` is not one."""
     host = urlsplit(url).netloc or url
+    message = _connect_error(error, host, timeouts) or _read_error(error, host, timeouts)
+    if message is None:
+        return None
+    kind, text = message
+    return kind(text, provider=provider)
+
+
+_Message = tuple[type[ProviderError], str]
+
+
+def _is_socks_error(error: BaseException) -> bool:
+    """aiohttp-socks and python-socks raise their own classes, not aiohttp's."""
+    return type(error).__module__.partition(".")[0] in ("aiohttp_socks", "python_socks")
+
+
+def _connect_error(error: BaseException, host: str, timeouts: Timeouts) -> _Message | None:
     if isinstance(error, aiohttp.ConnectionTimeoutError):
-        return ConnectTimeoutError(
-            f"Could not connect to {host} within {timeouts.connect:g} s.", provider=provider
-        )
-    if isinstance(error, aiohttp.SocketTimeoutError):
-        return IdleTimeoutError(
-            f"{host} sent nothing for {timeouts.idle:g} s in the middle of the reply.",
-            provider=provider,
-        )
+        return ConnectTimeoutError, f"Could not connect to {host} within {timeouts.connect:g} s."
+    if _is_socks_error(error):
+        return ProxyError, f"Could not use the SOCKS proxy to reach {host}: {error}."
     if isinstance(error, aiohttp.ClientProxyConnectionError):
-        return ProxyError(f"Could not connect through the proxy: {error}.", provider=provider)
+        proxy = f"{error.host}:{error.port}"
+        return ProxyError, f"Could not connect to the proxy {proxy} ({_reason(error)})."
+    if isinstance(error, aiohttp.ClientHttpProxyError):
+        return ProxyError, f"The proxy refused to connect to {host} (HTTP {error.status})."
+    if isinstance(error, aiohttp.ClientSSLError):
+        text = f"The secure connection to {host} failed ({_reason(error)})."
+        return ProviderError, text
     if isinstance(error, aiohttp.ClientConnectorError):
-        reason = error.os_error.strerror or str(error.os_error)
-        return ProviderNotWorkingError(f"Could not reach {host} ({reason}).", provider=provider)
+        return ProviderNotWorkingError, f"Could not reach {host} ({_reason(error)})."
+    return None
+
+
+def _reason(error: aiohttp.ClientConnectorError) -> str:
+    os_error = error.os_error
+    return str(os_error.strerror or os_error or type(os_error).__name__)
+
+
+def _read_error(error: BaseException, host: str, timeouts: Timeouts) -> _Message | None:
+    if isinstance(error, aiohttp.SocketTimeoutError):
+        return IdleTimeoutError, f"{host} sent nothing for {timeouts.idle:g} s."
     if isinstance(error, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
-        return StreamCutError(
-            f"The connection to {host} closed in the middle of the reply.", provider=provider
-        )
+        return StreamCutError, f"The connection to {host} closed in the middle of the reply."
     if isinstance(error, asyncio.TimeoutError | TimeoutError):
-        return ProviderTimeoutError(f"{host} did not answer in time.", provider=provider)
+        return ProviderTimeoutError, f"{host} did not answer in time."
     if isinstance(error, aiohttp.ClientError):
-        return ProviderError(f"Network error talking to {host}: {error}", provider=provider)
+        return ProviderError, f"Network error talking to {host}: {error}."
     return None
 
 
@@ -198,7 +247,7 @@ class Http:
             if error.provider is None:  # raised by a reader that was not told the name
                 error.provider = self.provider
             raise
-        except (aiohttp.ClientError, TimeoutError) as error:
+        except Exception as error:  # only aiohttp's, SOCKS and timeout errors are translated
             translated = translate_error(error, url, self.timeouts, self.provider)
             if translated is None:
                 raise

@@ -1,0 +1,352 @@
+"""HTTP helpers against loopback servers, a loopback forward proxy and a loopback SOCKS5 server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from providers.errors import (
+    AuthenticationError,
+    BlockedError,
+    ConnectTimeoutError,
+    ProviderNotWorkingError,
+    ProxyError,
+    RateLimitError,
+    ResponseStatusError,
+)
+from providers.http import Timeouts, browser_headers, excerpt, open_http, retry_after_seconds
+
+Serve = Callable[[web.Application], Awaitable[str]]
+
+CLOUDFLARE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="refresh" content="390"></head><body><div class="main-wrapper">
+<div id="cf-please-wait">Checking your browser</div></div>
+<script>window._cf_chl_opt={cvId: '3'};</script></body></html>"""
+
+ERROR_PAGE = (
+    """<html>
+<head><title>500 Internal Server Error</title><style>body { color: red }</style></head>
+<body>
+<h1>Internal Server Error</h1>
+<p>The server encountered an internal error
+and was unable to complete your request.</p>
+"""
+    + "<p>padding</p>\n" * 200
+    + "</body></html>"
+)
+
+
+def replying(status: int, body: str, **headers: str) -> web.Application:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(status=status, text=body, content_type="text/html", headers=headers)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    return app
+
+
+async def error_for(serve: Serve, app: web.Application) -> BaseException:
+    url = await serve(app)
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - each test checks the type
+        await fetch(url)
+    return caught.value
+
+
+async def fetch(url: str, **kwargs: object) -> str:
+    timeouts = kwargs.pop("timeouts", None)
+    proxy = kwargs.pop("proxy", None)
+    assert timeouts is None or isinstance(timeouts, Timeouts)
+    assert proxy is None or isinstance(proxy, str)
+    async with (
+        open_http("Test", proxy=proxy, timeouts=timeouts) as http,
+        http.request("GET", url) as response,
+    ):
+        return await response.text()
+
+
+async def test_cloudflare_challenge_page_is_blocked(serve: Serve) -> None:
+    error = await error_for(serve, replying(403, CLOUDFLARE_PAGE))
+    assert isinstance(error, BlockedError)
+    assert "Cloudflare" in str(error)
+    assert "HTTP 403" in str(error)
+    assert "proxy" in str(error)
+
+
+async def test_cf_please_wait_on_503_is_blocked(serve: Serve) -> None:
+    body = '<html><body><div id="cf-please-wait">wait</div></body></html>'
+    assert isinstance(await error_for(serve, replying(503, body)), BlockedError)
+
+
+async def test_cf_mitigated_header_is_blocked_whatever_the_body(serve: Serve) -> None:
+    app = replying(403, "<html>Forbidden</html>", **{"cf-mitigated": "challenge"})
+    assert isinstance(await error_for(serve, app), BlockedError)
+
+
+async def test_a_plain_403_is_a_status_error(serve: Serve) -> None:
+    error = await error_for(serve, replying(403, "<html><title>Forbidden</title></html>"))
+    assert isinstance(error, ResponseStatusError)
+    assert error.status == 403
+
+
+async def test_429_with_retry_after_is_rate_limited(serve: Serve) -> None:
+    app = replying(429, '{"error": "slow down"}', **{"Retry-After": "7"})
+    error = await error_for(serve, app)
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 7.0
+    assert str(error) == (
+        'Test: Rate limited by the service (HTTP 429): {"error": "slow down"}. '
+        "Wait and try again in 7 s, or pick another provider."
+    )
+
+
+async def test_429_without_retry_after(serve: Serve) -> None:
+    error = await error_for(serve, replying(429, ""))
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after is None
+    assert str(error) == (
+        "Test: Rate limited by the service (HTTP 429). "
+        "Wait and try again in a minute, or pick another provider."
+    )
+
+
+def test_retry_after_as_an_http_date() -> None:
+    when = datetime.now(UTC) + timedelta(seconds=30)
+    seconds = retry_after_seconds(format_datetime(when, usegmt=True))
+    assert seconds is not None
+    assert 28 <= seconds <= 31
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds("1.5") == 1.5
+
+
+async def test_401_is_an_authentication_error(serve: Serve) -> None:
+    error = await error_for(serve, replying(401, '{"detail": "Invalid token"}'))
+    assert isinstance(error, AuthenticationError)
+    assert "HTTP 401" in str(error)
+    assert "Invalid token" in str(error)
+    assert "Settings" in str(error)
+
+
+async def test_500_html_gives_status_and_a_short_one_line_excerpt(serve: Serve) -> None:
+    error = await error_for(serve, replying(500, ERROR_PAGE))
+    assert isinstance(error, ResponseStatusError)
+    assert error.status == 500
+    assert error.excerpt.startswith("500 Internal Server Error Internal Server Error The server")
+    assert "\n" not in error.excerpt
+    assert "color" not in error.excerpt
+    assert len(error.excerpt) <= 200
+    assert str(error).startswith("Test: The service answered HTTP 500: 500 Internal Server Error")
+
+
+async def test_check_false_hands_the_error_response_over(serve: Serve) -> None:
+    url = await serve(replying(500, "boom"))
+    async with open_http("Test") as http, http.request("GET", url, check=False) as response:
+        assert response.status == 500
+        assert await response.text() == "boom"
+
+
+def test_excerpt_of_plain_text_and_of_a_long_body() -> None:
+    assert excerpt("  a\n b  ") == "a b"
+    long = excerpt("word " * 100)
+    assert len(long) == 200
+    assert long.endswith("…")
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def full_backlog_port() -> Iterator[int]:
+    """A port whose accept queue is full, so a new connect hangs (the kernel drops its SYN)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port: int = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            yield port
+
+
+async def test_connect_refused_says_the_site_may_be_gone(closed_port: int) -> None:
+    with pytest.raises(ProviderNotWorkingError) as caught:
+        await fetch(f"http://127.0.0.1:{closed_port}/")
+    text = str(caught.value)
+    assert f"Could not reach 127.0.0.1:{closed_port}" in text
+    assert "may be down or gone" in text
+    assert "base URL" in text
+
+
+async def test_connect_timeout(full_backlog_port: int) -> None:
+    timeouts = Timeouts(connect=0.3, idle=5)
+    with pytest.raises(ConnectTimeoutError) as caught:
+        await fetch(f"http://127.0.0.1:{full_backlog_port}/", timeouts=timeouts)
+    assert f"Could not connect to 127.0.0.1:{full_backlog_port} within 0.3 s" in str(caught.value)
+
+
+def echo_app() -> web.Application:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=f"hello {request.path} via {request.headers.get('Via', '-')}")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    return app
+
+
+def forward_proxy(seen: list[str]) -> web.Application:
+    """A plain-HTTP forward proxy: it takes absolute-form requests and forwards them."""
+
+    async def handler(request: web.Request) -> web.Response:
+        if not request.raw_path.startswith("http://"):
+            return web.Response(status=400, text="absolute-form request target required")
+        seen.append(request.raw_path)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(request.raw_path, headers={"Via": "1.1 test-proxy"}) as upstream,
+        ):
+            return web.Response(status=upstream.status, body=await upstream.read())
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    return app
+
+
+async def test_http_proxy_is_honoured(serve: Serve) -> None:
+    target = await serve(echo_app())
+    seen: list[str] = []
+    proxy = await serve(forward_proxy(seen))
+    assert await fetch(f"{target}/x?y=1", proxy=proxy) == "hello /x via 1.1 test-proxy"
+    assert seen == [f"{target}/x?y=1"]
+
+
+async def test_a_closed_http_proxy_is_a_proxy_error(serve: Serve, closed_port: int) -> None:
+    target = await serve(echo_app())
+    with pytest.raises(ProxyError) as caught:
+        await fetch(target, proxy=f"http://127.0.0.1:{closed_port}")
+    assert f"Could not connect to the proxy 127.0.0.1:{closed_port}" in str(caught.value)
+
+
+class Socks5Server:
+    """A minimal SOCKS5 server (RFC 1928: no authentication, CONNECT only)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int]] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.add(task)
+        try:
+            version, count = await reader.readexactly(2)
+            methods = await reader.readexactly(count)
+            if version != 5 or 0 not in methods:
+                writer.write(b"\x05\xff")
+                return
+            writer.write(b"\x05\x00")
+            host, port = await self.read_request(reader)
+            self.seen.append((host, port))
+            up_reader, up_writer = await asyncio.open_connection(host, port)
+            writer.write(b"\x05\x00\x00\x01" + bytes(6))
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            writer.close()
+
+    @staticmethod
+    async def read_request(reader: asyncio.StreamReader) -> tuple[str, int]:
+        version, command, _, kind = await reader.readexactly(4)
+        assert (version, command) == (5, 1), "only CONNECT is supported"
+        if kind == 1:
+            host = socket.inet_ntoa(await reader.readexactly(4))
+        else:
+            assert kind == 3, "IPv4 or a name"
+            host = (await reader.readexactly((await reader.readexactly(1))[0])).decode()
+        return host, int.from_bytes(await reader.readexactly(2), "big")
+
+
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
+@pytest.fixture
+async def socks5() -> AsyncIterator[tuple[str, Socks5Server]]:
+    server = Socks5Server()
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    yield f"socks5://127.0.0.1:{port}", server
+    listener.close()
+    if server.tasks:  # each ends once the client and the target have closed their ends
+        _, pending = await asyncio.wait(server.tasks, timeout=5)
+        assert not pending, "a SOCKS connection was left open"
+    await listener.wait_closed()
+
+
+async def test_socks5_proxy_works(serve: Serve, socks5: tuple[str, Socks5Server]) -> None:
+    proxy, server = socks5
+    target = await serve(echo_app())
+    assert await fetch(f"{target}/through-socks", proxy=proxy) == "hello /through-socks via -"
+    port = int(target.rsplit(":", 1)[1])
+    assert server.seen == [("127.0.0.1", port)]
+
+
+async def test_a_closed_socks_proxy_is_a_proxy_error(serve: Serve, closed_port: int) -> None:
+    target = await serve(echo_app())
+    with pytest.raises(ProxyError) as caught:
+        await fetch(target, proxy=f"socks5://127.0.0.1:{closed_port}")
+    assert "SOCKS proxy" in str(caught.value)
+
+
+async def test_socks_without_aiohttp_socks_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "aiohttp_socks", None)
+    with pytest.raises(ProxyError) as caught:
+        async with open_http("Test", proxy="socks5://127.0.0.1:1080"):
+            pass
+    assert "aiohttp-socks" in str(caught.value)
+    assert "pip install" in str(caught.value)
+
+
+async def test_unsupported_proxy_scheme_is_a_proxy_error() -> None:
+    with pytest.raises(ProxyError) as caught:
+        async with open_http("Test", proxy="ftp://127.0.0.1:21"):
+            pass
+    assert "Unsupported proxy" in str(caught.value)
+    assert "socks5://" in str(caught.value)
+
+
+async def test_the_app_session_is_used_when_given(serve: Serve) -> None:
+    target = await serve(echo_app())
+    async with aiohttp.ClientSession() as session, open_http("Test", session=session) as http:
+        assert http.session is session
+        async with http.request("GET", target) as response:
+            assert response.status == 200
+
+
+def test_browser_headers_derive_origin_and_referer_from_url() -> None:
+    headers = browser_headers("https://chatgptt.me/wp-admin/admin-ajax.php?x=1")
+    assert headers["origin"] == "https://chatgptt.me"
+    assert headers["referer"] == "https://chatgptt.me/"
+    assert headers["accept"] == "*/*"
+    assert "Mozilla/5.0" in headers["user-agent"]
+    navigation = browser_headers("http://127.0.0.1:8080/chat", navigation=True)
+    assert "origin" not in navigation
+    assert navigation["referer"] == "http://127.0.0.1:8080/"
+    assert navigation["accept"].startswith("text/html")

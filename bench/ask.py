@@ -63,7 +63,7 @@ def _plugin(directory: Path) -> None:
         "Metadata-Version: 2.1\nName: parley-benchplugin\nVersion: 1.0\n"
     )
     (info / "entry_points.txt").write_text(
-        "[parley.providers]\nLoopback = tests.chat.streaming_server:PlainLoopbackChat\n"
+        "[parley.providers]\nLoopback = tests.chat.streaming_server:Loopback\n"
     )
 
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from providers.base import BaseProvider
 
     from .session import Reply
+    from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -57,8 +58,8 @@ def _add_ask(commands: Any) -> None:
         metavar="KEY=VALUE",
         help="provider option, e.g. temperature=0.2 (value read as JSON when it parses)",
     )
-    ask.add_argument("--connect-timeout", type=float, default=15.0, metavar="S")
-    ask.add_argument("--idle-timeout", type=float, default=60.0, metavar="S")
+    ask.add_argument("--connect-timeout", type=float, metavar="S", help="default: settings, 15")
+    ask.add_argument("--idle-timeout", type=float, metavar="S", help="default: settings, 60")
 
 
 def _add_keys(commands: Any) -> None:
@@ -98,16 +99,23 @@ class UsageError(Exception):
     """A mistake on the command line; the message says what to type instead."""
 
 
-def resolve_provider(name: str | None, base_url: str | None) -> type[BaseProvider]:
+def resolve_provider(
+    name: str | None, base_url: str | None, settings: Settings | None = None
+) -> type[BaseProvider]:
+    """The provider by name (or the first working one), pointed at ``base_url`` if given,
+    else at the base URL saved in ``settings`` for it."""
     from providers.errors import ProviderError
     from providers.registry import ProviderRegistry
 
     registry = ProviderRegistry.from_entry_points()
     try:
         provider = registry.get(name) if name else _default_provider(registry)
-        return provider.with_base_url(base_url) if base_url else provider
     except ProviderError as error:
         raise UsageError(str(error)) from error
+    if not base_url and settings is not None:
+        base_url = settings.provider(provider.get_name(), "base_url")
+    try:
+        return provider.with_base_url(base_url) if base_url else provider
     except ValueError as error:
         raise UsageError(f"--base-url: {error}") from error
 
@@ -144,8 +152,19 @@ def read_prompt(words: list[str], stdin: TextIO) -> str:
 
 
 async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Stream one reply to ``out``; errors to ``err``. Returns the exit code."""
-    provider = resolve_provider(args.provider, args.base_url)
+    """Stream one reply to ``out``; errors to ``err``. Returns the exit code.
+
+    The window's saved settings apply (a provider's base URL and proxy, the timeouts);
+    options on the command line win over them.
+    """
+    from .settings import Settings
+
+    settings = Settings.load()
+    if settings.problem:
+        print(f"parley: {settings.problem}", file=err)
+    name = args.provider or settings.get("provider") or None
+    provider = resolve_provider(name, args.base_url, settings)
+    proxy = args.proxy or settings.proxy_for(provider.get_name())
     prompt = read_prompt(args.prompt, sys.stdin)
     if not prompt.strip():
         raise UsageError("The prompt is empty.")
@@ -159,11 +178,14 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     conversation = Conversation(system_prompt=args.system)
     conversation.add("user", prompt)
     printer = _Printer(out, err)
-    timeouts = Timeouts(connect=args.connect_timeout, idle=args.idle_timeout)
+    timeouts = Timeouts(
+        connect=args.connect_timeout or settings.get("connect_timeout"),
+        idle=args.idle_timeout or settings.get("idle_timeout"),
+    )
     async with new_client_session() as http:
         session = ChatSession(secrets, http, timeouts=timeouts)
         reply = session.reply(
-            conversation, provider, args.model, proxy=args.proxy, options=options, observer=printer
+            conversation, provider, args.model, proxy=proxy, options=options, observer=printer
         )
         await reply.run()
     return printer.exit_code

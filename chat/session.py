@@ -34,21 +34,27 @@ class ReplyObserver(Protocol):
 
     def reply_started(self, reply: Reply) -> None:
         """The request is about to go out."""
+        return None
 
     def reply_text(self, reply: Reply, text: str) -> None:
         """A piece of answer text arrived (a delta, never the whole text)."""
+        return None
 
     def reply_reasoning(self, reply: Reply, text: str) -> None:
         """A piece of reasoning text arrived."""
+        return None
 
     def reply_finished(self, reply: Reply) -> None:
         """The reply is complete."""
+        return None
 
     def reply_failed(self, reply: Reply, error: str) -> None:
         """The reply failed; ``error`` is a sentence for the user. Text so far is kept."""
+        return None
 
     def reply_cancelled(self, reply: Reply) -> None:
         """The user stopped the reply. Text so far is kept."""
+        return None
 
 
 class _Unobserved(ReplyObserver):

@@ -107,7 +107,7 @@ class LoopbackChat(AsyncGeneratorProvider):
                     yield CredentialUpdate("api_key", "rotated-key", scope=cls.origin())
 
 
-class PlainLoopbackChat(LoopbackChat):
+class Loopback(LoopbackChat):
     """The same without credentials, so the command line never opens the keyring for it."""
 
     credential_kinds = ()

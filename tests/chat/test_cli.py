@@ -23,9 +23,16 @@ def plugin_path(tmp_path: Path) -> Path:
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: parley-testplugin\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text(
-        "[parley.providers]\nLoopback = tests.chat.streaming_server:PlainLoopbackChat\n"
+        "[parley.providers]\nLoopback = tests.chat.streaming_server:Loopback\n"
     )
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test has its own settings file, never the user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return tmp_path / "config"
 
 
 @pytest.fixture
@@ -122,6 +129,22 @@ async def test_unreachable_site_says_a_base_url_can_be_set(plugin_path: Path) ->
     assert code == 1
     assert "Could not reach 127.0.0.1:9" in err
     assert "base URL" in err
+
+
+async def test_saved_settings_apply_and_the_command_line_wins(
+    server: StreamServer, plugin_path: Path, config_home: Path
+) -> None:
+    from chat.settings import Settings
+
+    settings = Settings.load(config_home / "parley" / "settings.json")
+    settings.set("provider", "Loopback")
+    settings.set_provider("Loopback", "base_url", server.url)
+    settings.save()
+    code, out, _ = await parley("ask", "hi", plugin=plugin_path)
+    assert (code, out) == (0, "Hello there, friend.")
+    code, _, err = await parley("ask", "--base-url", "http://127.0.0.1:9", "hi", plugin=plugin_path)
+    assert code == 1
+    assert "127.0.0.1:9" in err
 
 
 async def test_unknown_provider_lists_the_known_ones(plugin_path: Path) -> None:

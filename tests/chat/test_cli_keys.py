@@ -1,0 +1,74 @@
+"""``parley keys`` stores a secret in the real keyring, and ``parley ask`` then uses it."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from .streaming_server import StreamServer
+from .test_cli import parley
+from .test_secrets import NO_SERVICE, _secret_service_problem, _skip_or_fail
+
+pytestmark = pytest.mark.keyring
+
+
+@pytest.fixture(autouse=True)
+def _service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if (problem := _secret_service_problem()) is not None:
+        _skip_or_fail(f"{NO_SERVICE} ({problem})")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def plugin(tmp_path: Path) -> Path:
+    info = tmp_path / "parley_keysplugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: parley-keysplugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[parley.providers]\nLoopbackChat = tests.chat.streaming_server:LoopbackChat\n"
+    )
+    return tmp_path
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[StreamServer]:
+    server = await StreamServer().start()
+    yield server
+    await server.close()
+
+
+def lookup(username: str) -> str:
+    command = ["secret-tool", "lookup", "service", "parley", "username", username]
+    return subprocess.run(command, capture_output=True, text=True, check=False).stdout
+
+
+async def test_keys_set_then_ask_uses_the_key(server: StreamServer, plugin: Path) -> None:
+    name = f"LoopbackChat/api_key@{server.url}"
+    args = ("keys", "set", "LoopbackChat", "api_key", "--base-url", server.url)
+    code, out, err = await parley(*args, plugin=plugin, stdin=b"sk-from-stdin\n")
+    assert (code, out) == (0, "")
+    assert "stored api_key for LoopbackChat in the keyring" in err
+    assert "sk-from-stdin" not in err
+    assert await asyncio.to_thread(lookup, name) == "sk-from-stdin"
+
+    code, out, err = await parley(
+        "ask", "-p", "LoopbackChat", "--base-url", server.url, "hi", plugin=plugin
+    )
+    assert (code, out, err) == (0, "Hello there, friend.", "")
+    assert server.requests[0]["headers"]["Authorization"] == "Bearer sk-from-stdin"
+    # The provider handed back a rotated key: the keyring now holds it.
+    assert await asyncio.to_thread(lookup, name) == "rotated-key"
+
+    code, _, err = await parley(*args[:1], "delete", *args[2:], plugin=plugin)
+    assert code == 0
+    assert await asyncio.to_thread(lookup, name) == ""
+
+
+async def test_keys_set_refuses_an_empty_secret(plugin: Path) -> None:
+    code, _, err = await parley("keys", "set", "LoopbackChat", "api_key", plugin=plugin, stdin=b"")
+    assert code == 2
+    assert "No api_key given on stdin" in err

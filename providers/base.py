@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from abc import ABC, abstractmethod
@@ -10,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from .errors import ModelNotSupportedError
+from .errors import InvalidBaseUrlError, ModelNotSupportedError
 from .types import Chunk, CredentialKind, Messages
 
 _END = object()
@@ -58,19 +59,20 @@ class BaseProvider(ABC):
 
     @classmethod
     def with_base_url(cls, base_url: str) -> type[BaseProvider]:
-        """A copy of this provider whose every address is derived from ``base_url``."""
-        new_url = base_url.rstrip("/")
+        """A copy of this provider whose every address is derived from ``base_url``.
+
+        ``api_endpoint`` keeps its place under ``url`` when it was under ``url``; otherwise
+        its path moves to the new origin. A base URL that is not http(s) raises
+        ``InvalidBaseUrlError`` (also a ``ValueError``).
+        """
+        new_url = base_url.strip().rstrip("/")
         parts = urlsplit(new_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"Not an http(s) URL: {base_url!r}")
+            raise InvalidBaseUrlError(f"Not an http(s) URL: {base_url!r}.")
         attrs: dict[str, Any] = {"url": new_url, "__module__": cls.__module__}
         if cls.api_endpoint:
-            old_url = cls.url.rstrip("/")
-            new_origin = f"{parts.scheme}://{parts.netloc}"
-            if cls.api_endpoint.startswith(old_url):
-                attrs["api_endpoint"] = new_url + cls.api_endpoint[len(old_url) :]
-            else:
-                attrs["api_endpoint"] = new_origin + cls.api_endpoint[len(cls.origin()) :]
+            attrs["api_endpoint"] = _moved_endpoint(cls.api_endpoint, cls.url, new_url)
+        attrs["__qualname__"] = cls.__qualname__
         return type(cls.__name__, (cls,), attrs)
 
     @classmethod
@@ -99,12 +101,24 @@ class BaseProvider(ABC):
         Called from a thread whose event loop is running, the work runs on a helper thread
         with its own loop, so it never deadlocks the caller's loop.
         """
-        agen = cls.create_async_generator(model, messages, **kwargs)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return _drive_on_private_loop(agen)
-        return _drive_on_thread(agen)
+            return _drive_on_private_loop(cls.create_async_generator(model, messages, **kwargs))
+        kwargs.pop("session", None)  # the caller's session belongs to the caller's loop
+        return _drive_on_thread(cls.create_async_generator(model, messages, **kwargs))
+
+
+def _moved_endpoint(endpoint: str, old_url: str, new_url: str) -> str:
+    """``endpoint`` re-based from ``old_url`` onto ``new_url``."""
+    old_url = old_url.rstrip("/")
+    rest = endpoint[len(old_url) :]
+    if old_url and endpoint.startswith(old_url) and rest[:1] in ("", "/", "?", "#"):
+        return new_url + rest
+    new = urlsplit(new_url)
+    old = urlsplit(endpoint)
+    query = f"?{old.query}" if old.query else ""
+    return f"{new.scheme}://{new.netloc}{old.path}{query}"
 
 
 async def _next(agen: AsyncIterator[Chunk]) -> Chunk:
@@ -129,13 +143,14 @@ def _drive_on_private_loop(agen: AsyncIterator[Chunk]) -> Iterator[str]:
 
 def _drive_on_thread(agen: AsyncIterator[Chunk]) -> Iterator[str]:
     items: queue.Queue[object] = queue.Queue()
-    stop = threading.Event()
+    running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
 
     async def pump() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        running.append((asyncio.get_running_loop(), task))
         try:
             async for chunk in agen:
-                if stop.is_set():
-                    break
                 if isinstance(chunk, str):
                     items.put(chunk)
         except BaseException as error:  # handed to the consuming thread, re-raised there
@@ -151,7 +166,9 @@ def _drive_on_thread(agen: AsyncIterator[Chunk]) -> Iterator[str]:
                 raise item
             yield str(item)
     finally:
-        stop.set()
+        for loop, task in running:  # the caller stopped early: stop the work too
+            with contextlib.suppress(RuntimeError):  # its loop has already closed
+                loop.call_soon_threadsafe(task.cancel)
 
 
 class AsyncGeneratorProvider(BaseProvider):
@@ -197,7 +214,8 @@ class AbstractProvider(BaseProvider):
         kwargs.pop("session", None)  # the app's aiohttp session belongs to the loop thread
 
         def put(item: object) -> None:
-            if not loop.is_closed():  # the consumer may be gone; then nobody waits for it
+            # The consumer may be gone and its loop closed; then nobody waits for the item.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(items.put_nowait, item)
 
         def work() -> None:
@@ -237,11 +255,14 @@ class ProviderModelMixin:
         """The model name to send: empty → default, a listed name as is, an alias mapped."""
         if not model:
             return cls.default_model
-        if model in cls.models:
+        offered = cls.get_models()
+        if model in offered:
             return model
         if model in cls.model_aliases:
             return cls.model_aliases[model]
+        name = getattr(cls, "__name__", "this provider")
+        choices = offered + [alias for alias in cls.model_aliases if alias not in offered]
         raise ModelNotSupportedError(
-            f"Model {model!r} is not offered by {getattr(cls, '__name__', 'this provider')}.",
-            hint="Pick one of: " + ", ".join(cls.get_models()) + ".",
+            f"Model {model!r} is not offered by {name}.",
+            hint=f"Pick one of: {', '.join(choices)}." if choices else None,
         )

@@ -114,3 +114,9 @@ class ProxyError(ProviderError):
     """The proxy could not be used (unsupported scheme, missing support package, refused)."""
 
     default_hint = "Check the proxy URL in Settings or `--proxy`."
+
+
+class InvalidBaseUrlError(ProviderError, ValueError):
+    """A base URL that is not an absolute http(s) URL."""
+
+    default_hint = "Give a full address such as https://example.com (http or https)."

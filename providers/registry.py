@@ -3,17 +3,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+from collections.abc import Iterable, Mapping
 from importlib.metadata import EntryPoint, entry_points
+from typing import TypeVar
 
 from .base import BaseProvider
 from .errors import ProviderError
 
 ENTRY_POINT_GROUP = "parley.providers"
+_T = TypeVar("_T")
 
 
 class UnknownProviderError(ProviderError, LookupError):
     """No provider has that name."""
+
+
+class ProviderLoadError(ProviderError):
+    """An entry point names something that cannot be loaded or is not a provider class."""
+
+    default_hint = "Update or uninstall the package that registers it."
 
 
 class ProviderRegistry:
@@ -40,25 +49,24 @@ class ProviderRegistry:
         return sorted({*self._entry_points, *self._loaded}, key=str.casefold)
 
     def get(self, name: str) -> type[BaseProvider]:
-        if name in self._loaded:
-            return self._loaded[name]
-        entry = self._entry_points.get(name) or self._casefold_entry(name)
+        """The provider called ``name`` (any case); entry points are loaded here."""
+        loaded = self._loaded.get(name) or self._casefold(self._loaded, name)
+        if loaded is not None:
+            return loaded
+        entry = self._entry_points.get(name) or self._casefold(self._entry_points, name)
         if entry is None:
             raise UnknownProviderError(
                 f"No provider named {name!r}.",
                 hint="Known providers: " + ", ".join(self.names()) + ".",
             )
-        provider = entry.load()
-        if not (isinstance(provider, type) and issubclass(provider, BaseProvider)):
-            raise ProviderError(f"Entry point {entry.value!r} is not a Parley provider class.")
+        provider = _load(entry)
         self._loaded[entry.name] = provider
         return provider
 
-    def _casefold_entry(self, name: str) -> EntryPoint | None:
-        for key, entry in self._entry_points.items():
-            if key.casefold() == name.casefold():
-                return entry
-        return None
+    @staticmethod
+    def _casefold(by_name: Mapping[str, _T], name: str) -> _T | None:
+        folded = name.casefold()
+        return next((value for key, value in by_name.items() if key.casefold() == folded), None)
 
     def all(self) -> list[type[BaseProvider]]:
         return [self.get(name) for name in self.names()]
@@ -74,6 +82,24 @@ class ProviderRegistry:
             except Exception as error:  # a third-party package may fail in any way
                 broken[name] = f"{type(error).__name__}: {error}"
         return loaded, broken
+
+
+def _load(entry: EntryPoint) -> type[BaseProvider]:
+    try:
+        provider = entry.load()
+    except Exception as error:  # an installed package's import failed: say which one
+        raise ProviderLoadError(
+            f"The provider {entry.name!r} could not be loaded from {entry.value!r}: {error!r}."
+        ) from error
+    if not (isinstance(provider, type) and issubclass(provider, BaseProvider)):
+        raise ProviderLoadError(
+            f"The entry point {entry.name!r} = {entry.value!r} is not a Parley provider class."
+        )
+    if inspect.isabstract(provider):
+        raise ProviderLoadError(
+            f"The entry point {entry.name!r} = {entry.value!r} is an abstract provider class."
+        )
+    return provider
 
 
 def get_provider(name: str) -> type[BaseProvider]:

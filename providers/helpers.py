@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from .types import Message, Messages
@@ -13,11 +14,11 @@ def content_text(content: Any) -> str:
     """A message's text: a string as is; a list of parts → the ``text`` parts joined."""
     if isinstance(content, str):
         return content
-    if isinstance(content, list):
+    if isinstance(content, list | tuple):
         return "".join(
             str(part.get("text", ""))
             for part in content
-            if isinstance(part, dict) and part.get("type") == "text"
+            if isinstance(part, Mapping) and part.get("type") == "text"
         )
     return "" if content is None else str(content)
 

@@ -1,0 +1,140 @@
+"""The composition root: the Qt app, its asyncio loop, and every shared part, made once here."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from providers.registry import ProviderRegistry
+
+if TYPE_CHECKING:
+    from chat.secrets import SecretStore
+
+    from .main_window import MainWindow
+    from .tasks import TaskTracker
+
+ICON = Path(__file__).resolve().parent.parent / "resources" / "parley.svg"
+BENCH_FIRST_PAINT = "PARLEY_BENCH_FIRST_PAINT"
+"""Benchmark hook (bench/startup.py): when set, print ``first-paint <time.monotonic()>`` at
+the window's first paint, then ``idle-rss <kB>`` after PARLEY_BENCH_IDLE seconds (default 1)
+of idling once started up, and quit."""
+
+
+def run(argv: list[str]) -> int:
+    """Open the window and run until it is closed; the exit code."""
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Parley")
+    app.setApplicationDisplayName("Parley")
+    app.setDesktopFileName("parley")
+    app.setWindowIcon(QIcon(str(ICON)))
+    app.setQuitOnLastWindowClosed(False)  # main() ends instead, after shutting down in order
+    import qasync
+
+    # asyncio.run() takes loop_factory only from Python 3.12; Runner has it on 3.11 too.
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        return runner.run(main(app))
+
+
+async def main(
+    app: QApplication,
+    registry: ProviderRegistry | None = None,
+    open_store: Callable[[], Awaitable[SecretStore]] | None = None,
+) -> int:
+    """Show the window first, then open the HTTP session and the secret store behind it."""
+    from .main_window import MainWindow
+    from .tasks import TaskTracker
+
+    loop = asyncio.get_running_loop()
+    closed: asyncio.Future[None] = loop.create_future()
+
+    def on_last_window_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    tasks = TaskTracker()
+    window = MainWindow(registry or ProviderRegistry.from_entry_points(), tasks)
+    painted = _watch_first_paint(app)
+    app.lastWindowClosed.connect(on_last_window_closed)
+    window.show()
+    await asyncio.wait([painted], timeout=2.0)
+    try:
+        return await _serve(window, tasks, closed, open_store)
+    finally:
+        app.lastWindowClosed.disconnect(on_last_window_closed)
+
+
+async def _serve(
+    window: MainWindow,
+    tasks: TaskTracker,
+    closed: asyncio.Future[None],
+    open_store: Callable[[], Awaitable[SecretStore]] | None,
+) -> int:
+    from chat.secrets import open_secret_store
+    from chat.session import ChatSession
+    from providers.http import new_client_session
+
+    window.load_providers()
+    http = new_client_session()
+    try:
+        store = await (open_store or open_secret_store)()
+        window.set_session(ChatSession(store, http))
+        if os.environ.get(BENCH_FIRST_PAINT):
+            tasks.start(_bench_idle_then_close(window), name="benchmark idle")
+        await closed
+    finally:
+        await tasks.shutdown()
+        await http.close()
+    return 0
+
+
+class _FirstPaint(QObject):
+    """Resolves a future at the first paint event anywhere in the app, then goes away."""
+
+    def __init__(self, future: asyncio.Future[float]) -> None:
+        super().__init__()
+        self._future = future
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self._future.done():
+            now = time.monotonic()
+            self._future.set_result(now)
+            if os.environ.get(BENCH_FIRST_PAINT):
+                print(f"first-paint {now:.6f}", flush=True)
+            QCoreApplication.instance().removeEventFilter(self)
+        return False
+
+
+def _watch_first_paint(app: QApplication) -> asyncio.Future[float]:
+    future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+    watcher = _FirstPaint(future)
+    app.installEventFilter(watcher)
+    future.add_done_callback(lambda _: watcher.deleteLater())
+    return future
+
+
+async def _bench_idle_then_close(window: MainWindow) -> None:
+    await asyncio.sleep(float(os.environ.get("PARLEY_BENCH_IDLE", "1")))
+    print(f"idle-rss {resident_kib()}", flush=True)
+    window.close()
+
+
+def resident_kib() -> int:
+    """This process's resident set size in KiB (Linux), 0 where unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

@@ -1,0 +1,147 @@
+"""The conversation pane: user and assistant messages in one Qt text document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFrame,
+    QTextFrameFormat,
+)
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from chat.conversation import Conversation, Message, MessageState
+
+TEXT = "#1f2328"
+MUTED = "#5f6b7a"
+USER_BACKGROUND = "#dbe8fb"
+ASSISTANT_BACKGROUND = "#f3f4f6"
+ERROR_BACKGROUND = "#fde7e7"
+ERROR_BORDER = "#c62828"
+ERROR_TEXT = "#8e1111"
+SIDE_GAP = 72  # a message leaves this much room on the far side, so the two roles stand apart
+
+
+def _char(
+    color: str, *, bold: bool = False, italic: bool = False, small: bool = False
+) -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setForeground(QBrush(QColor(color)))
+    if bold:
+        fmt.setFontWeight(QFont.Weight.DemiBold)
+    fmt.setFontItalic(italic)
+    if small:
+        fmt.setProperty(QTextCharFormat.Property.FontSizeAdjustment, -1)
+    return fmt
+
+
+def _frame(background: str, *, left: int = 0, right: int = 0, border: str = "") -> QTextFrameFormat:
+    fmt = QTextFrameFormat()
+    fmt.setBackground(QBrush(QColor(background)))
+    fmt.setPadding(10)
+    fmt.setTopMargin(6)
+    fmt.setBottomMargin(6)
+    fmt.setLeftMargin(left)
+    fmt.setRightMargin(right)
+    if border:
+        fmt.setBorder(1)
+        fmt.setBorderBrush(QBrush(QColor(border)))
+        fmt.setBorderStyle(QTextFrameFormat.BorderStyle.BorderStyle_Solid)
+    else:
+        fmt.setBorder(0)
+    return fmt
+
+
+class ReplyBlock:
+    """Where one assistant reply goes: its text, then an error or "Stopped" below it."""
+
+    def __init__(self, view: ConversationView, frame: QTextFrame) -> None:
+        self._view = view
+        self._frame = frame
+
+    def append(self, text: str) -> None:
+        with self._view.following():
+            self._frame.lastCursorPosition().insertText(text, self._view.body_format)
+
+    def fail(self, error: str) -> None:
+        """Show ``error`` in place of the rest of the reply, in the error style."""
+        with self._view.following():
+            cursor = self._frame.lastCursorPosition()
+            cursor.insertFrame(_frame(ERROR_BACKGROUND, border=ERROR_BORDER))
+            cursor.insertText("Error  ", _char(ERROR_TEXT, bold=True))
+            cursor.insertText(error, _char(ERROR_TEXT))
+
+    def stop(self) -> None:
+        """Mark the reply as stopped by the user; its text stays."""
+        with self._view.following():
+            cursor = self._frame.lastCursorPosition()
+            cursor.insertBlock()
+            cursor.insertText("Stopped", _char(MUTED, italic=True))
+
+
+class ConversationView(QTextBrowser):
+    """A read-only transcript: each message a shaded frame, the user's and the assistant's
+    on opposite sides; assistant text is appended as it streams."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenExternalLinks(True)
+        self.setPlaceholderText("Start the conversation below.")
+        self.document().setDocumentMargin(14)
+        self.body_format = _char(TEXT)
+        self._header_format = _char(MUTED, bold=True, small=True)
+
+    def show_conversation(self, conversation: Conversation) -> None:
+        """Replace the transcript with ``conversation``'s messages."""
+        self.clear()
+        for message in conversation.messages:
+            self._show_message(message)
+
+    def _show_message(self, message: Message) -> None:
+        if message.role == "user":
+            self.add_user(message.content)
+            return
+        block = self.begin_reply(reply_title(message.provider or "Assistant", message.model))
+        if message.content:
+            block.append(message.content)
+        if message.state is MessageState.FAILED:
+            block.fail(message.error or "The reply failed.")
+        elif message.state is MessageState.CANCELLED:
+            block.stop()
+
+    def add_user(self, text: str) -> None:
+        self._add_frame("You", _frame(USER_BACKGROUND, left=SIDE_GAP), text)
+
+    def begin_reply(self, title: str) -> ReplyBlock:
+        """A new assistant message headed ``title``; its text arrives through the block."""
+        frame = self._add_frame(title, _frame(ASSISTANT_BACKGROUND, right=SIDE_GAP), "")
+        return ReplyBlock(self, frame)
+
+    def _add_frame(self, title: str, fmt: QTextFrameFormat, text: str) -> QTextFrame:
+        with self.following():
+            cursor = QTextCursor(self.document())
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            frame = cursor.insertFrame(fmt)
+            cursor.insertText(title, self._header_format)
+            cursor.insertBlock()
+            cursor.insertText(text, self.body_format)
+        return frame
+
+    @contextmanager
+    def following(self) -> Iterator[None]:
+        """Keep the view scrolled to the bottom across a change if it was there before."""
+        bar = self.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 4
+        yield
+        if at_bottom:
+            bar.setValue(bar.maximum())
+
+
+def reply_title(provider: str, model: str | None) -> str:
+    return f"{provider} · {model}" if model else provider

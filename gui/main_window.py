@@ -1,0 +1,240 @@
+"""The main window: conversation list, provider and model pickers, transcript, composer."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chat.conversation import Conversation
+from providers.registry import ProviderRegistry
+
+from .composer import ComposerBar
+from .conversation_view import ConversationView, reply_title
+from .provider_picker import ProviderPicker
+from .tasks import TaskTracker
+
+if TYPE_CHECKING:
+    from chat.session import ChatSession
+
+    from .reply_feed import Outcome, ReplyFeed
+
+FRAME_MS = 16
+UNTITLED = "New conversation"
+BANNER_STYLE = (
+    "QLabel { background: #fff4ce; color: #4d3800; border: 1px solid #e0c25c;"
+    " border-radius: 4px; padding: 6px 10px; }"
+)
+
+
+class MainWindow(QMainWindow):
+    """Shows conversations and runs replies through the ``ChatSession`` it is given.
+
+    The app shows the window first, then calls ``load_providers`` and ``set_session``
+    (the keyring may take a moment to open); sending waits for both.
+    """
+
+    reply_ended = Signal(str)
+    """A reply reported its outcome ("finished", "failed", "cancelled"), before it is shown."""
+
+    def __init__(self, registry: ProviderRegistry, tasks: TaskTracker) -> None:
+        super().__init__()
+        self._registry = registry
+        self._tasks = tasks
+        self.session: ChatSession | None = None
+        self._conversations: list[Conversation] = []
+        self._conversation = Conversation()
+        self._feed: ReplyFeed | None = None
+        self._reply_task: asyncio.Task[Any] | None = None
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setInterval(FRAME_MS)
+        self.setWindowTitle("Parley")
+        self.resize(1000, 700)
+        self._build()
+        self._connect_signals()
+        self.new_conversation()
+        self.composer.editor.setFocus()
+
+    def _build(self) -> None:
+        self.new_action = QAction("&New conversation", self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        menu = self.menuBar().addMenu("&Conversation")
+        menu.addAction(self.new_action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self._build_sidebar())
+        splitter.addWidget(self._build_chat_pane())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([230, 770])
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+        self.statusBar().showMessage("Opening the keyring…")
+
+    def _build_sidebar(self) -> QWidget:
+        side = QWidget(self)
+        side.setMinimumWidth(180)
+        new_button = QToolButton(side)
+        new_button.setDefaultAction(self.new_action)
+        new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        new_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.conversation_list = QListWidget(side)
+        self.conversation_list.setWordWrap(True)
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(8, 8, 0, 8)
+        layout.addWidget(new_button)
+        layout.addWidget(self.conversation_list, 1)
+        return side
+
+    def _build_chat_pane(self) -> QWidget:
+        pane = QWidget(self)
+        self.picker = ProviderPicker(pane)
+        self.notice = QLabel(pane)
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet(BANNER_STYLE)
+        self.notice.hide()
+        self.view = ConversationView(pane)
+        self.composer = ComposerBar(pane)
+        layout = QVBoxLayout(pane)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.picker)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.composer)
+        return pane
+
+    def _connect_signals(self) -> None:
+        self.new_action.triggered.connect(self.on_new_action_triggered)
+        self.quit_action.triggered.connect(self.close)
+        self.conversation_list.currentRowChanged.connect(self.on_conversation_list_row_changed)
+        self.picker.provider_changed.connect(self.on_picker_provider_changed)
+        self.composer.send_requested.connect(self.on_composer_send_requested)
+        self.composer.stop_requested.connect(self.on_composer_stop_requested)
+        self._frame_timer.timeout.connect(self.on_frame_timer_timeout)
+        self._tasks.failed.connect(self.on_tasks_failed)
+
+    # The parts the app hands over once the window is showing.
+
+    def load_providers(self) -> None:
+        self.picker.populate(self._registry)
+        self._update_ready()
+
+    def set_session(self, session: ChatSession) -> None:
+        self.session = session
+        notice = getattr(session.secrets, "notice", "")
+        self.notice.setText(notice)
+        self.notice.setVisible(bool(notice))
+        self.statusBar().clearMessage()
+        self._update_ready()
+
+    @property
+    def conversation(self) -> Conversation:
+        return self._conversation
+
+    @property
+    def conversations(self) -> list[Conversation]:
+        return list(self._conversations)
+
+    def new_conversation(self) -> None:
+        """Start a fresh conversation (or go back to the empty one already at the top)."""
+        if not (self._conversations and not self._conversations[0].messages):
+            self._conversations.insert(0, Conversation())
+            self.conversation_list.insertItem(0, UNTITLED)
+        self.conversation_list.setCurrentRow(0)
+        self.composer.editor.setFocus()
+
+    # Slots.
+
+    def on_new_action_triggered(self) -> None:
+        if not self.composer.busy:
+            self.new_conversation()
+
+    def on_conversation_list_row_changed(self, row: int) -> None:
+        if 0 <= row < len(self._conversations):
+            self._conversation = self._conversations[row]
+            self.view.show_conversation(self._conversation)
+
+    def on_picker_provider_changed(self) -> None:
+        self._update_ready()
+
+    def on_composer_send_requested(self, text: str) -> None:
+        provider = self.picker.current_provider()
+        if self.session is None or provider is None:
+            return
+        # Imported here: chat.session pulls in aiohttp, kept off the path to the first paint.
+        from .reply_feed import ReplyFeed
+
+        self._flush()
+        conversation = self._conversation
+        conversation.add("user", text)
+        self.view.add_user(text)
+        self._retitle_current()
+        model = self.picker.current_model()
+        block = self.view.begin_reply(reply_title(provider.get_label(), model))
+        self._feed = ReplyFeed(block, self.on_reply_feed_ended)
+        reply = self.session.reply(conversation, provider, model, observer=self._feed)
+        self._reply_task = self._tasks.start(reply.run(), name=f"reply from {provider.get_label()}")
+        self._set_busy(True)
+        self._frame_timer.start()
+
+    def on_composer_stop_requested(self) -> None:
+        if self._reply_task is not None:
+            self._reply_task.cancel()
+
+    def on_reply_feed_ended(self, outcome: Outcome) -> None:
+        self._reply_task = None
+        self._set_busy(False)
+        self.reply_ended.emit(outcome.value)
+
+    def on_frame_timer_timeout(self) -> None:
+        self._flush()
+
+    def on_tasks_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+        if self._feed is not None:
+            self._feed.abort(message)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing stops a streaming reply; the app then waits for its task to end."""
+        self.on_composer_stop_requested()
+        super().closeEvent(event)
+
+    # Helpers.
+
+    def _flush(self) -> None:
+        if self._feed is not None and self._feed.flush():
+            self._feed = None
+            self._frame_timer.stop()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.composer.set_busy(busy)
+        self.new_action.setEnabled(not busy)
+        self.conversation_list.setEnabled(not busy)
+        self.picker.setEnabled(not busy)
+
+    def _update_ready(self) -> None:
+        self.composer.set_ready(
+            self.session is not None and self.picker.current_provider() is not None
+        )
+
+    def _retitle_current(self) -> None:
+        row = self._conversations.index(self._conversation)
+        item = self.conversation_list.item(row)
+        if item is not None:
+            item.setText(self._conversation.title or UNTITLED)
+            item.setToolTip(self._conversation.title)

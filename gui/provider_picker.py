@@ -1,0 +1,125 @@
+"""The provider and model dropdowns, filled from the registry and the chosen provider."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from providers.base import BaseProvider, ProviderModelMixin
+from providers.registry import ProviderRegistry
+
+NOT_WORKING = "not working"
+GREY = "#7a7f87"
+
+
+def not_working_tip(label: str) -> str:
+    return (
+        f"{label} is marked as not working: its site may be gone or changed. You can still "
+        "pick it, and set a base URL to point it at a mirror."
+    )
+
+
+def provider_models(provider: type[BaseProvider]) -> tuple[list[str], str]:
+    """The models to offer for ``provider`` and the one to preselect."""
+    if issubclass(provider, ProviderModelMixin):
+        return provider.get_models(), provider.default_model
+    default = str(getattr(provider, "default_model", "") or "")
+    return ([default] if default else []), default
+
+
+class ProviderPicker(QWidget):
+    """Two dropdowns: every registered provider (the not-working ones marked but selectable),
+    and the chosen provider's models (editable, its default preselected)."""
+
+    provider_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.provider_box = QComboBox(self)
+        self.provider_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.model_box = QComboBox(self)
+        self.model_box.setEditable(True)
+        self.model_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_box.setMinimumContentsLength(22)
+        self.model_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._providers: list[type[BaseProvider] | None] = []
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for text, box in (("&Provider", self.provider_box), ("&Model", self.model_box)):
+            label = QLabel(text, self)
+            label.setBuddy(box)
+            layout.addWidget(label)
+            layout.addWidget(box)
+        self.provider_box.currentIndexChanged.connect(self.on_provider_box_changed)
+
+    def populate(self, registry: ProviderRegistry) -> None:
+        """List every provider in ``registry`` by label; one that cannot be loaded is shown
+        disabled, with the reason as its tooltip."""
+        self.provider_box.blockSignals(True)
+        self.provider_box.clear()
+        self._providers.clear()
+        loaded: list[type[BaseProvider]] = []
+        broken: list[tuple[str, Exception]] = []
+        for name in registry.names():
+            try:
+                loaded.append(registry.get(name))
+            except Exception as error:  # a broken plugin is shown, not fatal
+                broken.append((name, error))
+        for provider in sorted(loaded, key=lambda p: p.get_label().casefold()):
+            self._add_provider(provider)
+        for name, error in broken:
+            self._add_item(f"{name} — failed to load", None, f"{name}: {error}")
+            self._disable_last()
+        self.provider_box.blockSignals(False)
+        self.provider_box.setCurrentIndex(self._first_working())
+        self.on_provider_box_changed()
+
+    def _add_provider(self, provider: type[BaseProvider]) -> None:
+        label = provider.get_label()
+        if provider.working:
+            self._add_item(label, provider, provider.url)
+            return
+        self._add_item(f"{label} — {NOT_WORKING}", provider, not_working_tip(label))
+        self.provider_box.setItemData(
+            self.provider_box.count() - 1, QBrush(QColor(GREY)), Qt.ItemDataRole.ForegroundRole
+        )
+
+    def _add_item(self, text: str, provider: type[BaseProvider] | None, tip: str) -> None:
+        self.provider_box.addItem(text)
+        self._providers.append(provider)
+        index = self.provider_box.count() - 1
+        self.provider_box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+
+    def _disable_last(self) -> None:
+        model = self.provider_box.model()
+        item = getattr(model, "item", None)
+        if item is not None:
+            item(self.provider_box.count() - 1).setEnabled(False)
+
+    def _first_working(self) -> int:
+        for index, provider in enumerate(self._providers):
+            if provider is not None and provider.working:
+                return index
+        loaded = [i for i, p in enumerate(self._providers) if p is not None]
+        return loaded[0] if loaded else -1
+
+    def current_provider(self) -> type[BaseProvider] | None:
+        index = self.provider_box.currentIndex()
+        return self._providers[index] if 0 <= index < len(self._providers) else None
+
+    def current_model(self) -> str:
+        return self.model_box.currentText().strip()
+
+    def on_provider_box_changed(self) -> None:
+        provider = self.current_provider()
+        self.model_box.clear()
+        if provider is not None:
+            models, default = provider_models(provider)
+            self.model_box.addItems(models)
+            if default and default not in models:
+                self.model_box.insertItem(0, default)
+            self.model_box.setCurrentIndex(self.model_box.findText(default) if default else -1)
+            self.model_box.setEditText(default)
+        self.provider_box.setToolTip(self.provider_box.currentData(Qt.ItemDataRole.ToolTipRole))
+        self.provider_changed.emit()

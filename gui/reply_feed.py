@@ -1,0 +1,69 @@
+"""A reply's observer for the window: it buffers text, and the window's frame tick flushes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+
+from chat.session import Reply, ReplyObserver
+
+from .conversation_view import ReplyBlock
+
+
+class Outcome(Enum):
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ReplyFeed(ReplyObserver):
+    """Collects what a reply reports; ``flush`` (on the frame tick) puts it into the view.
+
+    Writing each chunk into the document as it arrives starves Qt on a fast stream
+    (../shared/TOOLCHAIN.md): text is only appended here and shown at most once a frame.
+    ``on_end`` hears the outcome at once, before it is shown.
+    """
+
+    def __init__(self, block: ReplyBlock, on_end: Callable[[Outcome], None]) -> None:
+        self._block = block
+        self._on_end = on_end
+        self._pending: list[str] = []
+        self._outcome: Outcome | None = None
+        self._error = ""
+
+    @property
+    def outcome(self) -> Outcome | None:
+        return self._outcome
+
+    def reply_text(self, reply: Reply, text: str) -> None:
+        self._pending.append(text)
+
+    def reply_finished(self, reply: Reply) -> None:
+        self._end(Outcome.FINISHED)
+
+    def reply_failed(self, reply: Reply, error: str) -> None:
+        self._end(Outcome.FAILED, error)
+
+    def reply_cancelled(self, reply: Reply) -> None:
+        self._end(Outcome.CANCELLED)
+
+    def abort(self, error: str) -> None:
+        """End the reply as failed with ``error`` unless it has already ended."""
+        if self._outcome is None:
+            self._end(Outcome.FAILED, error)
+
+    def _end(self, outcome: Outcome, error: str = "") -> None:
+        self._outcome = outcome
+        self._error = error
+        self._on_end(outcome)
+
+    def flush(self) -> bool:
+        """Show the text that arrived since the last tick; True once the outcome is shown."""
+        if self._pending:
+            self._block.append("".join(self._pending))
+            self._pending.clear()
+        if self._outcome is Outcome.FAILED:
+            self._block.fail(self._error)
+        elif self._outcome is Outcome.CANCELLED:
+            self._block.stop()
+        return self._outcome is not None

@@ -1,0 +1,94 @@
+"""A loopback provider streams into the real window; Stop, errors and closing behave."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from chat.conversation import MessageState
+from gui.main_window import MainWindow
+from gui.tasks import TaskTracker
+from tests.support.loopback import SERVER_ERROR, LoopbackServer
+from tests.support.qt import next_signal, until
+
+
+def send(qtbot: QtBot, window: MainWindow, text: str, model: str = "echo") -> None:
+    window.picker.model_box.setEditText(model)
+    qtbot.keyClicks(window.composer.editor, text)
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
+
+
+async def test_reply_streams_into_the_pane(qtbot: QtBot, window: MainWindow) -> None:
+    send(qtbot, window, "hello there")
+    assert window.composer.button.text() == "Stop"
+    assert window.composer.editor.toPlainText() == ""
+    assert await next_signal(window.reply_ended) == ("finished",)
+    await until(lambda: "You said: hello there" in window.view.toPlainText())
+    assert window.composer.button.text() == "Send"
+    user, reply = window.conversation.messages
+    assert (user.role, user.content) == ("user", "hello there")
+    assert reply.state is MessageState.COMPLETE
+    assert reply.content.strip() == "You said: hello there"
+    assert "Loopback · echo" in window.view.toPlainText()
+
+
+async def test_stop_cancels_within_100_ms_and_the_server_sees_the_hang_up(
+    qtbot: QtBot, window: MainWindow, server: LoopbackServer
+) -> None:
+    send(qtbot, window, "go on", model="slow")
+    await until(lambda: "word" in window.view.toPlainText())
+    assert window.composer.button.text() == "Stop"
+    started = time.perf_counter()
+    qtbot.mouseClick(window.composer.button, Qt.MouseButton.LeftButton)
+    assert await next_signal(window.reply_ended) == ("cancelled",)
+    assert time.perf_counter() - started < 0.1
+    await asyncio.wait_for(server.disconnected.wait(), 2)
+    await until(lambda: "Stopped" in window.view.toPlainText())
+    reply = window.conversation.messages[-1]
+    assert reply.state is MessageState.CANCELLED
+    assert reply.content.startswith("word")
+    assert window.composer.button.text() == "Send"
+
+
+async def test_server_error_shows_its_message_in_the_pane(qtbot: QtBot, window: MainWindow) -> None:
+    send(qtbot, window, "hi", model="http-500")
+    assert await next_signal(window.reply_ended) == ("failed",)
+    await until(lambda: SERVER_ERROR in window.view.toPlainText())
+    assert "HTTP 500" in window.view.toPlainText()
+    assert window.conversation.messages[-1].state is MessageState.FAILED
+
+
+async def test_cloudflare_page_shows_what_to_do(qtbot: QtBot, window: MainWindow) -> None:
+    send(qtbot, window, "hi", model="cloudflare")
+    assert await next_signal(window.reply_ended) == ("failed",)
+    await until(lambda: "Cloudflare" in window.view.toPlainText())
+    text = window.view.toPlainText()
+    assert "HTTP 403" in text
+    assert "use a proxy, or pick another provider" in text
+
+
+async def test_closing_during_a_stream_cancels_it_cleanly(
+    qtbot: QtBot, window: MainWindow, tasks: TaskTracker, server: LoopbackServer
+) -> None:
+    send(qtbot, window, "keep going", model="slow")
+    await until(lambda: "word" in window.view.toPlainText())
+    window.close()
+    assert await next_signal(window.reply_ended) == ("cancelled",)
+    await asyncio.wait_for(server.disconnected.wait(), 2)
+    await until(lambda: not tasks.running)
+
+
+async def test_a_second_message_carries_the_history(
+    qtbot: QtBot, window: MainWindow, server: LoopbackServer
+) -> None:
+    send(qtbot, window, "first")
+    await next_signal(window.reply_ended)
+    send(qtbot, window, "second")
+    await next_signal(window.reply_ended)
+    roles = [m["role"] for m in server.requests[-1]["messages"]]
+    assert roles == ["user", "assistant", "user"]
+    await until(lambda: "You said: second" in window.view.toPlainText())
+    assert window.conversation_list.item(0).text() == "first"

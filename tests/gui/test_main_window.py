@@ -1,0 +1,69 @@
+"""The window's frame: title, size, focus, the conversation list and the keyring notice."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QKeySequence
+from pytestqt.qtbot import QtBot
+
+from chat.secrets import MemorySecretStore
+from chat.session import ChatSession
+from gui.main_window import MainWindow
+from gui.tasks import TaskTracker
+from providers import ProviderRegistry
+from tests.support.loopback import Gone, Loopback
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> MainWindow:
+    window = MainWindow(ProviderRegistry([Loopback, Gone]), TaskTracker())
+    qtbot.addWidget(window)
+    window.load_providers()
+    return window
+
+
+def test_title_size_and_focus(window: MainWindow) -> None:
+    assert window.windowTitle() == "Parley"
+    assert (window.width(), window.height()) == (1000, 700)
+    assert window.focusWidget() is window.composer.editor
+
+
+def test_sending_waits_for_the_session(window: MainWindow) -> None:
+    assert not window.composer.button.isEnabled()
+    window.set_session(ChatSession(MemorySecretStore()))
+    assert window.composer.button.isEnabled()
+
+
+def test_the_memory_store_notice_is_shown_plainly(window: MainWindow) -> None:
+    window.show()
+    window.set_session(ChatSession(MemorySecretStore(notice="Secrets are kept in memory.")))
+    assert window.notice.isVisible()
+    assert window.notice.text() == "Secrets are kept in memory."
+
+
+def test_no_notice_when_all_is_well(window: MainWindow) -> None:
+    window.show()
+    window.set_session(ChatSession(MemorySecretStore()))
+    assert not window.notice.isVisible()
+
+
+def test_not_working_provider_is_in_the_window_dropdown(window: MainWindow) -> None:
+    box = window.picker.provider_box
+    assert [box.itemText(i) for i in range(box.count())] == ["Loopback", "VoiGpt — not working"]
+    assert window.picker.current_model() == "echo"
+
+
+def test_new_conversation_is_ctrl_n_and_joins_the_list(window: MainWindow) -> None:
+    assert window.new_action.shortcut() == QKeySequence("Ctrl+N")
+    first = window.conversation
+    window.new_action.trigger()  # an empty conversation is reused, not piled up
+    assert window.conversations == [first]
+    first.add("user", "Plan a trip")
+    window.new_action.trigger()
+    assert len(window.conversations) == 2
+    assert window.conversation is not first
+    assert window.conversation_list.count() == 2
+    assert window.view.toPlainText() == ""
+    window.conversation_list.setCurrentRow(1)
+    assert window.conversation is first
+    assert "Plan a trip" in window.view.toPlainText()

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: a loopback chat server and provider, Qt-on-asyncio waits."""

@@ -1,0 +1,306 @@
+"""The turnstile interpreter on hand-built programs: each operation, text(), JSON.stringify."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import pytest
+
+from providers.errors import ProviderError
+from providers.seeds.chatgpt_turnstile import (
+    LOCAL_STORAGE_KEYS,
+    UNDEFINED,
+    Machine,
+    TurnstileError,
+    decode_program,
+    js_stringify,
+    solve_turnstile,
+    text,
+    xor,
+)
+
+TOKEN = "gAAAAACtoken"
+URL = "https://chat.example"
+
+
+def b64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
+
+
+def machine(*program: list[Any], token: str = TOKEN) -> Machine:
+    """A machine that ran ``program`` followed by a result, so it always ends cleanly."""
+    run = Machine(token, URL, time.perf_counter())
+    run.run([*program, [3, "end"]])
+    return run
+
+
+def value(run: Machine, register: int) -> Any:
+    return run.registers.get(register, UNDEFINED)
+
+
+def hide(program: list[Any], token: str) -> str:
+    """What the site sends as ``dx``: the JSON XOR-ed with the token, then base64."""
+    return b64(xor(json.dumps(program), token))
+
+
+def test_initial_registers() -> None:
+    run = machine()
+    assert value(run, 10) == "window"
+    assert value(run, 16) == TOKEN
+    assert value(run, 9) == [[3, "end"]]
+
+
+def test_op1_xor_of_texts() -> None:
+    run = machine([2, 30, "abc"], [2, 31, "k"], [1, 30, 31])
+    assert value(run, 30) == "".join(chr(ord(c) ^ ord("k")) for c in "abc")
+    run = machine([2, 30, 12], [2, 31, "xy"], [1, 30, 31])  # a number XORs as its text
+    assert value(run, 30) == xor("12", "xy")
+
+
+def test_op2_literal_and_op3_result() -> None:
+    run = Machine(TOKEN, URL, time.perf_counter())
+    assert run.run([[2, 30, {"a": [1]}], [3, "first"], [3, "héllo"]]) == b64("héllo")
+    assert value(run, 30) == {"a": [1]}
+
+
+def test_op3_is_the_last_executed() -> None:
+    program = [[3, "one"], [2, 40, 1], [2, 41, 1], [2, 42, "unused"], [20, 40, 41, 3, 43]]
+    run = Machine(TOKEN, URL, 0.0)
+    run.put(43, "computed")
+    assert run.run(program) == b64("computed")
+
+
+def test_op5_append_concat_sum_nan() -> None:
+    run = machine(
+        [5, 30, 10],  # unset + "window" → "window"
+        [2, 31, [1]],
+        [2, 32, 2],
+        [5, 31, 32],  # list: append
+        [5, 31, 99],  # list + unset: unchanged
+        [2, 33, 1.5],
+        [5, 33, 32],  # numbers: sum
+        [2, 34, "n="],
+        [5, 34, 33],  # string + number: concatenation of texts
+        [2, 35, True],
+        [2, 36, None],
+        [5, 35, 36],  # neither strings nor numbers
+        [2, 37, "x"],
+        [5, 37, 99],  # string + unset → "xundefined"
+    )
+    assert value(run, 30) == "window"
+    assert value(run, 31) == [1, 2]
+    assert value(run, 33) == 3.5
+    assert value(run, 34) == "n=3.5"
+    assert value(run, 35) == "NaN"
+    assert value(run, 37) == "xundefined"
+
+
+def test_op6_paths_and_location() -> None:
+    run = machine(
+        [2, 30, "document"],
+        [6, 31, 10, 30],
+        [2, 32, "location"],
+        [6, 33, 31, 32],
+        [24, 34, 31, 32],  # 24 builds the path without mapping it
+        [2, 35, 5],
+        [6, 36, 10, 35],  # not two strings: nothing happens
+    )
+    assert value(run, 31) == "window.document"
+    assert value(run, 33) == URL + "/"
+    assert value(run, 34) == "window.document.location"
+    assert value(run, 36) is UNDEFINED
+
+
+def test_op7_reflect_set_on_a_new_object() -> None:
+    run = machine(
+        [2, 30, "window.Object.create"],
+        [17, 31, 30, 99],
+        [2, 32, "window.Reflect.set"],
+        [2, 33, 7],
+        [2, 34, [1, "two"]],
+        [7, 32, 31, 33, 34],  # key 7 becomes the text "7"
+        [15, 35, 31],
+    )
+    assert value(run, 31) == {"7": [1, "two"]}
+    assert value(run, 35) == '{"7":[1,"two"]}'
+
+
+def test_op8_copy_and_op14_parse() -> None:
+    run = machine(
+        [2, 30, '{"a": [1, 2.5, "é"]}'],
+        [14, 31, 30],
+        [8, 32, 31],
+        [2, 33, "{not json"],
+        [2, 34, "left"],
+        [14, 34, 33],  # failure: the destination becomes unset
+        [2, 35, "NaN"],
+        [14, 36, 35],  # JavaScript's JSON.parse has no NaN
+    )
+    assert value(run, 31) == {"a": [1, 2.5, "é"]}
+    assert value(run, 32) is value(run, 31)
+    assert value(run, 34) is UNDEFINED
+    assert value(run, 36) is UNDEFINED
+
+
+def test_op15_stringify_is_compact_like_javascript() -> None:
+    run = machine([2, 30, {"b": [1.0, None, True, "ü\n"], "a": 1e21}], [15, 31, 30], [15, 32, 99])
+    assert value(run, 31) == '{"b":[1,null,true,"ü\\n"],"a":1e+21}'
+    assert value(run, 32) is UNDEFINED  # JSON.stringify(undefined) is undefined
+
+
+def test_op17_browser_functions() -> None:
+    started = time.perf_counter() - 2.0
+    run = Machine(TOKEN, URL, started)
+    run.run(
+        [
+            [2, 30, "window.performance.now"],
+            [17, 31, 30],
+            [2, 32, "window.Object.keys"],
+            [2, 33, "window.localStorage"],
+            [17, 34, 32, 33],
+            [2, 35, "window.Math.random"],
+            [17, 36, 35],
+            [3, "x"],
+        ]
+    )
+    assert 2000 <= value(run, 31) < 60_000
+    assert isinstance(value(run, 31), float)
+    assert value(run, 34) == LOCAL_STORAGE_KEYS
+    assert 0 <= value(run, 36) < 1
+
+
+def test_op18_op19_base64_both_ways() -> None:
+    run = machine([2, 30, "héllo"], [19, 30], [8, 31, 30], [18, 31], [2, 32, " YQ"], [18, 32])
+    assert value(run, 30) == b64("héllo")
+    assert value(run, 31) == "héllo"
+    assert value(run, 32) == "a"  # like atob: unpadded input and spaces are accepted
+
+
+def test_op20_calls_when_equal_only() -> None:
+    run = machine(
+        [2, 30, "window.Object.create"],
+        [17, 31, 30],
+        [2, 32, "window.Reflect.set"],
+        [2, 33, "k"],
+        [2, 40, 1],
+        [2, 41, 1.0],
+        [2, 42, "1"],
+        [20, 40, 41, 32, 31, 33, 40],  # 1 === 1.0: set k
+        [2, 34, "other"],
+        [20, 40, 42, 32, 31, 34, 40],  # 1 !== "1": not called
+    )
+    assert value(run, 31) == {"k": 1}
+
+
+def test_op21_nothing_and_op23_calls_when_set() -> None:
+    run = machine(
+        [21, 1, 2, 3],
+        [2, 30, "window.Object.create"],
+        [17, 31, 30],
+        [2, 32, "window.Reflect.set"],
+        [2, 33, "k"],
+        [23, 99, 32, 31, 33, 30],  # 99 unset: not called
+        [23, 30, 32, 31, 33, 30],
+    )
+    assert value(run, 31) == {"k": "window.Object.create"}
+
+
+def test_overwritten_operation_register_does_nothing() -> None:
+    run = machine([2, 2, "no longer an operation"], [2, 30, "x"])
+    assert value(run, 30) is UNDEFINED
+
+
+def test_float_register_names_are_the_same_register() -> None:
+    run = machine([2.0, 30.0, "x"], [8, 31, 30])
+    assert value(run, 31) == "x"
+
+
+@pytest.mark.parametrize(
+    ("program", "named"),
+    [
+        ([[4, 1, 2]], "[4,1,2]: there is no operation 4"),
+        ([[2, 30, "window.fetch"], [17, 31, 30]], "[17,31,30]: 'window.fetch' is not a supported"),
+        ([[7, 30]], "[7,30]: 'undefined' is not a supported browser function"),
+        ([[2, 30, "%%%"], [18, 30]], "[18,30]"),
+        ([[2, 30, "YQ"], [18, 30], [2, 31, "/w=="], [18, 31]], "[18,31]"),  # not UTF-8
+        ([[2, 30, "x"], [2, 31, ""], [1, 30, 31]], "[1,30,31]: XOR with an empty key"),
+        ([[2]], "[2]"),
+        ([[2, [1], 3]], "[2,[1],3]"),
+        (["not a list"], '"not a list": an instruction must be a non-empty list'),
+        (
+            [[2, 30, "window.Object.keys"], [17, 31, 30, 10]],
+            "[17,31,30,10]: window.Object.keys of 'window'",
+        ),
+    ],
+)
+def test_unsupported_or_failing_instruction_is_named(program: list[Any], named: str) -> None:
+    with pytest.raises(TurnstileError) as caught:
+        Machine(TOKEN, URL, 0.0).run([*program, [3, "x"]])
+    assert isinstance(caught.value, ProviderError)
+    assert f"Unsupported turnstile instruction {named}" in str(caught.value)
+
+
+def test_program_without_a_result_is_a_clear_error() -> None:
+    with pytest.raises(TurnstileError, match="ended without a result"):
+        Machine(TOKEN, URL, 0.0).run([[2, 30, 1]])
+
+
+def test_program_that_grows_forever_is_stopped() -> None:
+    # Register 9 is the running program: appending to it adds instructions.
+    program = [[2, 30, [5, 9, 31]], [8, 31, 30], [5, 9, 31]]
+    with pytest.raises(TurnstileError, match="ran over"):
+        Machine(TOKEN, URL, 0.0).run(program)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (UNDEFINED, "undefined"),
+        (3, "3"),
+        (3.0, "3"),
+        (0.1 + 0.2, "0.3"),  # %.16g: 16 significant digits
+        (1 / 3, "0.3333333333333333"),
+        (1e21, "1e+21"),
+        (-2.5, "-2.5"),
+        ("é", "é"),
+        ([1, "a", None], '[1,"a",null]'),
+        ({"k": [True]}, '{"k":[true]}'),
+        (None, "null"),
+        (False, "false"),
+    ],
+)
+def test_text_rules(given: Any, expected: str) -> None:
+    assert text(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (
+            [1.0, 2.5, 1e-7, 1e-6, 1e20, 1e21, -0.0],
+            "[1,2.5,1e-7,0.000001,100000000000000000000,1e+21,0]",
+        ),
+        ({"a": UNDEFINED, "b": [UNDEFINED]}, '{"b":[null]}'),
+        ('tab\there "q" \\ \u2212 \x01', '"tab\\there \\"q\\" \\\\ \u2212 \\u0001"'),
+        (float("nan"), "null"),
+    ],
+)
+def test_js_stringify_matches_javascript(given: Any, expected: str) -> None:
+    assert js_stringify(given) == expected
+
+
+def test_decode_program_and_solve() -> None:
+    token = "gAAAAACé-token"
+    program = [[2, 30, "héllo"], [19, 30], [20, 30, 30, 3, 30]]
+    assert decode_program(hide(program, token), token) == program
+    assert solve_turnstile(hide(program, token), token, URL, 0.0) == b64(b64("héllo"))
+
+
+def test_unreadable_program_is_a_clear_error() -> None:
+    with pytest.raises(TurnstileError, match="Could not read the site's turnstile program"):
+        decode_program(b64("not xor-ed json"), TOKEN)
+    with pytest.raises(TurnstileError, match="not a list"):
+        decode_program(hide({"a": 1}, TOKEN), TOKEN)  # type: ignore[arg-type]

@@ -107,9 +107,19 @@ async def check_response(response: aiohttp.ClientResponse, provider: str | None 
     """Raise the matching ``ProviderError`` when ``response`` is an error or an anti-bot page."""
     if response.status < 400:
         return
-    raw = await response.content.read(ERROR_BODY_BYTES)  # enough for a title and excerpt
+    raw = await _read_head(response.content, ERROR_BODY_BYTES)  # enough to recognise it
     body = raw.decode(response.charset or "utf-8", "replace")
     raise status_error(response.status, body, response.headers, provider)
+
+
+async def _read_head(content: aiohttp.StreamReader, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a body, however many pieces they arrive in."""
+    blocks: list[bytes] = []
+    size = 0
+    while size < limit and (block := await content.read(limit - size)):
+        blocks.append(block)
+        size += len(block)
+    return b"".join(blocks)
 
 
 def retry_after_seconds(value: str | None) -> float | None:

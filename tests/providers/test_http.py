@@ -90,6 +90,20 @@ async def test_cf_mitigated_header_is_blocked_whatever_the_body(serve: Serve) ->
     assert isinstance(await error_for(serve, app), BlockedError)
 
 
+async def test_a_challenge_marker_arriving_late_in_the_body_is_seen(serve: Serve) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=403, headers={"content-type": "text/html"})
+        await response.prepare(request)
+        await response.write(b"<html><body>" + b" " * 3000)
+        await asyncio.sleep(0.05)
+        await response.write(b'<div id="cf-please-wait"></div></body></html>')
+        return response
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    assert isinstance(await error_for(serve, app), BlockedError)
+
+
 async def test_a_plain_403_is_a_status_error(serve: Serve) -> None:
     error = await error_for(serve, replying(403, "<html><title>Forbidden</title></html>"))
     assert isinstance(error, ResponseStatusError)

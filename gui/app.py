@@ -14,10 +14,9 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from providers.registry import ProviderRegistry
-
 if TYPE_CHECKING:
     from chat.secrets import SecretStore
+    from providers.registry import ProviderRegistry
 
     from .main_window import MainWindow
     from .tasks import TaskTracker
@@ -62,13 +61,13 @@ async def main(
             closed.set_result(None)
 
     tasks = TaskTracker()
-    window = MainWindow(registry or ProviderRegistry.from_entry_points(), tasks)
+    window = MainWindow(tasks)
     painted = _watch_first_paint(app)
     app.lastWindowClosed.connect(on_last_window_closed)
     window.show()
     await asyncio.wait([painted], timeout=2.0)
     try:
-        return await _serve(window, tasks, closed, open_store)
+        return await _serve(window, tasks, closed, registry, open_store)
     finally:
         app.lastWindowClosed.disconnect(on_last_window_closed)
 
@@ -77,13 +76,16 @@ async def _serve(
     window: MainWindow,
     tasks: TaskTracker,
     closed: asyncio.Future[None],
+    registry: ProviderRegistry | None,
     open_store: Callable[[], Awaitable[SecretStore]] | None,
 ) -> int:
+    # Imported after the first paint: aiohttp, keyring and the provider plugins are slow.
     from chat.secrets import open_secret_store
     from chat.session import ChatSession
     from providers.http import new_client_session
+    from providers.registry import ProviderRegistry
 
-    window.load_providers()
+    window.load_providers(registry or ProviderRegistry.from_entry_points())
     http = new_client_session()
     try:
         store = await (open_store or open_secret_store)()

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from chat.conversation import Conversation
-from providers.registry import ProviderRegistry
 
 from .composer import ComposerBar
 from .conversation_view import ConversationView, reply_title
@@ -28,6 +27,7 @@ from .tasks import TaskTracker
 
 if TYPE_CHECKING:
     from chat.session import ChatSession
+    from providers.registry import ProviderRegistry
 
     from .reply_feed import Outcome, ReplyFeed
 
@@ -42,16 +42,16 @@ BANNER_STYLE = (
 class MainWindow(QMainWindow):
     """Shows conversations and runs replies through the ``ChatSession`` it is given.
 
-    The app shows the window first, then calls ``load_providers`` and ``set_session``
-    (the keyring may take a moment to open); sending waits for both.
+    The app shows the window first, then hands over the providers (``load_providers``) and
+    the session (``set_session``; the keyring may take a moment to open): neither is on
+    the path to the first paint. Sending waits for both.
     """
 
     reply_ended = Signal(str)
     """A reply reported its outcome ("finished", "failed", "cancelled"), before it is shown."""
 
-    def __init__(self, registry: ProviderRegistry, tasks: TaskTracker) -> None:
+    def __init__(self, tasks: TaskTracker) -> None:
         super().__init__()
-        self._registry = registry
         self._tasks = tasks
         self.session: ChatSession | None = None
         self._conversations: list[Conversation] = []
@@ -130,8 +130,8 @@ class MainWindow(QMainWindow):
 
     # The parts the app hands over once the window is showing.
 
-    def load_providers(self) -> None:
-        self.picker.populate(self._registry)
+    def load_providers(self, registry: ProviderRegistry) -> None:
+        self.picker.populate(registry)
         self._update_ready()
 
     def set_session(self, session: ChatSession) -> None:
@@ -236,5 +236,8 @@ class MainWindow(QMainWindow):
         row = self._conversations.index(self._conversation)
         item = self.conversation_list.item(row)
         if item is not None:
-            item.setText(self._conversation.title or UNTITLED)
-            item.setToolTip(self._conversation.title)
+            title = self._conversation.title or UNTITLED
+            first = self._conversation.messages[0].content if self._conversation.messages else ""
+            cut = len(" ".join(first.split())) > len(title)
+            item.setText(title + ("…" if cut else ""))
+            item.setToolTip(" ".join(first.split()))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from providers.base import BaseProvider, ProviderModelMixin
-from providers.registry import ProviderRegistry
+if TYPE_CHECKING:  # at run time the classes arrive from the registry, after the first paint
+    from providers.base import BaseProvider
+    from providers.registry import ProviderRegistry
 
 NOT_WORKING = "not working"
 GREY = "#7a7f87"
@@ -21,10 +24,12 @@ def not_working_tip(label: str) -> str:
 
 
 def provider_models(provider: type[BaseProvider]) -> tuple[list[str], str]:
-    """The models to offer for ``provider`` and the one to preselect."""
-    if issubclass(provider, ProviderModelMixin):
-        return provider.get_models(), provider.default_model
+    """The models to offer for ``provider`` and the one to preselect: a ProviderModelMixin
+    lists its models; any other provider offers its ``default_model``, if it has one."""
     default = str(getattr(provider, "default_model", "") or "")
+    get_models = getattr(provider, "get_models", None)
+    if callable(get_models):
+        return [str(model) for model in get_models()], default
     return ([default] if default else []), default
 
 

@@ -55,9 +55,9 @@ async def tasks() -> AsyncIterator[TaskTracker]:
 async def window(
     qtbot: QtBot, registry: ProviderRegistry, tasks: TaskTracker, http: aiohttp.ClientSession
 ) -> AsyncIterator[MainWindow]:
-    window = MainWindow(registry, tasks)
+    window = MainWindow(tasks)
     qtbot.addWidget(window)
-    window.load_providers()
+    window.load_providers(registry)
     window.set_session(ChatSession(MemorySecretStore(), http))
     window.show()
     yield window

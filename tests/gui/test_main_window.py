@@ -16,9 +16,9 @@ from tests.support.loopback import Gone, Loopback
 
 @pytest.fixture
 def window(qtbot: QtBot) -> MainWindow:
-    window = MainWindow(ProviderRegistry([Loopback, Gone]), TaskTracker())
+    window = MainWindow(TaskTracker())
     qtbot.addWidget(window)
-    window.load_providers()
+    window.load_providers(ProviderRegistry([Loopback, Gone]))
     return window
 
 

@@ -1,0 +1,92 @@
+"""Start to first painted window, and idle memory: Parley beside a bare PySide6 window."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .common import Figure, median
+
+TITLE = "Startup: first painted window and idle memory"
+RUNS = 7
+IDLE_SECONDS = 1.0
+ABOUT = (
+    "Each run starts a fresh process with the offscreen Qt platform. Parley is the real "
+    "`python -m gui` (window shown first; providers, the aiohttp session and the secret store "
+    "are set up after the first paint); the peer is a bare PySide6 window, a QMainWindow with "
+    "one QTextEdit. Time runs from just before the process is spawned to its first paint "
+    "event (both read the system-wide monotonic clock, via the `PARLEY_BENCH_FIRST_PAINT` "
+    f"hook in gui/app.py); idle RSS is read from /proc after {IDLE_SECONDS:g} s of idling once "
+    f"started up. Runs alternate; medians of {RUNS} each."
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+PEER = """
+import os, sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QTextEdit
+
+
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            print(f"first-paint {time.monotonic():.6f}", flush=True)
+            app.removeEventFilter(self)
+            QTimer.singleShot(int(float(os.environ["PARLEY_BENCH_IDLE"]) * 1000), report)
+        return False
+
+
+def report():
+    with open("/proc/self/status") as status:
+        rss = next(line.split()[1] for line in status if line.startswith("VmRSS:"))
+    print(f"idle-rss {rss}", flush=True)
+    window.close()
+
+
+app = QApplication(sys.argv)
+watcher = FirstPaint()
+app.installEventFilter(watcher)
+window = QMainWindow()
+window.setCentralWidget(QTextEdit())
+window.resize(1000, 700)
+window.show()
+sys.exit(app.exec())
+"""
+
+
+def _launch(command: list[str]) -> tuple[float, float]:
+    """Seconds from spawn to first paint, and idle RSS in MB, of one run of ``command``."""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PARLEY_BENCH_FIRST_PAINT": "1",
+        "PARLEY_BENCH_IDLE": str(IDLE_SECONDS),
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    values = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+    return float(values["first-paint"]) - started, int(values["idle-rss"]) / 1024
+
+
+def run() -> list[Figure]:
+    parley = [sys.executable, "-m", "gui"]
+    peer = [sys.executable, "-c", PEER]
+    _launch(parley)  # warm the disk cache for both before measuring
+    _launch(peer)
+    ours: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    for _ in range(RUNS):
+        ours.append(_launch(parley))
+        theirs.append(_launch(peer))
+    paint = median([t for t, _ in ours]) * 1000, median([t for t, _ in theirs]) * 1000
+    rss = median([m for _, m in ours]), median([m for _, m in theirs])
+    note = "peer: bare PySide6 QMainWindow + QTextEdit"
+    return [
+        Figure("start to first paint", paint[0], "ms", paint[1], paint[0] / paint[1], note),
+        Figure("idle RSS", rss[0], "MB", rss[1], rss[0] / rss[1], note),
+    ]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import pytest
 from aiohttp import web
+from aiohttp.base_protocol import BaseProtocol
 
 from providers.errors import IdleTimeoutError, MalformedResponseError, StreamCutError
 from providers.http import Timeouts, open_http
@@ -26,15 +28,18 @@ Serve = Callable[[web.Application], Awaitable[str]]
 Reader = Callable[[aiohttp.ClientResponse], AsyncIterator[Any]]
 
 
-def streaming_app(pieces: list[bytes], *, delay: float = 0.0, then: str = "end") -> web.Application:
-    """Writes ``pieces`` one by one; ``then`` is "end", "abort" (cut the TCP) or "hang"."""
+def streaming_app(
+    pieces: list[bytes], *, delay: float | None = None, then: str = "end"
+) -> web.Application:
+    """Writes ``pieces`` one by one, sleeping ``delay`` s after each when given (0 lets the
+    client read each piece on its own); ``then`` is "end", "abort" (cut the TCP) or "hang"."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"content-type": "text/event-stream"})
         await response.prepare(request)
         for piece in pieces:
             await response.write(piece)
-            if delay:
+            if delay is not None:
                 await asyncio.sleep(delay)
         if then == "abort":
             assert request.transport is not None
@@ -51,7 +56,7 @@ def streaming_app(pieces: list[bytes], *, delay: float = 0.0, then: str = "end")
 
 
 async def read_all(
-    serve: Serve, pieces: list[bytes], reader: Reader, *, delay: float = 0.0
+    serve: Serve, pieces: list[bytes], reader: Reader, *, delay: float | None = None
 ) -> list[Any]:
     url = await serve(streaming_app(pieces, delay=delay))
     async with open_http("Test") as http, http.request("GET", url) as response:
@@ -138,7 +143,7 @@ async def read_all_into(
     seen: list[Any],
     *,
     then: str = "end",
-    delay: float = 0.0,
+    delay: float | None = None,
     timeouts: Timeouts | None = None,
 ) -> None:
     """Like ``read_all``, but keeps what arrived in ``seen`` when the read raises."""
@@ -198,7 +203,7 @@ def big_line_pieces(megabytes: int, piece: int = 1024) -> tuple[list[bytes], str
 
 async def timed_big_line(serve: Serve, megabytes: int) -> float:
     pieces, text = big_line_pieces(megabytes)
-    url = await serve(streaming_app(pieces))
+    url = await serve(streaming_app(pieces, delay=0))  # about 2 KB per read on the client
     started = time.perf_counter()
     async with open_http("Test") as http, http.request("GET", url) as response:
         values = [value async for value in iter_sse_json(response)]
@@ -212,6 +217,47 @@ async def test_a_5mb_line_in_small_chunks_is_read_in_linear_time(serve: Serve) -
     five = await timed_big_line(serve, 5)
     assert five < 5.0
     assert five < 12 * one, f"1 MB took {one:.3f} s, 5 MB {five:.3f} s: not linear"
+
+
+async def test_a_line_in_20000_separate_reads_is_joined_once() -> None:
+    """The same, with each 256-byte piece read on its own: a quadratic join would take seconds.
+
+    Over a socket, pieces coalesce while the reader is busy, which hides a quadratic join;
+    here aiohttp's own ``StreamReader`` is fed one piece per read.
+    """
+    loop = asyncio.get_running_loop()
+    ours, theirs = socket.socketpair()
+    with theirs:
+        transport, protocol = await loop.connect_accepted_socket(lambda: BaseProtocol(loop), ours)
+        try:
+            await read_a_line_fed_in_pieces(aiohttp.StreamReader(protocol, 2**30, loop=loop))
+        finally:
+            transport.close()
+
+
+async def read_a_line_fed_in_pieces(content: aiohttp.StreamReader) -> None:
+    body = b'{"t": "' + b"y" * (5 * 1024 * 1024) + b'"}\n'
+    reading = asyncio.create_task(collect(iter_json_lines(cast(Any, Body(content)))))
+    started = time.perf_counter()
+    for start in range(0, len(body), 256):
+        content.feed_data(body[start : start + 256])
+        await asyncio.sleep(0)
+    content.feed_eof()
+    values = await reading
+    elapsed = time.perf_counter() - started
+    assert values == [{"t": "y" * (5 * 1024 * 1024)}]
+    assert elapsed < 1.0, f"20,481 reads of one line took {elapsed:.2f} s"
+
+
+class Body:
+    """What the readers use of a response: its ``content``."""
+
+    def __init__(self, content: aiohttp.StreamReader) -> None:
+        self.content = content
+
+
+async def collect(values: AsyncIterator[Any]) -> list[Any]:
+    return [value async for value in values]
 
 
 async def test_many_small_events_in_big_chunks(serve: Serve) -> None:

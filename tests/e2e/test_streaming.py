@@ -92,3 +92,30 @@ async def test_a_second_message_carries_the_history(
     assert roles == ["user", "assistant", "user"]
     await until(lambda: "You said: second" in window.view.toPlainText())
     assert window.conversation_list.item(0).text() == "first"
+
+
+async def test_a_not_working_provider_is_marked_and_still_answers(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    box = window.picker.provider_box
+    labels = [box.itemText(i) for i in range(box.count())]
+    assert labels == ["Loopback", "VoiGpt — not working"]
+    box.setCurrentIndex(1)
+    send(qtbot, window, "are you there")
+    assert await next_signal(window.reply_ended) == ("finished",)
+    await until(lambda: "You said: are you there" in window.view.toPlainText())
+    assert "VoiGpt · echo" in window.view.toPlainText()
+
+
+async def test_a_fast_stream_is_shown_per_frame_not_per_chunk(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    updates: list[int] = []
+    window.view.document().contentsChanged.connect(lambda: updates.append(1))
+    words = 3000
+    window.composer.editor.setPlainText(" ".join(["w"] * words))  # typing it would take seconds
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
+    assert await next_signal(window.reply_ended) == ("finished",)
+    await until(lambda: window.view.toPlainText().rstrip().endswith("w w w"))
+    assert window.conversation.messages[-1].content.count("w") == words
+    assert len(updates) < words / 10  # about one update per 16 ms frame, not 3002

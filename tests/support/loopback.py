@@ -110,7 +110,8 @@ class LoopbackServer:
         try:
             for word in words:
                 await response.write(_event({"text": word}))
-                await asyncio.sleep(delay)
+                if delay:
+                    await asyncio.sleep(delay)
             await response.write(_event({"finish": "stop"}) + b"data: [DONE]\n\n")
         except ConnectionResetError:  # the client hung up: what Stop must cause
             self.disconnected.set()

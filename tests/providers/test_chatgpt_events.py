@@ -1,0 +1,161 @@
+"""ChatGpt's reply decoder on hand-built events: both encodings, decided per event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from providers.seeds.chatgpt_events import ReplyDecoder, ReplyError
+
+TEXT = "/message/content/parts/0"
+
+
+def msg(role: str, text: str = "", mid: str = "m1", finish: str | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"message_type": "next"}
+    if finish:
+        metadata["finish_details"] = {"type": finish}
+    return {
+        "id": mid,
+        "author": {"role": role},
+        "content": {"content_type": "text", "parts": [text]},
+        "status": "in_progress",
+        "metadata": metadata,
+        "recipient": "all",
+    }
+
+
+def feed(*events: Any) -> tuple[list[str], ReplyDecoder]:
+    decoder = ReplyDecoder("ChatGpt")
+    return [decoder.feed(event) for event in events], decoder
+
+
+def test_cumulative_yields_the_new_suffix_by_length() -> None:
+    texts = ["ab", "abab", "ababab", "ababab", "ababab!"]
+    out, decoder = feed(*({"message": msg("assistant", t)} for t in texts))
+    assert out == ["ab", "ab", "ab", "", "!"]  # str.replace would have lost the repeats
+    assert decoder.finish_reason is None
+
+
+def test_cumulative_only_assistant_counts_and_finish_is_recorded() -> None:
+    out, decoder = feed(
+        {"message": msg("user", "Hi", mid="u")},
+        {"message": msg("system", "rules", mid="s")},
+        {"message": msg("assistant", "Hel", mid="a")},
+        {"message": msg("assistant", "Hello", mid="a", finish="stop")},
+        {"type": "title_generation", "title": "x"},
+    )
+    assert out == ["", "", "Hel", "lo", ""]
+    assert decoder.finish_reason == "stop"
+
+
+def test_each_assistant_message_has_its_own_length() -> None:
+    out, _ = feed(
+        {"message": msg("assistant", "first", mid="a")},
+        {"message": msg("tool", "tool output", mid="t")},
+        {"message": msg("assistant", "second", mid="b")},
+    )
+    assert out == ["first", "", "second"]
+
+
+def test_delta_appends_and_bare_values_repeat_path_and_op() -> None:
+    out, decoder = feed(
+        "v1",
+        {"message": msg("user", "Hi", mid="u")},  # the echo, in the cumulative form
+        {"p": "", "o": "add", "v": {"message": msg("assistant"), "conversation_id": "c"}},
+        {"p": TEXT, "o": "append", "v": "He"},
+        {"v": "l"},
+        {"v": "lo"},
+        {"p": "/message/status", "o": "replace", "v": "finished_successfully"},
+        {"v": "ignored: the previous path is the status"},
+    )
+    assert out == ["", "", "", "He", "l", "lo", "", ""]
+    assert decoder.finish_reason is None
+
+
+def test_patch_lists_carry_text_and_finish_details() -> None:
+    out, decoder = feed(
+        {"v": {"message": msg("assistant")}},  # a bare message opening
+        {"p": TEXT, "o": "append", "v": "a"},
+        {
+            "p": "",
+            "o": "patch",
+            "v": [
+                {"p": TEXT, "o": "append", "v": "b"},
+                {"p": "/message/status", "o": "replace", "v": "finished_successfully"},
+                {
+                    "p": "/message/metadata",
+                    "o": "append",
+                    "v": {"finish_details": {"type": "max_tokens"}},
+                },
+            ],
+        },
+        {"v": [{"p": TEXT, "o": "append", "v": "c"}]},  # a bare patch list
+    )
+    assert out == ["", "a", "b", "c"]
+    assert decoder.finish_reason == "max_tokens"
+
+
+def test_delta_role_gating_follows_the_last_opened_message() -> None:
+    out, _ = feed(
+        {"v": {"message": msg("tool", mid="t")}},
+        {"p": TEXT, "o": "append", "v": "tool text"},
+        {"v": " more"},
+        {"p": "", "o": "add", "v": {"message": msg("assistant", mid="a")}},
+        {"p": TEXT, "o": "append", "v": "answer"},
+        {"v": {"message": msg("user", mid="u2")}},
+        {"p": TEXT, "o": "append", "v": "not mine"},
+    )
+    assert out == ["", "", "", "", "answer", "", ""]
+
+
+def test_encodings_mix_per_event_in_one_stream() -> None:
+    out, _ = feed(
+        {"message": msg("assistant", "Hi", mid="a")},
+        {"p": TEXT, "o": "append", "v": " there"},
+        {"message": msg("assistant", "Hi there!", mid="a")},
+        {"v": "?"},
+    )
+    assert out == ["Hi", " there", "!", "?"]
+
+
+def test_delta_replace_of_the_text_yields_only_what_is_new() -> None:
+    out, _ = feed(
+        {"v": {"message": msg("assistant")}},
+        {"p": TEXT, "o": "append", "v": "abc"},
+        {"p": TEXT, "o": "replace", "v": "abcdef"},
+    )
+    assert out == ["", "abc", "def"]
+
+
+def test_opening_message_with_text_counts() -> None:
+    out, _ = feed({"p": "", "o": "add", "v": {"message": msg("assistant", "Start")}})
+    assert out == ["Start"]
+
+
+@pytest.mark.parametrize("event", ["v1", 3, None, [1, 2], {"type": "message_stream_complete"}])
+def test_non_objects_and_other_events_are_not_text(event: Any) -> None:
+    assert feed(event)[0] == [""]
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        ("Something went wrong.", "Something went wrong."),
+        (
+            {"message": "Too many requests in 1 hour.", "code": "rate"},
+            "Too many requests in 1 hour.",
+        ),
+    ],
+)
+def test_error_event_raises_a_clear_error(error: Any, shown: str) -> None:
+    decoder = ReplyDecoder("ChatGpt")
+    assert decoder.feed({"message": msg("assistant", "partial")}) == "partial"
+    with pytest.raises(ReplyError) as caught:
+        decoder.feed({"message": None, "conversation_id": "c", "error": error})
+    assert str(caught.value).startswith(f"ChatGpt: The site reported an error: {shown}")
+    assert "The text received so far is kept" in str(caught.value)
+
+
+def test_error_null_is_not_an_error() -> None:
+    assert feed({"message": msg("assistant", "ok"), "error": None})[0] == ["ok"]

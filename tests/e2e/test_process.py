@@ -1,0 +1,35 @@
+"""`python -m gui` as a person starts it: the window paints, closes, and exits 0 quietly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_app_starts_paints_and_exits_cleanly() -> None:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PARLEY_BENCH_FIRST_PAINT": "1",  # print at the first paint, close after idling
+        "PARLEY_BENCH_IDLE": "0.2",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # never the user's keyring
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "gui"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert float(lines["first-paint"]) > 0
+    assert int(lines["idle-rss"]) > 0
+    assert "no keyring service was found" in done.stderr  # the session-only store says so

@@ -118,6 +118,8 @@ class ChatGptEmulator(Emulator):
         self.error_event = False
         self.problems: list[str] = []
         self.cookies: dict[str, dict[str, str]] = {}
+        self.with_cf_bm = True
+        """Set (and then require) ``__cf_bm`` beside ``oai-did``."""
         self.issued: dict[str, Issued] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -133,9 +135,11 @@ class ChatGptEmulator(Emulator):
         response = await self.respond(request, "page", HOME_PAGE, "text/html")
         if response.status == 200 and not response.prepared:
             did, bm = str(uuid.uuid4()), secrets.token_urlsafe(32)
-            self.cookies[did] = {"oai-did": did, "__cf_bm": bm}
+            self.cookies[did] = {"oai-did": did}
             response.set_cookie("oai-did", did, max_age=34560000, path="/", samesite="Lax")
-            response.set_cookie("__cf_bm", bm, max_age=1800, path="/", httponly=True)
+            if self.with_cf_bm:
+                self.cookies[did]["__cf_bm"] = bm
+                response.set_cookie("__cf_bm", bm, max_age=1800, path="/", httponly=True)
         return response
 
     def _check_cookies(self, request: web.Request) -> web.Response | None:

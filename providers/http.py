@@ -296,14 +296,21 @@ async def open_http(
 ) -> AsyncIterator[Http]:
     """An ``Http`` for one provider call, on the app's ``session`` when one is given.
 
-    A SOCKS proxy needs its own connector, so it gets a short-lived session; so does a
-    call made without the app (a script calling a provider directly).
+    A SOCKS proxy needs its own connector, so it gets a short-lived session; so do an HTTP
+    proxy (see below) and a call made without the app (a script calling a provider directly).
     """
     kind = _proxy_kind(proxy)
     if kind == "socks":
         assert proxy is not None
         async with _socks_session(proxy) as own:
             yield Http(own, provider=provider, timeouts=timeouts)
+    elif kind == "http":
+        # WORKAROUND for https://github.com/aio-libs/aiohttp/issues/6138: tinyproxy (and other
+        # HTTP/1.0-minded proxies) close the connection after each reply without saying so;
+        # aiohttp reuses it and the next POST fails ("Cannot write to closing transport").
+        # Through an HTTP proxy, a short-lived session that never reuses a connection.
+        async with new_client_session(connector=aiohttp.TCPConnector(force_close=True)) as own:
+            yield Http(own, provider=provider, proxy=proxy, timeouts=timeouts)
     elif session is not None:
         yield Http(session, provider=provider, proxy=proxy, timeouts=timeouts)
     else:

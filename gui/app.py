@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -37,7 +37,7 @@ def run(argv: list[str]) -> int:
     app.setDesktopFileName("parley")
     app.setWindowIcon(QIcon(str(ICON)))
     app.setQuitOnLastWindowClosed(False)  # main() ends instead, after shutting down in order
-    import qasync
+    import qasync  # type: ignore[import-untyped]
 
     # asyncio.run() takes loop_factory only from Python 3.12; Runner has it on 3.11 too.
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
@@ -102,8 +102,9 @@ async def _serve(
 class _FirstPaint(QObject):
     """Resolves a future at the first paint event anywhere in the app, then goes away."""
 
-    def __init__(self, future: asyncio.Future[float]) -> None:
+    def __init__(self, app: QApplication, future: asyncio.Future[float]) -> None:
         super().__init__()
+        self._app = app
         self._future = future
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -112,13 +113,13 @@ class _FirstPaint(QObject):
             self._future.set_result(now)
             if os.environ.get(BENCH_FIRST_PAINT):
                 print(f"first-paint {now:.6f}", flush=True)
-            QCoreApplication.instance().removeEventFilter(self)
+            self._app.removeEventFilter(self)
         return False
 
 
 def _watch_first_paint(app: QApplication) -> asyncio.Future[float]:
     future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-    watcher = _FirstPaint(future)
+    watcher = _FirstPaint(app, future)
     app.installEventFilter(watcher)
     future.add_done_callback(lambda _: watcher.deleteLater())
     return future

@@ -73,8 +73,8 @@ class ProviderPicker(QWidget):
                 broken.append((name, error))
         for provider in sorted(loaded, key=lambda p: p.get_label().casefold()):
             self._add_provider(provider)
-        for name, error in broken:
-            self._add_item(f"{name} — failed to load", None, f"{name}: {error}")
+        for name, problem in broken:
+            self._add_item(f"{name} — failed to load", None, f"{name}: {problem}")
             self._disable_last()
         self.provider_box.blockSignals(False)
         self.provider_box.setCurrentIndex(self._first_working())

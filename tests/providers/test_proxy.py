@@ -94,3 +94,13 @@ async def test_a_dead_proxy_is_a_proxy_error() -> None:
         with pytest.raises(ProxyError, match="Could not connect to the proxy"):
             await provider.create_async("", HI, proxy=dead)
         assert site.seen == []
+
+
+async def test_no_proxy_does_not_bypass_an_explicit_proxy(tinyproxy: Tinyproxy) -> None:
+    """aiohttp itself, with a session that reads the environment: proxy= still wins."""
+    async with VoiGptEmulator() as site, aiohttp.ClientSession(trust_env=True) as session:
+        headers = {"User-Agent": "Mozilla/5.0"}
+        async with session.get(f"{site.url}/", proxy=tinyproxy.url, headers=headers) as response:
+            assert response.status == 200
+            assert "tinyproxy" in response.headers["Via"]
+        await assert_proxied(tinyproxy, site, "GET /")

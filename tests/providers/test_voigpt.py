@@ -13,6 +13,7 @@ import pytest
 from chat.conversation import Conversation, MessageState
 from chat.secrets import MemorySecretStore, secret_name
 from chat.session import ChatSession
+from providers import get_provider
 from providers.errors import (
     AuthenticationError,
     BlockedError,
@@ -302,3 +303,12 @@ async def test_chat_session_failure_keeps_the_conversation_and_the_token(
     assert "closed in the middle of the reply" in reply.error
     assert reply.error.startswith("VoiGpt: ")
     assert await store.get(secret_name("VoiGpt", "access_token", site.url)) in site.tokens
+
+
+@pytest.mark.parametrize("name", ["VoiGpt", "ChatGptt", "Aichat"])
+def test_registered_under_their_names(name: str) -> None:
+    import providers
+
+    provider = get_provider(name)
+    assert provider.get_name() == name
+    assert getattr(providers, name) is provider

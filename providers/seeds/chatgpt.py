@@ -56,10 +56,19 @@ def refusal(status: int, body: str, headers: Any, provider: str) -> ProviderErro
     """The error for a reply that refused us: blocked, rate limited, or an HTTP error."""
     detail = _detail(body)
     if UNUSUAL_ACTIVITY in detail.lower():
-        return BlockedError(f"Blocked by the site: {excerpt(detail)}", provider=provider)
-    if status == 403 and not is_cloudflare_page(status, body, headers):
         return BlockedError(
-            f"Blocked by the site (HTTP 403): {excerpt(detail or body)}", provider=provider
+            f"The request was blocked by the site: {excerpt(detail)}", provider=provider
+        )
+    if is_cloudflare_page(status, body, headers):
+        return BlockedError(
+            "The request was blocked by the site: an anti-bot (Cloudflare) page answered, "
+            f"HTTP {status}.",
+            provider=provider,
+        )
+    if status == 403:
+        return BlockedError(
+            f"The request was blocked by the site (HTTP 403): {excerpt(detail or body)}",
+            provider=provider,
         )
     return http_status_error(status, body, headers, provider)
 
@@ -102,6 +111,8 @@ class ChatGpt(AsyncGeneratorProvider, ProviderModelMixin):
         cls, model: str, messages: Messages, proxy: str | None = None, **kwargs: Any
     ) -> AsyncIterator[Chunk]:
         """Warm up, prove work, run the turnstile, then stream the reply as text deltas."""
+        if not messages:
+            raise ProviderError("There is no message to send.", provider=cls.get_name())
         async with open_http(
             cls.get_name(),
             session=kwargs.get("session"),
@@ -111,7 +122,7 @@ class ChatGpt(AsyncGeneratorProvider, ProviderModelMixin):
             visit = Visit(cls, http)
             await visit.warm_up()
             config = build_config(USER_AGENT, visit.elapsed_ms())
-            token = await _off_loop(requirements_token, config)
+            token = await visit.work(requirements_token, config)
             needs = await visit.chat_requirements(token)
             headers = await visit.sentinel_headers(needs, token, config)
             async for chunk in visit.converse(cls.get_model(model), messages, headers):
@@ -192,17 +203,25 @@ class Visit:
     def _malformed(self, what: str, body: str) -> MalformedResponseError:
         return MalformedResponseError(f"{what}: {excerpt(body)!r}.", provider=self.name)
 
+    async def work(self, function: Callable[..., T], *args: Any) -> T:
+        """CPU work off the loop; its errors name this provider."""
+        try:
+            return await _off_loop(function, *args)
+        except ProviderError as error:
+            error.provider = error.provider or self.name
+            raise
+
     async def sentinel_headers(
         self, needs: Requirements, token: str, config: list[Any]
     ) -> dict[str, str]:
         """The conversation's proof headers; the proof of work runs on an executor."""
         headers = {"openai-sentinel-chat-requirements-token": needs.token}
         if needs.pow_seed is not None and needs.pow_difficulty is not None:
-            headers["openai-sentinel-proof-token"] = await _off_loop(
+            headers["openai-sentinel-proof-token"] = await self.work(
                 answer_token, needs.pow_seed, needs.pow_difficulty, config
             )
         if needs.turnstile_dx is not None:
-            headers["openai-sentinel-turnstile-token"] = await _off_loop(
+            headers["openai-sentinel-turnstile-token"] = await self.work(
                 solve_turnstile, needs.turnstile_dx, token, self.url, self.started
             )
         return headers

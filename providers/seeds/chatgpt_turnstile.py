@@ -218,7 +218,8 @@ class Machine:
             raise
         except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as e:
             raise TurnstileError(
-                f"Unsupported turnstile instruction {_describe(instruction)}: {e}."
+                "Parley cannot run the unsupported turnstile instruction "
+                f"{_describe(instruction)}: {e}."
             ) from e
 
     def get(self, name: Any) -> Any:

@@ -118,6 +118,8 @@ class ChatGptEmulator(Emulator):
         self.error_event = False
         self.problems: list[str] = []
         self.cookies: dict[str, dict[str, str]] = {}
+        self.turnstile_program: list[Any] | None = None
+        """A program to send instead of a generated one (its result is still checked)."""
         self.with_cf_bm = True
         """Set (and then require) ``__cf_bm`` beside ``oai-did``."""
         self.issued: dict[str, Issued] = {}
@@ -173,6 +175,8 @@ class ChatGptEmulator(Emulator):
 
     def _issue(self, client_token: str, config: list[Any]) -> tuple[str, Issued]:
         program = make_turnstile(self.url, client_token) if self.turnstile else None
+        if program is not None and self.turnstile_program is not None:
+            program = Turnstile(self.turnstile_program, program.fixed)
         seed = str(secrets.randbits(53) / 2**53) if self.proof else None
         difficulty = self.difficulty if self.proof else None
         token = secrets.token_urlsafe(64)

@@ -177,8 +177,8 @@ async def test_unsolvable_proof_of_work_is_a_clear_error(site: ChatGptEmulator) 
     chunks, error = await until_error(pointed(site).create_async_generator("auto", HI))
     assert chunks == []
     assert isinstance(error, ProofOfWorkError)
-    assert "Could not solve the site's proof of work (difficulty 000000) in 500,000 attempts" in (
-        str(error)
+    assert str(error).startswith(
+        "ChatGpt: Could not solve the site's proof of work (difficulty 000000) in 500,000 attempts"
     )
     assert site.requests("POST", CONVERSATION) == []
 
@@ -211,7 +211,7 @@ async def test_forbidden_conversation_is_blocked_by_the_site(site: ChatGptEmulat
     chunks, error = await until_error(pointed(site).create_async_generator("auto", HI))
     assert chunks == []
     assert isinstance(error, BlockedError)
-    assert "ChatGpt: Blocked by the site (HTTP 403): 403 Forbidden" in str(error)
+    assert "ChatGpt: The request was blocked by the site (HTTP 403): 403 Forbidden" in str(error)
     assert "use a proxy" in str(error)
 
 
@@ -221,7 +221,7 @@ async def test_unusual_activity_is_blocked_by_the_site(site: ChatGptEmulator, ro
     chunks, error = await until_error(pointed(site).create_async_generator("auto", HI))
     assert chunks == []
     assert isinstance(error, BlockedError)
-    assert f"ChatGpt: Blocked by the site: {UNUSUAL}" in str(error)
+    assert f"ChatGpt: The request was blocked by the site: {UNUSUAL}" in str(error)
 
 
 @pytest.mark.parametrize("route", ["page", "requirements", "conversation"])
@@ -230,7 +230,7 @@ async def test_cloudflare_page_is_a_blocked_error(site: ChatGptEmulator, route: 
     chunks, error = await until_error(pointed(site).create_async_generator("auto", HI))
     assert chunks == []
     assert isinstance(error, BlockedError)
-    assert "anti-bot (Cloudflare) page, HTTP 403" in str(error)
+    assert "blocked by the site: an anti-bot (Cloudflare) page answered, HTTP 403" in str(error)
 
 
 @pytest.mark.parametrize("route", ["requirements", "conversation"])
@@ -295,6 +295,24 @@ async def test_silent_server_is_an_idle_timeout(site: ChatGptEmulator) -> None:
     assert "sent nothing for 0.3 s." in str(error)
     assert text_of(chunks)
     assert ECHO_HI.startswith(text_of(chunks))
+
+
+async def test_no_messages_is_a_clear_error(site: ChatGptEmulator) -> None:
+    chunks, error = await until_error(pointed(site).create_async_generator("auto", []))
+    assert chunks == []
+    assert str(error) == "ChatGpt: There is no message to send."
+    assert site.seen == []
+
+
+async def test_turnstile_program_the_interpreter_cannot_run(site: ChatGptEmulator) -> None:
+    site.turnstile_program = [[2, 30, "window.fetch"], [17, 31, 30], [3, "x"]]
+    chunks, error = await until_error(pointed(site).create_async_generator("auto", HI))
+    assert chunks == []
+    assert str(error).startswith(
+        "ChatGpt: Parley cannot run the unsupported turnstile instruction [17,31,30]: "
+        "'window.fetch' is not a supported browser function."
+    )
+    assert site.requests("POST", CONVERSATION) == []
 
 
 async def test_repeated_text_is_not_lost(site: ChatGptEmulator) -> None:

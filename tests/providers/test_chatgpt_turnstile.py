@@ -240,7 +240,7 @@ def test_unsupported_or_failing_instruction_is_named(program: list[Any], named: 
     with pytest.raises(TurnstileError) as caught:
         Machine(TOKEN, URL, 0.0).run([*program, [3, "x"]])
     assert isinstance(caught.value, ProviderError)
-    assert f"Unsupported turnstile instruction {named}" in str(caught.value)
+    assert f"cannot run the unsupported turnstile instruction {named}" in str(caught.value)
 
 
 def test_program_without_a_result_is_a_clear_error() -> None:

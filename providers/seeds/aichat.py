@@ -15,7 +15,15 @@ from ..errors import (
     ProviderError,
 )
 from ..helpers import format_prompt
-from ..http import Timeouts, browser_headers, excerpt, is_cloudflare_page, open_http, status_error
+from ..http import (
+    Http,
+    Timeouts,
+    browser_headers,
+    excerpt,
+    is_cloudflare_page,
+    open_http,
+    status_error,
+)
 from ..stream import parse_json
 from ..types import Chunk, CredentialKind, CredentialUpdate, Messages
 
@@ -52,31 +60,31 @@ class Aichat(AsyncGeneratorProvider, ProviderModelMixin):
         """The reply as one chunk; cookies the site renews come back as ``CredentialUpdate``."""
         cls.get_model(model)
         jar = cls._cookies(cookies)  # before any request: no cookies, no call
-        payload = {
-            "message": format_prompt(messages),
-            "temperature": _option(kwargs, "temperature", 0.5),
-            "presence_penalty": 0,
-            "top_p": _option(kwargs, "top_p", 1),
-            "frequency_penalty": 0,
-        }
+        payload = _payload(messages, kwargs)
         timeouts = kwargs.get("timeouts") or Timeouts(connect=CONNECT_TIMEOUT)
         session = kwargs.get("session")
         name = cls.get_name()
         async with open_http(name, session=session, proxy=proxy, timeouts=timeouts) as http:
-            headers = browser_headers(cls.url)
-            headers.update(
-                {"origin": cls.origin(), "referer": cls.url, "cookie": cookie_header(jar)}
-            )
-            async with http.request(
-                "POST", f"{cls.origin()}/api/text", check=False, json=payload, headers=headers
-            ) as response:
-                body = await response.text(errors="replace")
-                status, reply_headers = response.status, response.headers
-                renewed = {key: morsel.value for key, morsel in response.cookies.items()}
-        cls._check_status(status, body, reply_headers)
+            body, renewed = await cls._post(http, jar, payload)
         if renewed and any(jar.get(key) != value for key, value in renewed.items()):
             yield CredentialUpdate("cookies", {**jar, **renewed}, scope=cls.origin())
         yield cls._reply_text(body)
+
+    @classmethod
+    async def _post(
+        cls, http: Http, jar: dict[str, str], payload: dict[str, Any]
+    ) -> tuple[str, dict[str, str]]:
+        """``POST {origin}/api/text``: the body, and the cookies the reply sets."""
+        headers = browser_headers(cls.url)
+        headers.update({"origin": cls.origin(), "referer": cls.url, "cookie": cookie_header(jar)})
+        url = f"{cls.origin()}/api/text"
+        async with http.request(
+            "POST", url, check=False, json=payload, headers=headers
+        ) as response:
+            body = await response.text(errors="replace")
+            renewed = {key: morsel.value for key, morsel in response.cookies.items()}
+            cls._check_status(response.status, body, response.headers)
+        return body, renewed
 
     @classmethod
     def _cookies(cls, cookies: Mapping[str, str] | str | None) -> dict[str, str]:
@@ -123,6 +131,16 @@ class Aichat(AsyncGeneratorProvider, ProviderModelMixin):
         raise MalformedResponseError(
             f"The reply has no 'message' text: {excerpt(body)!r}.", provider=cls.get_name()
         )
+
+
+def _payload(messages: Messages, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "message": format_prompt(messages),
+        "temperature": _option(kwargs, "temperature", 0.5),
+        "presence_penalty": 0,
+        "top_p": _option(kwargs, "top_p", 1),
+        "frequency_penalty": 0,
+    }
 
 
 def _option(kwargs: Mapping[str, Any], name: str, default: float) -> float:

@@ -13,6 +13,10 @@ from typing import Any, cast
 
 import pytest
 
+import providers
+from chat.conversation import Conversation, MessageState
+from chat.secrets import MemorySecretStore
+from chat.session import ChatSession
 from providers import FinishReason, get_provider
 from providers.errors import (
     BlockedError,
@@ -73,6 +77,7 @@ async def test_reply_streams_as_deltas_in_the_delta_encoding() -> None:
 
 def test_flags_models_and_aliases_as_the_spec_gives() -> None:
     assert get_provider("ChatGpt") is ChatGpt
+    assert providers.ChatGpt is ChatGpt
     assert ChatGpt.url == "https://chatgpt.com"
     assert not ChatGpt.working
     assert ChatGpt.supports_stream
@@ -347,3 +352,34 @@ async def test_cancelling_the_reply_leaves_nothing_running(site: ChatGptEmulator
         await drain()
     await stream.aclose()  # type: ignore[attr-defined]
     assert ECHO_HI.startswith(text_of(received))
+
+
+async def ask(site: ChatGptEmulator, text: str) -> Conversation:
+    conversation = Conversation()
+    conversation.add("system", "Be brief.")
+    conversation.add("user", text)
+    async with new_client_session() as http:
+        await (
+            ChatSession(MemorySecretStore(), http).reply(conversation, pointed(site), "auto").run()
+        )
+    return conversation
+
+
+async def test_chat_session_keeps_the_reply_and_its_finish_reason(site: ChatGptEmulator) -> None:
+    conversation = await ask(site, "Hi")
+    reply = conversation.messages[-1]
+    assert reply.state is MessageState.COMPLETE
+    assert reply.content == "ha ha ha! [system,user] You said: Hi ha ha"
+    assert reply.finish_reason == "stop"
+
+
+async def test_chat_session_keeps_the_partial_reply_of_a_cut_stream(site: ChatGptEmulator) -> None:
+    site.reply = LONG
+    site.fail(Failure.CUT, "conversation")
+    conversation = await ask(site, "Hi")
+    reply = conversation.messages[-1]
+    assert reply.state is MessageState.FAILED
+    assert reply.content
+    assert LONG.startswith(reply.content)
+    assert reply.error is not None
+    assert "closed in the middle of the reply" in reply.error

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from chat.conversation import Conversation, MessageState
@@ -241,3 +242,18 @@ async def test_tls_verification_stays_on(self_signed: ssl.SSLContext) -> None:
         assert "secure connection" in str(error)
         assert "CERTIFICATE_VERIFY_FAILED" in str(error)
         assert site.requests("POST", "/api/text") == []
+
+
+@pytest.mark.parametrize("drop", ["cf_clearance", "session", "both"])
+async def test_the_emulator_rejects_missing_cookies(site: AichatEmulator, drop: str) -> None:
+    cookies = {k: v for k, v in site.cookies.items() if drop not in (k, "both")}
+    headers = {"User-Agent": "Mozilla/5.0", "Origin": site.url, "Referer": site.url}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    payload = {"message": "Hi", "temperature": 0.5, "presence_penalty": 0, "top_p": 1}
+    payload["frequency_penalty"] = 0
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{site.url}/api/text", json=payload, headers=headers) as response,
+    ):
+        assert response.status == 403

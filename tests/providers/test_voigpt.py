@@ -8,6 +8,7 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
+import aiohttp
 import pytest
 
 from chat.conversation import Conversation, MessageState
@@ -312,3 +313,24 @@ def test_registered_under_their_names(name: str) -> None:
     provider = get_provider(name)
     assert provider.get_name() == name
     assert getattr(providers, name) is provider
+
+
+@pytest.mark.parametrize(
+    ("cookie", "header"),
+    [(None, None), (None, "tok"), ("tok", None), ("tok", "other"), ("unknown", "unknown")],
+)
+async def test_the_emulator_rejects_a_missing_or_mismatched_csrftoken(
+    site: VoiGptEmulator, cookie: str | None, header: str | None
+) -> None:
+    site.tokens.add("tok")
+    headers = {"User-Agent": "Mozilla/5.0", "Origin": site.url, "Referer": f"{site.url}/"}
+    if cookie:
+        headers["Cookie"] = f"csrftoken={cookie}"
+    if header:
+        headers["X-CSRFToken"] = header
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{site.url}/generate_response/", json={"messages": HI}, headers=headers) as r,
+    ):
+        assert r.status == 403
+        assert "CSRF verification failed" in await r.text()

@@ -188,29 +188,6 @@ async def test_unsolvable_proof_of_work_is_a_clear_error(site: ChatGptEmulator) 
     assert site.requests("POST", CONVERSATION) == []
 
 
-async def test_strict_emulator_rejects_missing_cookies_and_bad_proofs(
-    site: ChatGptEmulator,
-) -> None:
-    async with new_client_session() as session:
-        browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"}
-        post = session.post(site.url + REQUIREMENTS, json={"p": "gAAAAACx"}, headers=browser)
-        async with post as reply:
-            assert reply.status == 403
-            assert "<title>403 Forbidden</title>" in await reply.text()
-        headers = {**browser, "Accept": "text/html"}
-        async with session.get(site.url + "/", headers=headers) as page:
-            cookie = "; ".join(f"{k}={v.value}" for k, v in page.cookies.items())
-        headers["Cookie"] = cookie
-        async with session.post(
-            site.url + REQUIREMENTS, json={"p": "gAAAAACx"}, headers=headers
-        ) as r:
-            assert r.status == 403
-            assert "base64 JSON" in (await r.json())["detail"]
-        async with session.post(site.url + CONVERSATION, json={}, headers=headers) as reply:
-            assert reply.status == 403
-            assert "chat requirements token" in (await reply.json())["detail"]
-
-
 async def test_forbidden_conversation_is_blocked_by_the_site(site: ChatGptEmulator) -> None:
     site.fail(Failure.FORBIDDEN, "conversation")
     chunks, error = await until_error(pointed(site).create_async_generator("auto", HI))

@@ -7,6 +7,7 @@ belong to ``chat.secrets``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import tempfile
@@ -111,6 +112,8 @@ class Settings:
         self.path = path
         self._global: dict[str, SettingValue] = {}
         self._providers: dict[str, dict[str, SettingValue]] = {}
+        self._write_lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
         self.problem = ""
         """Why the file could not be read, if it could not (the defaults are used then)."""
 
@@ -143,15 +146,25 @@ class Settings:
         else:
             target[setting.name] = value
 
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of what ``save`` writes, safe to hand to another thread."""
+        providers = {name: dict(values) for name, values in self._providers.items() if values}
+        return {"settings": dict(self._global), "providers": providers}
+
     def save(self) -> None:
         """Write atomically (a crash never leaves half a file)."""
+        self._write(self.snapshot())
+
+    async def save_in_background(self) -> None:
+        """``save`` on a worker thread, one write at a time, in the order they were asked."""
+        data = self.snapshot()
+        async with self._write_lock:
+            await asyncio.to_thread(self._write, data)
+
+    def _write(self, data: dict[str, Any]) -> None:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {
-            "settings": self._global,
-            "providers": {k: v for k, v in self._providers.items() if v},
-        }
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             json.dump(data, file, indent=2, sort_keys=True)

@@ -48,6 +48,7 @@ async def main(
     app: QApplication,
     registry: ProviderRegistry | None = None,
     open_store: Callable[[], Awaitable[SecretStore]] | None = None,
+    settings_path: Path | None = None,
 ) -> int:
     """Show the window first, then open the HTTP session and the secret store behind it."""
     from .main_window import MainWindow
@@ -67,7 +68,7 @@ async def main(
     window.show()
     await asyncio.wait([painted], timeout=2.0)
     try:
-        return await _serve(window, tasks, closed, registry, open_store)
+        return await _serve(window, tasks, closed, registry, open_store, settings_path)
     finally:
         app.lastWindowClosed.disconnect(on_last_window_closed)
 
@@ -78,18 +79,23 @@ async def _serve(
     closed: asyncio.Future[None],
     registry: ProviderRegistry | None,
     open_store: Callable[[], Awaitable[SecretStore]] | None,
+    settings_path: Path | None,
 ) -> int:
     # Imported after the first paint: aiohttp, keyring and the provider plugins are slow.
     from chat.secrets import open_secret_store
     from chat.session import ChatSession
-    from providers.http import new_client_session
+    from chat.settings import Settings
+    from providers.http import Timeouts, new_client_session
     from providers.registry import ProviderRegistry
 
+    settings = await asyncio.to_thread(Settings.load, settings_path)
+    window.set_settings(settings)
     window.load_providers(registry or ProviderRegistry.from_entry_points())
     http = new_client_session()
+    timeouts = Timeouts(connect=settings.get("connect_timeout"), idle=settings.get("idle_timeout"))
     try:
         store = await (open_store or open_secret_store)()
-        window.set_session(ChatSession(store, http))
+        window.set_session(ChatSession(store, http, timeouts=timeouts))
         if os.environ.get(BENCH_FIRST_PAINT):
             tasks.start(_bench_idle_then_close(window), name="benchmark idle")
         await closed

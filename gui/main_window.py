@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
@@ -27,6 +28,8 @@ from .tasks import TaskTracker
 
 if TYPE_CHECKING:
     from chat.session import ChatSession
+    from chat.settings import Settings
+    from providers.base import BaseProvider
     from providers.registry import ProviderRegistry
 
     from .reply_feed import Outcome, ReplyFeed
@@ -54,6 +57,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._tasks = tasks
         self.session: ChatSession | None = None
+        self.settings: Settings | None = None
         self._conversations: list[Conversation] = []
         self._conversation = Conversation()
         self._feed: ReplyFeed | None = None
@@ -70,10 +74,15 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self.new_action = QAction("&New conversation", self)
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.settings_action = QAction("Provider &settings…", self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setToolTip("Base URL and proxy of the chosen provider")
+        self.settings_action.setEnabled(False)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         menu = self.menuBar().addMenu("&Conversation")
         menu.addAction(self.new_action)
+        menu.addAction(self.settings_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -112,7 +121,14 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
-        layout.addWidget(self.picker)
+        settings_button = QToolButton(pane)
+        settings_button.setDefaultAction(self.settings_action)
+        settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        settings_button.setText("Settings…")
+        top = QHBoxLayout()
+        top.addWidget(self.picker, 1)
+        top.addWidget(settings_button)
+        layout.addLayout(top)
         layout.addWidget(self.notice)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.composer)
@@ -121,6 +137,7 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         self.new_action.triggered.connect(self.on_new_action_triggered)
         self.quit_action.triggered.connect(self.close)
+        self.settings_action.triggered.connect(self.on_settings_action_triggered)
         self.conversation_list.currentRowChanged.connect(self.on_conversation_list_row_changed)
         self.picker.provider_changed.connect(self.on_picker_provider_changed)
         self.composer.send_requested.connect(self.on_composer_send_requested)
@@ -130,8 +147,17 @@ class MainWindow(QMainWindow):
 
     # The parts the app hands over once the window is showing.
 
+    def set_settings(self, settings: Settings) -> None:
+        """The saved settings: the last provider and model are picked again."""
+        self.settings = settings
+        if settings.problem:
+            self.statusBar().showMessage(settings.problem)
+        self._select_saved()
+        self._update_ready()
+
     def load_providers(self, registry: ProviderRegistry) -> None:
         self.picker.populate(registry)
+        self._select_saved()
         self._update_ready()
 
     def set_session(self, session: ChatSession) -> None:
@@ -187,10 +213,22 @@ class MainWindow(QMainWindow):
         model = self.picker.current_model()
         block = self.view.begin_reply(reply_title(provider.get_label(), model))
         self._feed = ReplyFeed(block, self.on_reply_feed_ended)
-        reply = self.session.reply(conversation, provider, model, observer=self._feed)
+        target, proxy = self._configured(provider, model)
+        reply = self.session.reply(conversation, target, model, proxy=proxy, observer=self._feed)
         self._reply_task = self._tasks.start(reply.run(), name=f"reply from {provider.get_label()}")
         self._set_busy(True)
         self._frame_timer.start()
+
+    def on_settings_action_triggered(self) -> None:
+        provider = self.picker.current_provider()
+        if provider is None or self.settings is None:
+            return
+        from .provider_settings import ProviderSettingsDialog
+
+        dialog = ProviderSettingsDialog(provider, self.settings, self)
+        dialog.accepted.connect(self._save_settings)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def on_composer_stop_requested(self) -> None:
         if self._reply_task is not None:
@@ -228,9 +266,31 @@ class MainWindow(QMainWindow):
         self.picker.setEnabled(not busy)
 
     def _update_ready(self) -> None:
-        self.composer.set_ready(
-            self.session is not None and self.picker.current_provider() is not None
-        )
+        has_provider = self.picker.current_provider() is not None
+        self.composer.set_ready(self.session is not None and has_provider)
+        self.settings_action.setEnabled(self.settings is not None and has_provider)
+
+    def _select_saved(self) -> None:
+        if self.settings is not None and (name := self.settings.get("provider")):
+            self.picker.select(name, self.settings.provider(name, "model"))
+
+    def _configured(
+        self, provider: type[BaseProvider], model: str
+    ) -> tuple[type[BaseProvider], str | None]:
+        """``provider`` pointed at its saved base URL, and its proxy; the choice is saved."""
+        if self.settings is None:
+            return provider, None
+        name = provider.get_name()
+        self.settings.set("provider", name)
+        self.settings.set_provider(name, "model", model)
+        self._save_settings()
+        base_url = self.settings.provider(name, "base_url")
+        target = provider.with_base_url(base_url) if base_url else provider
+        return target, self.settings.proxy_for(name)
+
+    def _save_settings(self) -> None:
+        if self.settings is not None:
+            self._tasks.start(self.settings.save_in_background(), name="save settings")
 
     def _retitle_current(self) -> None:
         row = self._conversations.index(self._conversation)

@@ -109,6 +109,16 @@ class ProviderPicker(QWidget):
         loaded = [i for i, p in enumerate(self._providers) if p is not None]
         return loaded[0] if loaded else -1
 
+    def select(self, name: str, model: str = "") -> bool:
+        """Pick the provider called ``name`` and, if given, ``model``; False if unknown."""
+        for index, provider in enumerate(self._providers):
+            if provider is not None and provider.get_name() == name:
+                self.provider_box.setCurrentIndex(index)
+                if model:
+                    self.model_box.setEditText(model)
+                return True
+        return False
+
     def current_provider(self) -> type[BaseProvider] | None:
         index = self.provider_box.currentIndex()
         return self._providers[index] if 0 <= index < len(self._providers) else None

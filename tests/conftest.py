@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Settings written by a test (and by the programs it starts) never reach the user's own.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="parley-test-config-")
 # Tests never reach a real site: only loopback servers, never the user's config or keyring.
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 

@@ -1,0 +1,117 @@
+"""A provider's base URL and proxy, set in the window, decide where its requests go."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from chat.secrets import MemorySecretStore
+from chat.session import ChatSession
+from chat.settings import Settings
+from gui.main_window import MainWindow
+from gui.provider_settings import ProviderSettingsDialog
+from gui.tasks import TaskTracker
+from providers.registry import ProviderRegistry
+from tests.support.loopback import Gone, LoopbackServer
+from tests.support.qt import next_signal, until
+
+
+@pytest.fixture
+async def gone_window(
+    qtbot: QtBot, tasks: TaskTracker, http: aiohttp.ClientSession, tmp_path: Path
+) -> AsyncIterator[MainWindow]:
+    """The window with one not-working provider whose site (127.0.0.1:9) is unreachable."""
+    window = MainWindow(tasks)  # not handed to qtbot: it closes windows before this teardown
+    window.set_settings(Settings.load(tmp_path / "settings.json"))
+    window.load_providers(ProviderRegistry([Gone]))
+    window.set_session(ChatSession(MemorySecretStore(), http))
+    window.show()
+    yield window
+    window.close()
+    await tasks.shutdown()
+    window.deleteLater()
+
+
+def open_dialog(qapp: QApplication, window: MainWindow) -> ProviderSettingsDialog:
+    window.settings_action.trigger()
+    dialogs = [w for w in qapp.topLevelWidgets() if isinstance(w, ProviderSettingsDialog)]
+    assert len(dialogs) == 1
+    assert dialogs[0].isVisible()
+    return dialogs[0]
+
+
+def send(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    qtbot.keyClicks(window.composer.editor, text)
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
+
+
+async def test_unreachable_site_says_a_base_url_can_be_set(
+    qtbot: QtBot, gone_window: MainWindow
+) -> None:
+    send(qtbot, gone_window, "hi")
+    assert await next_signal(gone_window.reply_ended) == ("failed",)
+    await until(lambda: "Could not reach 127.0.0.1:9" in gone_window.view.toPlainText())
+    assert "base URL" in gone_window.view.toPlainText()
+
+
+async def test_base_url_set_in_the_dialog_points_the_provider_at_a_mirror(
+    qapp: QApplication,
+    qtbot: QtBot,
+    gone_window: MainWindow,
+    server: LoopbackServer,
+    tmp_path: Path,
+) -> None:
+    dialog = open_dialog(qapp, gone_window)
+    assert dialog.fields["base_url"].placeholderText() == Gone.url
+    dialog.fields["base_url"].setText(server.url + "/")
+    dialog.fields["proxy"].setText("")
+    qtbot.mouseClick(
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save),
+        Qt.MouseButton.LeftButton,
+    )
+    assert not dialog.isVisible()
+    send(qtbot, gone_window, "through the mirror")
+    assert await next_signal(gone_window.reply_ended) == ("finished",)
+    await until(lambda: "You said: through the mirror" in gone_window.view.toPlainText())
+    saved = tmp_path / "settings.json"
+    await until(lambda: saved.exists() and "model" in saved.read_text())
+    data = json.loads(saved.read_text())
+    assert data["providers"]["Gone"]["base_url"] == server.url
+    assert data["settings"]["provider"] == "Gone"
+
+
+async def test_a_bad_value_is_refused_in_place(qapp: QApplication, gone_window: MainWindow) -> None:
+    dialog = open_dialog(qapp, gone_window)
+    dialog.fields["base_url"].setText("voigpt.com")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert dialog.error.text() == "Base URL: 'voigpt.com' is not an http:// or https:// URL."
+    dialog.fields["base_url"].setText("")
+    dialog.fields["proxy"].setText("gopher://x")
+    dialog.accept()
+    assert "Proxy: 'gopher://x' is not a proxy URL" in dialog.error.text()
+    dialog.reject()
+    assert gone_window.settings is not None
+    assert gone_window.settings.provider("Gone", "base_url") == ""
+
+
+async def test_the_last_provider_and_model_are_picked_again(
+    qtbot: QtBot, tasks: TaskTracker, registry: ProviderRegistry, tmp_path: Path
+) -> None:
+    settings = Settings.load(tmp_path / "settings.json")
+    settings.set("provider", "Gone")
+    settings.set_provider("Gone", "model", "slow")
+    window = MainWindow(tasks)
+    qtbot.addWidget(window)
+    window.set_settings(settings)
+    window.load_providers(registry)
+    assert window.picker.current_provider() is not None
+    assert window.picker.current_provider().get_name() == "Gone"  # type: ignore[union-attr]
+    assert window.picker.current_model() == "slow"

@@ -14,6 +14,12 @@ step() { echo "== $*" >&2; }
 # XDG dirs so that neither the user's keyring nor their data is ever touched. Returns pytest's code.
 run_pytest() {
   local data run rc=0
+  if ! command -v dbus-run-session >/dev/null || ! command -v gnome-keyring-daemon >/dev/null; then
+    say "no dbus-run-session or gnome-keyring-daemon: keyring tests skip (they fail when CI is set)"
+    step "pytest $*"
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest "$@"
+    return
+  fi
   data=$(mktemp -d -t parley-test-data.XXXXXX)
   run=$(mktemp -d -t parley-test-run.XXXXXX)
   chmod 700 "$run"

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from providers.base import BaseProvider
     from providers.registry import ProviderRegistry
 
+    from .provider_settings import ProviderSettingsDialog
     from .reply_feed import Outcome, ReplyFeed
 
 FRAME_MS = 16
@@ -213,22 +214,57 @@ class MainWindow(QMainWindow):
         model = self.picker.current_model()
         block = self.view.begin_reply(reply_title(provider.get_label(), model))
         self._feed = ReplyFeed(block, self.on_reply_feed_ended)
-        target, proxy = self._configured(provider, model)
+        self._remember(provider, model)
+        target, proxy = self._configured(provider)
         reply = self.session.reply(conversation, target, model, proxy=proxy, observer=self._feed)
         self._reply_task = self._tasks.start(reply.run(), name=f"reply from {provider.get_label()}")
+        self._reply_task.add_done_callback(self.on_reply_task_done)
         self._set_busy(True)
         self._frame_timer.start()
 
     def on_settings_action_triggered(self) -> None:
         provider = self.picker.current_provider()
-        if provider is None or self.settings is None:
-            return
+        if provider is not None and self.settings is not None and self.session is not None:
+            self._tasks.start(self._open_settings(provider), name="open provider settings")
+
+    async def _open_settings(self, provider: type[BaseProvider]) -> None:
+        """Look up which credentials are stored (off the GUI thread), then show the dialog."""
+        from chat.secrets import secret_name
+
         from .provider_settings import ProviderSettingsDialog
 
-        dialog = ProviderSettingsDialog(provider, self.settings, self)
-        dialog.accepted.connect(self._save_settings)
+        assert self.session is not None
+        assert self.settings is not None
+        target, _ = self._configured(provider)
+        stored: dict[str, bool] = {}
+        for kind in provider.credential_kinds:
+            name = secret_name(target.get_name(), kind, target.origin())
+            stored[kind] = bool(await self.session.secrets.get(name))
+        dialog = ProviderSettingsDialog(provider, self.settings, stored, self)
+        dialog.accepted.connect(lambda: self.on_settings_dialog_accepted(dialog))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    def on_settings_dialog_accepted(self, dialog: ProviderSettingsDialog) -> None:
+        self._save_settings()
+        if dialog.secret_changes:
+            changes = (dialog.provider.get_name(), dialog.scope(), dict(dialog.secret_changes))
+            self._tasks.start(self._store_secrets(*changes), name="store credentials")
+
+    async def _store_secrets(
+        self, provider: str, scope: str, changes: dict[str, str | None]
+    ) -> None:
+        from chat.secrets import secret_name
+
+        assert self.session is not None
+        for kind, value in changes.items():
+            name = secret_name(provider, kind, scope)
+            if value is None:
+                await self.session.secrets.delete(name)
+            else:
+                await self.session.secrets.set(name, value)
+        where = "in the keyring" if self.session.secrets.persistent else "for this session only"
+        self.statusBar().showMessage(f"Credentials for {provider} saved {where}.", 5000)
 
     def on_composer_stop_requested(self) -> None:
         if self._reply_task is not None:
@@ -244,8 +280,11 @@ class MainWindow(QMainWindow):
 
     def on_tasks_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)
-        if self._feed is not None:
-            self._feed.abort(message)
+
+    def on_reply_task_done(self, task: asyncio.Task[Any]) -> None:
+        """A reply's task that raised (it reports its own errors; this is a bug) ends it."""
+        if not task.cancelled() and task.exception() is not None and self._feed is not None:
+            self._feed.abort(f"The reply ended unexpectedly: {task.exception()!r}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing stops a streaming reply; the app then waits for its task to end."""
@@ -274,16 +313,18 @@ class MainWindow(QMainWindow):
         if self.settings is not None and (name := self.settings.get("provider")):
             self.picker.select(name, self.settings.provider(name, "model"))
 
-    def _configured(
-        self, provider: type[BaseProvider], model: str
-    ) -> tuple[type[BaseProvider], str | None]:
-        """``provider`` pointed at its saved base URL, and its proxy; the choice is saved."""
+    def _remember(self, provider: type[BaseProvider], model: str) -> None:
+        """Save the provider and model just used, to pick them again next time."""
+        if self.settings is not None:
+            self.settings.set("provider", provider.get_name())
+            self.settings.set_provider(provider.get_name(), "model", model)
+            self._save_settings()
+
+    def _configured(self, provider: type[BaseProvider]) -> tuple[type[BaseProvider], str | None]:
+        """``provider`` pointed at its saved base URL, and its proxy."""
         if self.settings is None:
             return provider, None
         name = provider.get_name()
-        self.settings.set("provider", name)
-        self.settings.set_provider(name, "model", model)
-        self._save_settings()
         base_url = self.settings.provider(name, "base_url")
         target = provider.with_base_url(base_url) if base_url else provider
         return target, self.settings.proxy_for(name)

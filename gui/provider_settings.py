@@ -1,19 +1,25 @@
-"""A small dialog for one provider's own settings: its base URL and proxy."""
+"""A dialog for one provider: its base URL and proxy, and the credentials it needs."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
+from chat.secrets import encode_cookies
 from chat.settings import PER_PROVIDER, Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -21,22 +27,39 @@ if TYPE_CHECKING:
 
 FIELDS = ("base_url", "proxy")
 LABELS = {"base_url": "&Base URL", "proxy": "&Proxy"}
+SECRET_LABELS = {"api_key": "API &key", "access_token": "Access &token", "cookies": "&Cookies"}
+COOKIE_HELP = (
+    "Paste the site's cookies: a Cookie header (a=1; b=2), a Netscape cookies.txt, a "
+    "browser-extension JSON export, or a HAR file's text. They go to the OS keyring only."
+)
 ERROR_STYLE = "QLabel { color: #a1262d; }"
 
 
 class ProviderSettingsDialog(QDialog):
-    """Edits ``settings`` for ``provider``; a value is checked by the settings table and
-    refused in place, with its message, before the dialog closes."""
+    """Edits ``settings`` for ``provider`` and collects credential changes.
+
+    Every value is checked before the dialog closes; a bad one is refused in place with its
+    message. Credentials are not written here: ``secret_changes`` (kind → new value, or None
+    to forget) is for the window to store in the keyring, off the GUI thread.
+    """
 
     def __init__(
-        self, provider: type[BaseProvider], settings: Settings, parent: QWidget | None = None
+        self,
+        provider: type[BaseProvider],
+        settings: Settings,
+        stored: dict[str, bool] | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.provider = provider
         self.settings = settings
+        self.stored = stored or {}
+        self.secret_changes: dict[str, str | None] = {}
         self.setWindowTitle(f"{provider.get_label()} settings")
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(520)
         self.fields: dict[str, QLineEdit] = {}
+        self.secret_fields: dict[str, QLineEdit | QPlainTextEdit] = {}
+        self.forget: dict[str, QCheckBox] = {}
         form = QFormLayout()
         for name in FIELDS:
             form.addRow(LABELS[name], self._field(name))
@@ -44,6 +67,21 @@ class ProviderSettingsDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.hide()
+        layout = QVBoxLayout(self)
+        intro = QLabel(self._intro(), self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        if provider.credential_kinds:
+            layout.addWidget(self._credentials_box())
+        layout.addWidget(self.error)
+        layout.addWidget(self._buttons())
+
+    def _intro(self) -> str:
+        state = "" if self.provider.working else " It is marked as not working."
+        return f"{self.provider.get_label()} normally talks to {self.provider.url}.{state}"
+
+    def _buttons(self) -> QDialogButtonBox:
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save
             | QDialogButtonBox.StandardButton.Cancel
@@ -54,15 +92,7 @@ class ProviderSettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
         restore.clicked.connect(self.on_restore_clicked)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self._intro(), self))
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-
-    def _intro(self) -> str:
-        state = "" if self.provider.working else " It is marked as not working."
-        return f"{self.provider.get_label()} normally talks to {self.provider.url}.{state}"
+        return buttons
 
     def _field(self, name: str) -> QLineEdit:
         field = QLineEdit(str(self.settings.provider(self.provider.get_name(), name)), self)
@@ -76,21 +106,85 @@ class ProviderSettingsDialog(QDialog):
         self.fields[name] = field
         return field
 
+    def _credentials_box(self) -> QGroupBox:
+        box = QGroupBox("Credentials (kept in the OS keyring)", self)
+        form = QFormLayout(box)
+        for kind in self.provider.credential_kinds:
+            field: QLineEdit | QPlainTextEdit
+            if kind == "cookies":
+                field = QPlainTextEdit(box)
+                field.setToolTip(COOKIE_HELP)
+                field.setFixedHeight(field.fontMetrics().lineSpacing() * 4 + 12)
+            else:
+                field = QLineEdit(box)
+                field.setEchoMode(QLineEdit.EchoMode.Password)
+            stored = self.stored.get(kind, False)
+            field.setPlaceholderText(
+                "stored — type to replace" if stored else "not set" + _cookie_hint(kind)
+            )
+            forget = QCheckBox("Forget", box)
+            forget.setEnabled(stored)
+            row = QHBoxLayout()
+            row.addWidget(field, 1)
+            row.addWidget(forget)
+            form.addRow(SECRET_LABELS[kind], row)
+            self.secret_fields[kind] = field
+            self.forget[kind] = forget
+        return box
+
     def on_restore_clicked(self) -> None:
         for field in self.fields.values():
             field.clear()
 
     def accept(self) -> None:
-        """Store the values when every one is valid; otherwise say which is not."""
-        name = self.provider.get_name()
+        """Store the settings and collect the credentials when all are valid."""
         try:
             for key, field in self.fields.items():
                 PER_PROVIDER[key].coerce(field.text())
-        except SettingsError as error:
-            label = LABELS[key].replace("&", "")
-            self.error.setText(f"{label}: {str(error).removeprefix(key + ': ')}")
-            self.error.show()
+            changes = self._secret_changes()
+        except (SettingsError, ValueError) as error:
+            self._refuse(error)
             return
         for key, field in self.fields.items():
-            self.settings.set_provider(name, key, field.text())
+            self.settings.set_provider(self.provider.get_name(), key, field.text())
+        self.secret_changes = changes
         super().accept()
+
+    def _refuse(self, error: Exception) -> None:
+        text = str(error)
+        for key, label in LABELS.items():
+            if isinstance(error, SettingsError) and text.startswith(key + ": "):
+                text = f"{label.replace('&', '')}: {text.removeprefix(key + ': ')}"
+        self.error.setText(text)
+        self.error.show()
+
+    def _secret_changes(self) -> dict[str, str | None]:
+        changes: dict[str, str | None] = {}
+        for kind, field in self.secret_fields.items():
+            text = field.text() if isinstance(field, QLineEdit) else field.toPlainText()
+            if text.strip():
+                changes[kind] = self._secret_value(kind, text.strip())
+            elif self.forget[kind].isChecked():
+                changes[kind] = None
+        return changes
+
+    def _secret_value(self, kind: str, text: str) -> str:
+        if kind != "cookies":
+            return text
+        from providers.cookies import parse_cookies
+
+        base = self.fields["base_url"].text().strip() or self.provider.url
+        try:
+            return encode_cookies(parse_cookies(text, domain=urlsplit(base).hostname))
+        except ValueError as error:
+            raise ValueError(f"Cookies: {error}") from error
+
+    def scope(self) -> str:
+        """The site the credentials belong to: the origin of the base URL being saved."""
+        base = self.fields["base_url"].text().strip() or self.provider.url
+        parts = urlsplit(base)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def _cookie_hint(kind: str) -> str:
+    return " — paste them here (see the tooltip)" if kind == "cookies" else ""

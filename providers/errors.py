@@ -28,13 +28,16 @@ class ProviderError(Exception):
 class MissingCredentialsError(ProviderError):
     """The provider needs an API key, token or cookies that nobody gave it."""
 
-    default_hint = "Add it in Settings → Credentials (or with `parley keys set`)."
+    default_hint = "Add it in the window's Provider settings (or with `parley keys set`)."
 
 
 class AuthenticationError(ProviderError):
     """The service rejected the credentials it was given (expired or wrong)."""
 
-    default_hint = "Check the key, token or cookies in Settings → Credentials and replace them."
+    default_hint = (
+        "Replace the key, token or cookies in the window's Provider settings "
+        "(or with `parley keys set`)."
+    )
 
 
 class RateLimitError(ProviderError):
@@ -84,7 +87,7 @@ class ProviderNotWorkingError(ProviderError):
 
     default_hint = (
         "The site may be down or gone; if you know a mirror, set the provider's base URL "
-        "(Settings, or `parley ask --base-url URL`)."
+        "(Provider settings in the window, or `parley ask --base-url URL`)."
     )
 
 
@@ -113,7 +116,7 @@ class StreamCutError(ProviderError):
 class ProxyError(ProviderError):
     """The proxy could not be used (unsupported scheme, missing support package, refused)."""
 
-    default_hint = "Check the proxy URL in Settings or `--proxy`."
+    default_hint = "Check the proxy URL in Provider settings or `--proxy`."
 
 
 class InvalidBaseUrlError(ProviderError, ValueError):

@@ -27,7 +27,9 @@ from ..http import (
 from ..stream import parse_json
 from ..types import Chunk, CredentialKind, CredentialUpdate, Messages
 
-ADD_COOKIES = "Paste them in Settings → Credentials, or run `parley keys set Aichat cookies`."
+ADD_COOKIES = (
+    "Paste them in the window's Provider settings, or run `parley keys set Aichat cookies`."
+)
 CONNECT_TIMEOUT = 6.0
 
 

@@ -9,16 +9,18 @@ from pathlib import Path
 import aiohttp
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
-from chat.secrets import MemorySecretStore
+from chat.secrets import MemorySecretStore, decode_cookies, secret_name
 from chat.session import ChatSession
 from chat.settings import Settings
 from gui.main_window import MainWindow
 from gui.provider_settings import ProviderSettingsDialog
 from gui.tasks import TaskTracker
 from providers.registry import ProviderRegistry
+from providers.seeds.aichat import Aichat
+from tests.emulators.aichat import AichatEmulator
 from tests.support.loopback import Gone, LoopbackServer
 from tests.support.qt import next_signal, until
 
@@ -39,12 +41,17 @@ async def gone_window(
     window.deleteLater()
 
 
-def open_dialog(qapp: QApplication, window: MainWindow) -> ProviderSettingsDialog:
+async def open_dialog(qapp: QApplication, window: MainWindow) -> ProviderSettingsDialog:
+    """Trigger the action and wait for the dialog (it opens once the keyring answered)."""
+
+    def shown() -> list[ProviderSettingsDialog]:
+        widgets = qapp.topLevelWidgets()
+        return [w for w in widgets if isinstance(w, ProviderSettingsDialog) and w.isVisible()]
+
     window.settings_action.trigger()
-    dialogs = [w for w in qapp.topLevelWidgets() if isinstance(w, ProviderSettingsDialog)]
-    assert len(dialogs) == 1
-    assert dialogs[0].isVisible()
-    return dialogs[0]
+    await until(shown)
+    (dialog,) = shown()
+    return dialog
 
 
 def send(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -68,7 +75,7 @@ async def test_base_url_set_in_the_dialog_points_the_provider_at_a_mirror(
     server: LoopbackServer,
     tmp_path: Path,
 ) -> None:
-    dialog = open_dialog(qapp, gone_window)
+    dialog = await open_dialog(qapp, gone_window)
     assert dialog.fields["base_url"].placeholderText() == Gone.url
     dialog.fields["base_url"].setText(server.url + "/")
     dialog.fields["proxy"].setText("")
@@ -88,7 +95,7 @@ async def test_base_url_set_in_the_dialog_points_the_provider_at_a_mirror(
 
 
 async def test_a_bad_value_is_refused_in_place(qapp: QApplication, gone_window: MainWindow) -> None:
-    dialog = open_dialog(qapp, gone_window)
+    dialog = await open_dialog(qapp, gone_window)
     dialog.fields["base_url"].setText("voigpt.com")
     dialog.accept()
     assert dialog.isVisible()
@@ -115,3 +122,70 @@ async def test_the_last_provider_and_model_are_picked_again(
     assert window.picker.current_provider() is not None
     assert window.picker.current_provider().get_name() == "Gone"  # type: ignore[union-attr]
     assert window.picker.current_model() == "slow"
+
+
+@pytest.fixture
+async def aichat_window(
+    tasks: TaskTracker, http: aiohttp.ClientSession, tmp_path: Path
+) -> AsyncIterator[MainWindow]:
+    """The window with the real Aichat provider and a memory secret store."""
+    window = MainWindow(tasks)
+    window.set_settings(Settings.load(tmp_path / "settings.json"))
+    window.load_providers(ProviderRegistry([Aichat]))
+    window.set_session(ChatSession(MemorySecretStore(), http))
+    window.show()
+    yield window
+    window.close()
+    await tasks.shutdown()
+    window.deleteLater()
+
+
+async def test_cookies_pasted_in_the_dialog_reach_the_site(
+    qapp: QApplication, qtbot: QtBot, aichat_window: MainWindow
+) -> None:
+    async with AichatEmulator() as site:
+        dialog = await open_dialog(qapp, aichat_window)
+        assert not dialog.forget["cookies"].isEnabled()  # nothing stored yet
+        dialog.fields["base_url"].setText(f"{site.url}/chat")
+        cookies = dialog.secret_fields["cookies"]
+        assert isinstance(cookies, QPlainTextEdit)
+        cookies.setPlainText("Cookie: " + "; ".join(f"{k}={v}" for k, v in site.cookies.items()))
+        dialog.accept()
+        assert not dialog.isVisible()
+        store = aichat_window.session.secrets  # type: ignore[union-attr]
+        name = secret_name("Aichat", "cookies", site.url)
+        await until(
+            lambda: "saved for this session only" in aichat_window.statusBar().currentMessage()
+        )
+        assert decode_cookies(await store.get(name)) == site.cookies
+        send(qtbot, aichat_window, "Hi")
+        assert await next_signal(aichat_window.reply_ended) == ("finished",)
+        await until(lambda: "Echo: Hi" in aichat_window.view.toPlainText())
+
+        dialog = await open_dialog(qapp, aichat_window)
+        assert dialog.forget["cookies"].isEnabled()
+        dialog.forget["cookies"].setChecked(True)
+        dialog.accept()
+        await until(lambda: not store._items)  # type: ignore[attr-defined]
+
+
+async def test_unreadable_cookies_are_refused_in_place(
+    qapp: QApplication, aichat_window: MainWindow
+) -> None:
+    dialog = await open_dialog(qapp, aichat_window)
+    cookies = dialog.secret_fields["cookies"]
+    assert isinstance(cookies, QPlainTextEdit)
+    cookies.setPlainText("this is not a cookie")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert dialog.error.text().startswith("Cookies: ")
+    dialog.reject()
+
+
+async def test_missing_cookies_error_points_to_provider_settings(
+    qtbot: QtBot, aichat_window: MainWindow
+) -> None:
+    send(qtbot, aichat_window, "Hi")
+    assert await next_signal(aichat_window.reply_ended) == ("failed",)
+    await until(lambda: "Aichat requires cookies" in aichat_window.view.toPlainText())
+    assert "Provider settings" in aichat_window.view.toPlainText()

@@ -111,7 +111,7 @@ async def test_no_cookies_fails_before_any_request(
     assert isinstance(error, MissingCredentialsError)
     text = str(error)
     assert text.startswith("Aichat requires cookies")
-    assert "Settings → Credentials" in text
+    assert "Provider settings" in text
     assert "parley keys set Aichat cookies" in text
     assert chunks == []
     assert site.seen == []

@@ -145,7 +145,7 @@ async def test_401_is_an_authentication_error(serve: Serve) -> None:
     assert isinstance(error, AuthenticationError)
     assert "HTTP 401" in str(error)
     assert "Invalid token" in str(error)
-    assert "Settings" in str(error)
+    assert "Provider settings" in str(error)
 
 
 async def test_500_html_gives_status_and_a_short_one_line_excerpt(serve: Serve) -> None:

@@ -61,7 +61,7 @@ def main() -> int:
 
 def section(title: str, about: str, figures: list[Figure]) -> str:
     rows = "\n".join(f.row() for f in figures)
-    head = "| figure | Parley | peer | ratio | note |\n|---|---|---|---|---|"
+    head = "| figure | Parley | peer | Parley ÷ peer | note |\n|---|---|---|---|---|"
     return f"## {title}\n\n{about}\n\n{head}\n{rows}\n"
 
 

@@ -101,6 +101,6 @@ def run() -> list[Figure]:
             "ms",
             peer=bare_s * 1000,
             ratio=parley_s / bare_s,
-            note="peer: bare aiohttp script; target ≤ 1.5×",
+            note="lower is faster; peer: bare aiohttp script; target ≤ 1.5×",
         )
     ]

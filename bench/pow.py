@@ -63,16 +63,16 @@ def measure(difficulty: str, seeds: list[str], config: list[Any]) -> list[Figure
             median(ours),
             "ms",
             peer=median(peers),
-            ratio=median(peers) / median(ours),
-            note=f"median {median(attempts):g} attempts, max {max(attempts)}",
+            ratio=median(ours) / median(peers),
+            note=f"lower is faster; median {median(attempts):g} attempts, max {max(attempts)}",
         ),
         Figure(
             f"time per attempt, {difficulty}",
             per_try,
             "µs",
             peer=peer_per_try,
-            ratio=peer_per_try / per_try,
-            note=f"{sum(attempts)} attempts in all",
+            ratio=per_try / peer_per_try,
+            note=f"lower is faster; {sum(attempts)} attempts in all",
         ),
     ]
 

@@ -85,7 +85,7 @@ def run() -> list[Figure]:
         theirs.append(_launch(peer))
     paint = median([t for t, _ in ours]) * 1000, median([t for t, _ in theirs]) * 1000
     rss = median([m for _, m in ours]), median([m for _, m in theirs])
-    note = "peer: bare PySide6 QMainWindow + QTextEdit"
+    note = "lower is better; peer: bare PySide6 QMainWindow + QTextEdit"
     return [
         Figure("start to first paint", paint[0], "ms", paint[1], paint[0] / paint[1], note),
         Figure("idle RSS", rss[0], "MB", rss[1], rss[0] / rss[1], note),

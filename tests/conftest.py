@@ -17,6 +17,8 @@ os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="parley-test-config-")
 # Tests never reach a real site: only loopback servers, never the user's config or keyring.
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
+pytest_plugins = ["pytester"]  # tests/test_noise_rules.py runs pytest on small test files
+
 _QT_DIRS = ("gui", "e2e")
 
 

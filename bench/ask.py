@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+from tests.chat.streaming_server import install_plugin
+
 from .common import Figure, median
 
 TITLE = "parley ask: launch to exit"
@@ -56,17 +58,6 @@ def _serve(ready: threading.Event, box: dict[str, object]) -> None:
     asyncio.run(main())
 
 
-def _plugin(directory: Path) -> None:
-    info = directory / "parley_benchplugin-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: parley-benchplugin\nVersion: 1.0\n"
-    )
-    (info / "entry_points.txt").write_text(
-        "[parley.providers]\nLoopback = tests.chat.streaming_server:Loopback\n"
-    )
-
-
 def _time(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -81,7 +72,7 @@ def run() -> list[Figure]:
     ready.wait(10)
     url = str(box["url"])
     with tempfile.TemporaryDirectory() as tmp:
-        _plugin(Path(tmp))
+        install_plugin(Path(tmp), {"Loopback": "tests.chat.streaming_server:Loopback"})
         env = dict(os.environ, PYTHONPATH=f"{tmp}{os.pathsep}{ROOT}")
         parley = [str(Path(sys.executable).with_name("parley")), "ask", "-p", "Loopback"]
         parley += ["--base-url", url, "hi"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -111,3 +112,14 @@ class Loopback(LoopbackChat):
     """The same without credentials, so the command line never opens the keyring for it."""
 
     credential_kinds = ()
+
+
+def install_plugin(directory: Path, entries: dict[str, str]) -> Path:
+    """Metadata of a third-party package registering ``entries`` (name → "module:Class") in
+    the ``parley.providers`` group, as pip would install it; put ``directory`` on PYTHONPATH."""
+    info = directory / "parley_testplugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: parley-testplugin\nVersion: 1.0\n")
+    lines = "".join(f"{name} = {target}\n" for name, target in entries.items())
+    (info / "entry_points.txt").write_text(f"[parley.providers]\n{lines}")
+    return directory

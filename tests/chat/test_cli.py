@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .streaming_server import StreamServer
+from .streaming_server import StreamServer, install_plugin
 
 ROOT = Path(__file__).resolve().parents[2]
 PARLEY = Path(sys.executable).with_name("parley")
@@ -18,14 +18,8 @@ PARLEY = Path(sys.executable).with_name("parley")
 
 @pytest.fixture
 def plugin_path(tmp_path: Path) -> Path:
-    """A third-party package's metadata registering a provider, as pip would install it."""
-    info = tmp_path / "parley_testplugin-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: parley-testplugin\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(
-        "[parley.providers]\nLoopback = tests.chat.streaming_server:Loopback\n"
-    )
-    return tmp_path
+    """A third-party package registering the Loopback provider."""
+    return install_plugin(tmp_path, {"Loopback": "tests.chat.streaming_server:Loopback"})
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .streaming_server import StreamServer
+from .streaming_server import StreamServer, install_plugin
 from .test_cli import parley
 from .test_secrets import NO_SERVICE, _secret_service_problem, _skip_or_fail
 
@@ -25,13 +25,7 @@ def _service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def plugin(tmp_path: Path) -> Path:
-    info = tmp_path / "parley_keysplugin-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: parley-keysplugin\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(
-        "[parley.providers]\nLoopbackChat = tests.chat.streaming_server:LoopbackChat\n"
-    )
-    return tmp_path
+    return install_plugin(tmp_path, {"LoopbackChat": "tests.chat.streaming_server:LoopbackChat"})
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from chat.settings import Settings
 from gui.main_window import MainWindow
 from gui.provider_settings import ProviderSettingsDialog
 from gui.tasks import TaskTracker
+from providers.base import BaseProvider
 from providers.registry import ProviderRegistry
 from providers.seeds.aichat import Aichat
 from tests.emulators.aichat import AichatEmulator
@@ -25,20 +26,32 @@ from tests.support.loopback import Gone, LoopbackServer
 from tests.support.qt import next_signal, until
 
 
-@pytest.fixture
-async def gone_window(
-    qtbot: QtBot, tasks: TaskTracker, http: aiohttp.ClientSession, tmp_path: Path
+async def settings_window(
+    tasks: TaskTracker, session: ChatSession, provider: type[BaseProvider], settings_file: Path
 ) -> AsyncIterator[MainWindow]:
-    """The window with one not-working provider whose site (127.0.0.1:9) is unreachable."""
-    window = MainWindow(tasks)  # not handed to qtbot: it closes windows before this teardown
-    window.set_settings(Settings.load(tmp_path / "settings.json"))
-    window.load_providers(ProviderRegistry([Gone]))
-    window.set_session(ChatSession(MemorySecretStore(), http))
+    """The window with one provider, its own settings file and ``session``.
+
+    Not handed to qtbot, which closes its windows before fixtures are torn down.
+    """
+    window = MainWindow(tasks)
+    window.set_settings(Settings.load(settings_file))
+    window.load_providers(ProviderRegistry([provider]))
+    window.set_session(session)
     window.show()
     yield window
     window.close()
     await tasks.shutdown()
     window.deleteLater()
+
+
+@pytest.fixture
+async def gone_window(
+    tasks: TaskTracker, http: aiohttp.ClientSession, tmp_path: Path
+) -> AsyncIterator[MainWindow]:
+    """The window with one not-working provider whose site (127.0.0.1:9) is unreachable."""
+    session = ChatSession(MemorySecretStore(), http)
+    async for window in settings_window(tasks, session, Gone, tmp_path / "settings.json"):
+        yield window
 
 
 async def open_dialog(qapp: QApplication, window: MainWindow) -> ProviderSettingsDialog:
@@ -129,15 +142,9 @@ async def aichat_window(
     tasks: TaskTracker, http: aiohttp.ClientSession, tmp_path: Path
 ) -> AsyncIterator[MainWindow]:
     """The window with the real Aichat provider and a memory secret store."""
-    window = MainWindow(tasks)
-    window.set_settings(Settings.load(tmp_path / "settings.json"))
-    window.load_providers(ProviderRegistry([Aichat]))
-    window.set_session(ChatSession(MemorySecretStore(), http))
-    window.show()
-    yield window
-    window.close()
-    await tasks.shutdown()
-    window.deleteLater()
+    session = ChatSession(MemorySecretStore(), http)
+    async for window in settings_window(tasks, session, Aichat, tmp_path / "settings.json"):
+        yield window
 
 
 async def test_cookies_pasted_in_the_dialog_reach_the_site(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -173,3 +174,24 @@ async def test_subcommands_never_import_qt(plugin_path: Path) -> None:
     )
     out, _ = await process.communicate()
     assert out.decode().strip() == "[]"
+
+
+async def test_ctrl_c_stops_cleanly_and_keeps_what_arrived(
+    server: StreamServer, plugin_path: Path
+) -> None:
+    server.reply = " ".join(f"w{i}" for i in range(400))
+    server.delay = 0.02
+    env = dict(os.environ, PYTHONPATH=f"{plugin_path}{os.pathsep}{ROOT}")
+    args = ["ask", "-p", "Loopback", "--base-url", server.url, "hi"]
+    process = await asyncio.create_subprocess_exec(
+        str(PARLEY), *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    first = await asyncio.wait_for(process.stdout.read(2), 10)
+    process.send_signal(signal.SIGINT)
+    out, err = await asyncio.wait_for(process.communicate(), 10)
+    assert process.returncode == 130
+    assert (first + out).decode().startswith("w0")
+    assert "Traceback" not in err.decode()
+    assert "interrupted" in err.decode()
+    await asyncio.wait_for(server.disconnected.wait(), 5)

@@ -71,6 +71,7 @@ async def _line_batches(response: aiohttp.ClientResponse) -> AsyncIterator[list[
         if after_cr and chunk[0] == _LF:
             chunk = chunk[1:]
             if not chunk:
+                after_cr = False  # that LF completed the CRLF; a next LF is a line of its own
                 continue
         last = chunk[-1]
         after_cr = last == _CR

@@ -84,6 +84,15 @@ async def test_crlf_and_cr_endings_also_split_across_chunks(serve: Serve) -> Non
     assert [e.data for e in events] == ["a\nb", "c", "d"]
 
 
+async def test_a_lone_lf_after_a_split_crlf_does_not_swallow_the_next_blank_line(
+    serve: Serve,
+) -> None:
+    """``a\\r`` | ``\\n`` | ``\\n...``: the second LF is a blank line that ends the event."""
+    pieces = [b"data: a\r", b"\n", b"\ndata: b\n\n"]
+    events = await read_all(serve, pieces, iter_sse, delay=0.02)
+    assert [e.data for e in events] == ["a", "b"]
+
+
 async def test_byte_by_byte_delivery_gives_the_same_events(serve: Serve) -> None:
     body = b'event: x\r\ndata: {"t": "h\xc3\xa9"}\r\n\r\n: ping\r\n\r\ndata: [DONE]\r\n\r\n'
     pieces = [body[i : i + 1] for i in range(len(body))]

@@ -108,8 +108,15 @@ async def check_response(response: aiohttp.ClientResponse, provider: str | None 
     if response.status < 400:
         return
     raw = await _read_head(response.content, ERROR_BODY_BYTES)  # enough to recognise it
-    body = raw.decode(response.charset or "utf-8", "replace")
-    raise status_error(response.status, body, response.headers, provider)
+    raise status_error(response.status, _decode(raw, response.charset), response.headers, provider)
+
+
+def _decode(raw: bytes, charset: str | None) -> str:
+    """``raw`` in the declared charset, or UTF-8 when none is declared or Python lacks it."""
+    try:
+        return raw.decode(charset or "utf-8", "replace")
+    except LookupError:  # a charset such as "utf8mb4" that is not a Python codec
+        return raw.decode("utf-8", "replace")
 
 
 async def _read_head(content: aiohttp.StreamReader, limit: int) -> bytes:

@@ -159,6 +159,19 @@ async def test_500_html_gives_status_and_a_short_one_line_excerpt(serve: Serve) 
     assert str(error).startswith("Test: The service answered HTTP 500: 500 Internal Server Error")
 
 
+async def test_an_error_page_in_an_unknown_charset_is_still_a_status_error(serve: Serve) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        headers = {"Content-Type": "text/html; charset=utf8mb4"}  # not a Python codec
+        return web.Response(status=502, body="<h1>Bad gateway é</h1>".encode(), headers=headers)
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    error = await error_for(serve, app)
+    assert isinstance(error, ResponseStatusError)
+    assert error.status == 502
+    assert error.excerpt == "Bad gateway é"
+
+
 async def test_check_false_hands_the_error_response_over(serve: Serve) -> None:
     url = await serve(replying(500, "boom"))
     async with open_http("Test") as http, http.request("GET", url, check=False) as response:

@@ -9,6 +9,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QTextBlock,
     QTextCharFormat,
     QTextCursor,
     QTextFrame,
@@ -73,16 +74,29 @@ class ReplyBlock:
         """Show ``error`` in place of the rest of the reply, in the error style."""
         with self._view.following():
             cursor = self._frame.lastCursorPosition()
-            cursor.insertFrame(_frame(ERROR_BACKGROUND, border=ERROR_BORDER))
+            body = cursor.block()
+            error_frame = cursor.insertFrame(_frame(ERROR_BACKGROUND, border=ERROR_BORDER))
             cursor.insertText("Error  ", _char(ERROR_TEXT, bold=True))
             cursor.insertText(error, _char(ERROR_TEXT))
+            # A frame sits between two blocks: hide the empty ones, not blank lines to the eye.
+            if not body.text():
+                _hide(body)
+            _hide(error_frame.lastCursorPosition().block().next())
 
     def stop(self) -> None:
         """Mark the reply as stopped by the user; its text stays."""
         with self._view.following():
             cursor = self._frame.lastCursorPosition()
-            cursor.insertBlock()
+            if cursor.block().text():
+                cursor.insertBlock()
             cursor.insertText("Stopped", _char(MUTED, italic=True))
+
+
+def _hide(block: QTextBlock) -> None:
+    """Take an empty structural block (one a frame needs beside it) out of the layout."""
+    if block.isValid() and not block.text() and block.isVisible():
+        block.setVisible(False)
+        block.document().markContentsDirty(block.position(), block.length())
 
 
 class ConversationView(QTextBrowser):
@@ -131,6 +145,7 @@ class ConversationView(QTextBrowser):
             cursor.insertText(title, self._header_format)
             cursor.insertBlock()
             cursor.insertText(text, self.body_format)
+            _hide(self.document().begin())  # the empty block before the first message
         return frame
 
     @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QTextFrame
+from PySide6.QtGui import QAbstractTextDocumentLayout, QTextFrame
 from pytestqt.qtbot import QtBot
 
 from chat.conversation import Conversation, MessageState
@@ -78,3 +78,45 @@ def test_showing_a_conversation_renders_every_state(view: ConversationView) -> N
     assert "left over" not in text
     for piece in ("one", "Alpha · m", "done", "two", "part\nStopped", "three", "Rate limited."):
         assert piece in text
+
+
+def laid_out(view: ConversationView) -> QAbstractTextDocumentLayout:
+    """The view's document layout, once the shown view has laid it out."""
+    view.resize(600, 400)
+    view.show()
+    layout = view.document().documentLayout()
+    layout.documentSize()
+    return layout
+
+
+def test_no_blank_line_above_the_first_message(view: ConversationView) -> None:
+    view.add_user("hi")
+    layout = laid_out(view)
+    first = view.document().rootFrame().childFrames()[0]
+    assert layout.frameBoundingRect(first).top() == view.document().documentMargin()
+
+
+def test_an_error_in_a_reply_without_text_sits_right_under_its_title(
+    view: ConversationView,
+) -> None:
+    view.begin_reply("Alpha").fail("Rate limited. Wait a minute.")
+    layout = laid_out(view)
+    (reply,) = view.document().rootFrame().childFrames()
+    (error,) = reply.childFrames()
+    title = reply.firstCursorPosition().block()
+    assert title.text() == "Alpha"
+    assert layout.frameBoundingRect(error).top() == layout.blockBoundingRect(title).bottom()
+    fmt = reply.frameFormat()
+    below_error = (
+        layout.frameBoundingRect(reply).bottom() - layout.frameBoundingRect(error).bottom()
+    )
+    assert below_error == fmt.padding() + fmt.bottomMargin()  # no blank line under the box
+
+
+def test_a_reply_stopped_before_any_text_shows_stopped_under_its_title(
+    view: ConversationView,
+) -> None:
+    view.begin_reply("Alpha").stop()
+    (reply,) = view.document().rootFrame().childFrames()
+    title = reply.firstCursorPosition().block()
+    assert title.next().text() == "Stopped"

@@ -176,6 +176,17 @@ class Reply:
             self.observer.reply_finished(self)
         return message
 
+    def cancelled_before_start(self) -> None:
+        """End the reply as cancelled if its task was cancelled before ``run`` began.
+
+        A task cancelled before its first step never runs its coroutine, so ``run`` cannot
+        report it; whoever owns the task calls this when it ends cancelled (a no-op once
+        ``run`` has started).
+        """
+        if self.message.state is MessageState.PENDING:
+            self._end(MessageState.CANCELLED)
+            self.observer.reply_cancelled(self)
+
     async def _stream(self, messages: list[dict[str, Any]]) -> None:
         kwargs = await self.session.credentials(self.provider)
         kwargs.update(self.options)

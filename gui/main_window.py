@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -27,7 +28,7 @@ from .provider_picker import ProviderPicker
 from .tasks import TaskTracker
 
 if TYPE_CHECKING:
-    from chat.session import ChatSession
+    from chat.session import ChatSession, Reply
     from chat.settings import Settings
     from providers.base import BaseProvider
     from providers.registry import ProviderRegistry
@@ -218,7 +219,7 @@ class MainWindow(QMainWindow):
         target, proxy = self._configured(provider)
         reply = self.session.reply(conversation, target, model, proxy=proxy, observer=self._feed)
         self._reply_task = self._tasks.start(reply.run(), name=f"reply from {provider.get_label()}")
-        self._reply_task.add_done_callback(self.on_reply_task_done)
+        self._reply_task.add_done_callback(partial(self.on_reply_task_done, reply))
         self._set_busy(True)
         self._frame_timer.start()
 
@@ -281,9 +282,12 @@ class MainWindow(QMainWindow):
     def on_tasks_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)
 
-    def on_reply_task_done(self, task: asyncio.Task[Any]) -> None:
-        """A reply's task that raised (it reports its own errors; this is a bug) ends it."""
-        if not task.cancelled() and task.exception() is not None and self._feed is not None:
+    def on_reply_task_done(self, reply: Reply, task: asyncio.Task[Any]) -> None:
+        """A reply's task cancelled before it ran (Stop or close at once), or that raised
+        (it reports its own errors; this is a bug), ends the reply."""
+        if task.cancelled():
+            reply.cancelled_before_start()
+        elif task.exception() is not None and self._feed is not None:
             self._feed.abort(f"The reply ended unexpectedly: {task.exception()!r}")
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -137,6 +137,38 @@ async def test_cancel_stops_the_request_and_keeps_text(
     assert recorder.events[-1] == ("cancelled", "")
 
 
+async def test_a_cancel_before_the_task_ran_is_reported_once(
+    server: StreamServer, session: ChatSession
+) -> None:
+    recorder = Recorder()
+    reply = session.reply(
+        conversation(), LoopbackChat.with_base_url(server.url), "m", observer=recorder
+    )
+    task = asyncio.create_task(reply.run())
+    task.cancel()  # before the task's first step: run() never starts
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert recorder.events == []
+    reply.cancelled_before_start()
+    reply.cancelled_before_start()
+    assert reply.message.state is MessageState.CANCELLED
+    assert recorder.events == [("cancelled", "")]
+    assert server.requests == []
+
+
+async def test_cancelled_before_start_is_a_no_op_once_run_has_reported(
+    server: StreamServer, session: ChatSession
+) -> None:
+    recorder = Recorder()
+    reply = session.reply(
+        conversation(), LoopbackChat.with_base_url(server.url), "m", observer=recorder
+    )
+    await reply.run()
+    reply.cancelled_before_start()
+    assert reply.message.state is MessageState.COMPLETE
+    assert recorder.events[-1] == ("finished", "")
+
+
 class Broken(AsyncGeneratorProvider):
     url = "http://127.0.0.1:9"
 

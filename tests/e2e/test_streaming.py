@@ -119,3 +119,15 @@ async def test_a_fast_stream_is_shown_per_frame_not_per_chunk(
     await until(lambda: window.view.toPlainText().rstrip().endswith("w w w"))
     assert window.conversation.messages[-1].content.count("w") == words
     assert len(updates) < words / 10  # about one update per 16 ms frame, not 3002
+
+
+async def test_stop_before_the_reply_has_started_ends_it(
+    qtbot: QtBot, window: MainWindow, tasks: TaskTracker
+) -> None:
+    send(qtbot, window, "never mind", model="slow")
+    qtbot.mouseClick(window.composer.button, Qt.MouseButton.LeftButton)  # same tick as Enter
+    assert await next_signal(window.reply_ended) == ("cancelled",)
+    await until(lambda: "Stopped" in window.view.toPlainText())
+    assert window.composer.button.text() == "Send"
+    assert window.conversation.messages[-1].state is MessageState.CANCELLED
+    await until(lambda: not tasks.running)

@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
             self.new_conversation()
 
     def on_conversation_list_row_changed(self, row: int) -> None:
+        self._flush()  # a reply that just ended is shown before its view is replaced
         if 0 <= row < len(self._conversations):
             self._conversation = self._conversations[row]
             self.view.show_conversation(self._conversation)

@@ -131,3 +131,18 @@ async def test_stop_before_the_reply_has_started_ends_it(
     assert window.composer.button.text() == "Send"
     assert window.conversation.messages[-1].state is MessageState.CANCELLED
     await until(lambda: not tasks.running)
+
+
+async def test_a_new_conversation_right_after_a_reply_keeps_both_intact(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    send(qtbot, window, "quick one")
+    assert await next_signal(window.reply_ended) == ("finished",)  # before it is shown
+    first = window.conversation
+    window.new_action.trigger()
+    await asyncio.sleep(0.1)  # several frame ticks
+    assert window.conversation is not first
+    assert window.view.toPlainText() == ""
+    window.conversation_list.setCurrentRow(1)
+    assert window.conversation is first
+    assert window.view.toPlainText().count("You said: quick one") == 1

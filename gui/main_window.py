@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 FRAME_MS = 16
 UNTITLED = "New conversation"
+OPENING_KEYRING = "Opening the keyring…"
 BANNER_STYLE = (
     "QLabel { background: #fff4ce; color: #4d3800; border: 1px solid #e0c25c;"
     " border-radius: 4px; padding: 6px 10px; }"
@@ -94,7 +95,7 @@ class MainWindow(QMainWindow):
         splitter.setSizes([230, 770])
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
-        self.statusBar().showMessage("Opening the keyring…")
+        self.statusBar().showMessage(OPENING_KEYRING)
 
     def _build_sidebar(self) -> QWidget:
         side = QWidget(self)
@@ -167,7 +168,8 @@ class MainWindow(QMainWindow):
         notice = getattr(session.secrets, "notice", "")
         self.notice.setText(notice)
         self.notice.setVisible(bool(notice))
-        self.statusBar().clearMessage()
+        if self.statusBar().currentMessage() == OPENING_KEYRING:  # keep the settings' problem
+            self.statusBar().clearMessage()
         self._update_ready()
 
     @property

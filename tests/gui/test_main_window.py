@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
 from chat.secrets import MemorySecretStore
 from chat.session import ChatSession
+from chat.settings import Settings
 from gui.main_window import MainWindow
 from gui.tasks import TaskTracker
 from providers import ProviderRegistry
@@ -67,3 +70,22 @@ def test_new_conversation_is_ctrl_n_and_joins_the_list(window: MainWindow) -> No
     window.conversation_list.setCurrentRow(1)
     assert window.conversation is first
     assert "Plan a trip" in window.view.toPlainText()
+
+
+def test_a_damaged_settings_file_is_still_reported_once_the_keyring_is_open(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{not json", encoding="utf-8")
+    window.set_settings(Settings.load(path))
+    window.set_session(ChatSession(MemorySecretStore()))
+    message = window.statusBar().currentMessage()
+    assert "settings file could not be read" in message
+    assert "settings.json.damaged" in message
+    assert "Opening the keyring" not in message
+
+
+def test_the_keyring_message_goes_once_the_keyring_is_open(window: MainWindow) -> None:
+    assert window.statusBar().currentMessage() == "Opening the keyring…"
+    window.set_session(ChatSession(MemorySecretStore()))
+    assert window.statusBar().currentMessage() == ""

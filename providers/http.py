@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
@@ -41,6 +41,10 @@ _CLOUDFLARE_MARKERS = (
     "challenge-platform",
     "attention required! | cloudflare",
 )
+
+
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "api-key", "x-csrftoken"})
+"""Request headers that carry a credential: a request with one never follows a redirect."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,12 +255,20 @@ class Http:
 
         With ``check`` an error status raises the matching ``ProviderError``. aiohttp and
         timeout errors raised while the body is read inside the block are translated too.
+        A request that carries a credential (``CREDENTIAL_HEADERS``, ``cookies=``) does not
+        follow redirects unless told to: aiohttp would resend most of its headers to
+        wherever the site points, so a redirect raises instead.
         """
         kwargs.setdefault("timeout", self.timeouts.client_timeout())
         if self.proxy:
             kwargs.setdefault("proxy", self.proxy)
+        guarded = "allow_redirects" not in kwargs and _carries_credentials(kwargs)
+        if guarded:
+            kwargs["allow_redirects"] = False
         try:
             async with self.session.request(method, url, **kwargs) as response:
+                if guarded and 300 <= response.status < 400 and "location" in response.headers:
+                    raise _redirect_error(response, self.provider)
                 if check:
                     await check_response(response, self.provider)
                 yield response
@@ -269,6 +281,26 @@ class Http:
             if translated is None:
                 raise
             raise translated from error
+
+
+def _carries_credentials(kwargs: dict[str, Any]) -> bool:
+    headers = kwargs.get("headers") or {}
+    return bool(kwargs.get("cookies")) or any(h.lower() in CREDENTIAL_HEADERS for h in headers)
+
+
+def _redirect_error(response: aiohttp.ClientResponse, provider: str | None) -> ProviderError:
+    location = response.headers["location"]
+    try:
+        target = urljoin(str(response.url), location)
+    except ValueError:  # not a URL: show it as the site sent it
+        target = location
+    return ProviderNotWorkingError(
+        f"The site redirected this request to {target} (HTTP {response.status}); "
+        "Parley does not send its credentials on to another address.",
+        provider=provider,
+        hint="If the site has moved there, set that address as the provider's base URL "
+        "(Provider settings in the window, or `parley ask --base-url URL`).",
+    )
 
 
 def _proxy_kind(proxy: str | None) -> str:

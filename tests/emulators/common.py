@@ -70,13 +70,15 @@ class Emulator:
     )
 
     def __init__(self, *, ssl_context: ssl.SSLContext | None = None) -> None:
-        self.app = web.Application(middlewares=[self._record, self._browsers_only])
+        self.app = web.Application(middlewares=[self._record, self._browsers_only, self._moved])
         self.app.add_routes(self.routes())
         self.seen: list[Seen] = []
         self.url = ""
         self.failure: Failure | None = None
         self.fail_route = ""
         self.fail_times: int | None = None
+        self.moved_to: str | None = None
+        """When set, every request is redirected (307) to the same path on this base URL."""
         self._ssl = ssl_context
         self._runner: web.AppRunner | None = None
         self._released = asyncio.Event()
@@ -127,6 +129,13 @@ class Emulator:
         """Like the real sites' Cloudflare front: no browser user-agent, no entry."""
         if "Mozilla/5.0" not in request.headers.get("User-Agent", ""):
             return cloudflare_response(request)
+        return await handler(request)
+
+    @web.middleware
+    async def _moved(self, request: web.Request, handler: web.Handler) -> web.StreamResponse:
+        """A site that moved to another host: 307, so a POST is resent there with its body."""
+        if self.moved_to is not None:
+            raise web.HTTPTemporaryRedirect(self.moved_to + request.path_qs)
         return await handler(request)
 
     async def respond(

@@ -24,6 +24,7 @@ from providers.errors import (
     MalformedResponseError,
     MissingCredentialsError,
     ProviderError,
+    ProviderNotWorkingError,
     RateLimitError,
     StreamCutError,
 )
@@ -134,6 +135,20 @@ async def test_expired_cookies_give_a_403_that_says_so(
     assert "HTTP 403" in str(error)
     assert "probably expired" in str(error)
     assert "parley keys set Aichat cookies" in str(error)
+
+
+async def test_a_redirect_to_another_host_never_carries_the_cookies(
+    site: AichatEmulator, aichat: type[BaseProvider]
+) -> None:
+    async with AichatEmulator() as elsewhere:
+        site.moved_to = elsewhere.url
+        chunks, error = await until_error(
+            aichat.create_async_generator(MODEL, HI, cookies=site.cookies)
+        )
+    assert chunks == []
+    assert isinstance(error, ProviderNotWorkingError)
+    assert f"redirected this request to {elsewhere.url}/api/text" in str(error)
+    assert elsewhere.seen == []
 
 
 async def test_response_false_is_an_error_with_the_body(

@@ -8,6 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import aiohttp
 import pytest
@@ -60,14 +61,14 @@ async def error_for(serve: Serve, app: web.Application) -> BaseException:
     return caught.value
 
 
-async def fetch(url: str, **kwargs: object) -> str:
+async def fetch(url: str, **kwargs: Any) -> str:
     timeouts = kwargs.pop("timeouts", None)
     proxy = kwargs.pop("proxy", None)
     assert timeouts is None or isinstance(timeouts, Timeouts)
     assert proxy is None or isinstance(proxy, str)
     async with (
         open_http("Test", proxy=proxy, timeouts=timeouts) as http,
-        http.request("GET", url) as response,
+        http.request("GET", url, **kwargs) as response,
     ):
         return await response.text()
 
@@ -170,6 +171,22 @@ async def test_an_error_page_in_an_unknown_charset_is_still_a_status_error(serve
     assert isinstance(error, ResponseStatusError)
     assert error.status == 502
     assert error.excerpt == "Bad gateway é"
+
+
+async def test_only_requests_without_credentials_follow_redirects(serve: Serve) -> None:
+    async def old(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/new")
+
+    async def new(request: web.Request) -> web.Response:
+        return web.Response(text=f"cookie={request.headers.get('Cookie')}")
+
+    app = web.Application()
+    app.router.add_get("/old", old)
+    app.router.add_get("/new", new)
+    url = await serve(app)
+    assert await fetch(f"{url}/old") == "cookie=None"
+    with pytest.raises(ProviderNotWorkingError, match=f"redirected this request to {url}/new"):
+        await fetch(f"{url}/old", headers={"Cookie": "session=secret"})
 
 
 async def test_check_false_hands_the_error_response_over(serve: Serve) -> None:

@@ -115,6 +115,22 @@ async def test_an_expired_token_is_dropped_replaced_and_retried_once(
     assert len(site.requests("POST", "/generate_response/")) == 3
 
 
+async def test_a_redirect_to_another_host_never_carries_the_token(
+    site: VoiGptEmulator, voigpt: type[VoiGpt]
+) -> None:
+    async with VoiGptEmulator() as elsewhere:
+        site.moved_to = elsewhere.url
+        chunks, error = await until_error(
+            voigpt.create_async_generator(MODEL, HI, access_token="the-secret-token")
+        )
+    assert chunks == []
+    assert isinstance(error, ProviderNotWorkingError)
+    assert f"redirected this request to {elsewhere.url}/generate_response/" in str(error)
+    assert "base URL" in str(error)
+    assert elsewhere.seen == []
+    assert len(site.requests("POST", "/generate_response/")) == 1
+
+
 async def test_a_403_that_persists_fails_with_status_and_excerpt(
     site: VoiGptEmulator, voigpt: type[VoiGpt]
 ) -> None:

@@ -122,7 +122,11 @@ class KeyringSecretStore:
         try:
             result = await asyncio.to_thread(function, self._service, *args)
         except Exception as error:
-            raise SecretStoreError(f"The keyring refused to {_VERBS[method]}: {error}") from error
+            raise SecretStoreError(
+                f"The keyring refused to {_VERBS[method]} ({type(error).__name__}: {error}). "
+                "Unlock your keyring (GNOME Keyring, KWallet) or allow Parley to use it, "
+                "then try again."
+            ) from error
         return result if isinstance(result, str) else None
 
 

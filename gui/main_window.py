@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
 
     async def _open_settings(self, provider: type[BaseProvider]) -> None:
         """Look up which credentials are stored (off the GUI thread), then show the dialog."""
-        from chat.secrets import secret_name
+        from chat.secrets import SecretStoreError, secret_name
 
         from .provider_settings import ProviderSettingsDialog
 
@@ -243,7 +243,11 @@ class MainWindow(QMainWindow):
         stored: dict[str, bool] = {}
         for kind in provider.credential_kinds:
             name = secret_name(target.get_name(), kind, target.origin())
-            stored[kind] = bool(await self.session.secrets.get(name))
+            try:
+                stored[kind] = bool(await self.session.secrets.get(name))
+            except SecretStoreError as error:  # the base URL and proxy can still be set
+                stored[kind] = False
+                self.statusBar().showMessage(str(error))
         dialog = ProviderSettingsDialog(provider, self.settings, stored, self)
         dialog.accepted.connect(lambda: self.on_settings_dialog_accepted(dialog))
         dialog.finished.connect(dialog.deleteLater)
@@ -258,15 +262,19 @@ class MainWindow(QMainWindow):
     async def _store_secrets(
         self, provider: str, scope: str, changes: dict[str, str | None]
     ) -> None:
-        from chat.secrets import secret_name
+        from chat.secrets import SecretStoreError, secret_name
 
         assert self.session is not None
-        for kind, value in changes.items():
-            name = secret_name(provider, kind, scope)
-            if value is None:
-                await self.session.secrets.delete(name)
-            else:
-                await self.session.secrets.set(name, value)
+        try:
+            for kind, value in changes.items():
+                name = secret_name(provider, kind, scope)
+                if value is None:
+                    await self.session.secrets.delete(name)
+                else:
+                    await self.session.secrets.set(name, value)
+        except SecretStoreError as error:
+            self.statusBar().showMessage(f"Credentials for {provider} were not saved. {error}")
+            return
         where = "in the keyring" if self.session.secrets.persistent else "for this session only"
         self.statusBar().showMessage(f"Credentials for {provider} saved {where}.", 5000)
 

@@ -30,6 +30,7 @@ from chat.secrets import (
     SERVICE,
     KeyringSecretStore,
     MemorySecretStore,
+    SecretStoreError,
     decode_cookies,
     encode_cookies,
     open_secret_store,
@@ -347,6 +348,18 @@ def test_locked_keyring_gives_a_memory_store(tmp_path: Path, made_before: bool) 
     assert "could not be opened" in report["notice"]
     assert report["kept"] == "sk-only-in-memory"
     assert _files_holding(data, "sk-only-in-memory") == []
+
+
+async def test_a_refused_call_says_what_to_do_and_never_holds_the_secret() -> None:
+    store = KeyringSecretStore(keyring.backends.fail.Keyring())
+    with pytest.raises(SecretStoreError) as refused:
+        await store.set("Aichat/cookies", "very-secret-value")
+    message = str(refused.value)
+    assert message.startswith("The keyring refused to store a secret (NoKeyringError: ")
+    assert message.endswith(
+        "Unlock your keyring (GNOME Keyring, KWallet) or allow Parley to use it, then try again."
+    )
+    assert "very-secret-value" not in message
 
 
 async def test_memory_store_basics() -> None:

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import keyring.backends.fail
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
-from chat.secrets import MemorySecretStore, decode_cookies, secret_name
+from chat.secrets import KeyringSecretStore, MemorySecretStore, decode_cookies, secret_name
 from chat.session import ChatSession
 from chat.settings import Settings
 from gui.main_window import MainWindow
@@ -196,3 +197,41 @@ async def test_missing_cookies_error_points_to_provider_settings(
     assert await next_signal(aichat_window.reply_ended) == ("failed",)
     await until(lambda: "Aichat requires cookies" in aichat_window.view.toPlainText())
     assert "Provider settings" in aichat_window.view.toPlainText()
+
+
+@pytest.fixture
+async def refusing_keyring_window(
+    tasks: TaskTracker, http: aiohttp.ClientSession, tmp_path: Path
+) -> AsyncIterator[MainWindow]:
+    """Aichat, with a keyring that refuses every call (as a locked one does)."""
+    session = ChatSession(KeyringSecretStore(keyring.backends.fail.Keyring()), http)
+    async for window in settings_window(tasks, session, Aichat, tmp_path / "settings.json"):
+        yield window
+
+
+async def test_a_refusing_keyring_still_opens_the_dialog_and_says_what_to_do(
+    qapp: QApplication, refusing_keyring_window: MainWindow
+) -> None:
+    window = refusing_keyring_window
+    dialog = await open_dialog(qapp, window)
+    assert "Unlock" in window.statusBar().currentMessage()
+    dialog.fields["base_url"].setText("http://127.0.0.1:9/chat")
+    cookies = dialog.secret_fields["cookies"]
+    assert isinstance(cookies, QPlainTextEdit)
+    cookies.setPlainText("Cookie: session=very-secret-value")
+    dialog.accept()
+    await until(lambda: "were not saved" in window.statusBar().currentMessage())
+    message = window.statusBar().currentMessage()
+    assert "Unlock" in message
+    assert "very-secret-value" not in message
+    assert window.settings is not None
+    assert window.settings.provider("Aichat", "base_url") == "http://127.0.0.1:9/chat"
+
+
+async def test_a_refusing_keyring_fails_the_reply_with_what_to_do(
+    qtbot: QtBot, refusing_keyring_window: MainWindow
+) -> None:
+    send(qtbot, refusing_keyring_window, "Hi")
+    assert await next_signal(refusing_keyring_window.reply_ended) == ("failed",)
+    await until(lambda: "The keyring refused" in refusing_keyring_window.view.toPlainText())
+    assert "Unlock" in refusing_keyring_window.view.toPlainText()

@@ -9,6 +9,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .secrets import SecretStoreError  # light: keyring itself is imported when first used
+
 if TYPE_CHECKING:
     from providers.base import BaseProvider
 
@@ -93,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"parley: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except SecretStoreError as error:  # the keyring opened, then refused (a dismissed prompt)
+        print(f"parley: {error}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 class UsageError(Exception):

@@ -195,3 +195,16 @@ async def test_ctrl_c_stops_cleanly_and_keeps_what_arrived(
     assert "Traceback" not in err.decode()
     assert "interrupted" in err.decode()
     await asyncio.wait_for(server.disconnected.wait(), 5)
+
+
+@pytest.mark.parametrize("action", ["set", "delete"])
+async def test_keys_with_a_keyring_that_refuses_says_so_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.keyrings.RefusingKeyring")
+    code, out, err = await parley("keys", action, "VoiGpt", "access_token", stdin=b"tok-secret\n")
+    assert (code, out) == (1, "")
+    assert err.startswith("parley: The keyring refused to ")
+    assert "Unlock your keyring" in err
+    assert "Traceback" not in err
+    assert "tok-secret" not in err

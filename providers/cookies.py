@@ -208,9 +208,12 @@ def _read(text_or_path: str | os.PathLike[str]) -> str:
 
 
 def _names_a_file(text: str) -> bool:
-    """A path to an existing file, or one that looks like a path (no ``=``, a slash or suffix)."""
+    """A path to an existing file, or one that looks like a path (no ``=``, a slash or suffix).
+
+    Pasted JSON (``[...]`` or ``{...}``) is text even on one line with slashes in it.
+    """
     candidate = text.strip()
-    if "\n" in candidate or len(candidate) > 4096:
+    if "\n" in candidate or len(candidate) > 4096 or candidate[:1] in ("[", "{"):
         return False
     try:
         if Path(candidate).expanduser().is_file():

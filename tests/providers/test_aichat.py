@@ -104,6 +104,17 @@ async def test_cookies_may_come_as_a_cookie_header(
     assert await aichat.create_async(MODEL, HI, cookies=header) == "Echo: Hi (t=0.5, p=1)"
 
 
+async def test_cookies_may_come_as_a_one_line_json_export(
+    site: AichatEmulator, aichat: type[BaseProvider]
+) -> None:
+    export = [
+        {"domain": "127.0.0.1", "hostOnly": True, "name": k, "value": v, "path": "/"}
+        for k, v in site.cookies.items()
+    ]
+    text = json.dumps(export)
+    assert await aichat.create_async(MODEL, HI, cookies=text) == "Echo: Hi (t=0.5, p=1)"
+
+
 @pytest.mark.parametrize("cookies", [None, {}, "", "  "])
 async def test_no_cookies_fails_before_any_request(
     site: AichatEmulator, aichat: type[BaseProvider], cookies: Any

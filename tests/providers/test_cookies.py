@@ -181,6 +181,14 @@ def test_extension_export_filtered_by_domain() -> None:
     }
 
 
+def test_one_line_json_pasted_as_text_is_not_taken_for_a_path() -> None:
+    """Minified JSON holds slashes (``"path": "/"``, URLs) but is text, not a file name."""
+    export = [{"domain": ".chat-gpt.org", "name": "session", "value": "s1", "path": "/"}]
+    assert parse_cookies(json.dumps(export), domain="chat-gpt.org") == {"session": "s1"}
+    state = {"cookies": export, "origins": [{"origin": "https://chat-gpt.org"}]}
+    assert parse_cookies(json.dumps(state), domain="chat-gpt.org") == {"session": "s1"}
+
+
 def test_extension_export_skips_expired_cookies() -> None:
     expired = [{"domain": ".a.com", "name": "x", "value": "1", "expirationDate": PAST}]
     live = [{"domain": ".a.com", "name": "y", "value": "2", "expirationDate": FUTURE}]

@@ -74,7 +74,9 @@ def _add_keys(commands: Any) -> None:
         action.add_argument("provider")
         action.add_argument("kind", choices=["api_key", "access_token", "cookies"])
         action.add_argument(
-            "--base-url", help="the site the secret belongs to (default: the provider's)"
+            "--base-url",
+            help="the site the secret belongs to (default: the provider's saved base URL, "
+            "else its own)",
         )
 
 
@@ -267,8 +269,14 @@ def list_providers(out: TextIO) -> int:
 
 
 async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO) -> int:
-    """``parley keys set|delete PROVIDER KIND``: the secret comes from stdin, never argv."""
-    provider = resolve_provider(args.provider, args.base_url)
+    """``parley keys set|delete PROVIDER KIND``: the secret comes from stdin, never argv.
+
+    Like ``ask`` and the window, a base URL saved for the provider decides the site the
+    secret belongs to, so ``ask`` finds it there.
+    """
+    from .settings import Settings
+
+    provider = resolve_provider(args.provider, args.base_url, Settings.load())
     from .secrets import encode_cookies, open_secret_store, secret_name
 
     store = await open_secret_store()

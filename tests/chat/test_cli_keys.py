@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -66,3 +67,23 @@ async def test_keys_set_refuses_an_empty_secret(plugin: Path) -> None:
     code, _, err = await parley("keys", "set", "LoopbackChat", "api_key", plugin=plugin, stdin=b"")
     assert code == 2
     assert "No api_key given on stdin" in err
+
+
+async def test_keys_go_to_the_base_url_saved_in_the_window(
+    server: StreamServer, plugin: Path, tmp_path: Path
+) -> None:
+    settings = tmp_path / "config" / "parley" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    saved = {"settings": {}, "providers": {"LoopbackChat": {"base_url": server.url}}}
+    settings.write_text(json.dumps(saved), encoding="utf-8")
+    name = f"LoopbackChat/api_key@{server.url}"
+    args = ("keys", "set", "LoopbackChat", "api_key")
+    code, _, err = await parley(*args, plugin=plugin, stdin=b"sk-for-the-mirror\n")
+    assert code == 0, err
+    assert await asyncio.to_thread(lookup, name) == "sk-for-the-mirror"
+    code, out, err = await parley("ask", "-p", "LoopbackChat", "hi", plugin=plugin)
+    assert (code, out, err) == (0, "Hello there, friend.", "")
+    assert server.requests[0]["headers"]["Authorization"] == "Bearer sk-for-the-mirror"
+    code, _, err = await parley("keys", "delete", "LoopbackChat", "api_key", plugin=plugin)
+    assert code == 0, err
+    assert await asyncio.to_thread(lookup, name) == ""

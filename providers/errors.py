@@ -67,7 +67,14 @@ class ResponseStatusError(ProviderError):
         self.status = status
         self.excerpt = excerpt
         text = f"The service answered HTTP {status}"
-        super().__init__(f"{text}: {excerpt}" if excerpt else f"{text}.", provider=provider)
+        if status >= 500:
+            hint = "The site has a problem on its side; try again later, or pick another provider."
+        elif status in (404, 405, 410):
+            hint = "Check the provider's base URL; the site may have moved or changed."
+        else:
+            hint = "The site did not accept the request; it may have changed how it works."
+        message = f"{text}: {excerpt}" if excerpt else f"{text}."
+        super().__init__(message, provider=provider, hint=hint)
 
 
 class MalformedResponseError(ProviderError):

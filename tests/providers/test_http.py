@@ -160,6 +160,17 @@ async def test_500_html_gives_status_and_a_short_one_line_excerpt(serve: Serve) 
     assert str(error).startswith("Test: The service answered HTTP 500: 500 Internal Server Error")
 
 
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [(500, "try again later"), (404, "Check the provider's base URL"), (400, "did not accept")],
+)
+async def test_a_status_error_says_what_to_do(serve: Serve, status: int, hint: str) -> None:
+    error = await error_for(serve, replying(status, "<p>nope</p>"))
+    assert isinstance(error, ResponseStatusError)
+    assert str(error).startswith(f"Test: The service answered HTTP {status}: nope. ")
+    assert hint in str(error)
+
+
 async def test_an_error_page_in_an_unknown_charset_is_still_a_status_error(serve: Serve) -> None:
     async def handler(request: web.Request) -> web.Response:
         headers = {"Content-Type": "text/html; charset=utf8mb4"}  # not a Python codec

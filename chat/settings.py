@@ -113,7 +113,8 @@ class Settings:
         self._global: dict[str, SettingValue] = {}
         self._providers: dict[str, dict[str, SettingValue]] = {}
         self._write_lock = asyncio.Lock()
-        self._write_lock = asyncio.Lock()
+        self._written: dict[str, Any] | None = None
+        """What the file holds as far as this object knows; None when unknown."""
         self.problem = ""
         """Why the file could not be read, if it could not (the defaults are used then)."""
 
@@ -122,6 +123,7 @@ class Settings:
         """Read ``path``; a missing file gives defaults, a damaged one is kept aside."""
         settings = cls(path or default_path())
         settings._read()
+        settings._written = settings.snapshot()  # what is there (or the defaults it stands for)
         return settings
 
     def get(self, name: str) -> Any:
@@ -156,10 +158,12 @@ class Settings:
         self._write(self.snapshot())
 
     async def save_in_background(self) -> None:
-        """``save`` on a worker thread, one write at a time, in the order they were asked."""
+        """``save`` on a worker thread, one write at a time, in the order they were asked;
+        nothing is written when the file already holds these values."""
         data = self.snapshot()
         async with self._write_lock:
-            await asyncio.to_thread(self._write, data)
+            if data != self._written:
+                await asyncio.to_thread(self._write, data)
 
     def _write(self, data: dict[str, Any]) -> None:
         if self.path is None:
@@ -171,6 +175,7 @@ class Settings:
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, self.path)
+        self._written = data
 
     def _read(self) -> None:
         assert self.path is not None

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
     from chat.secrets import SecretStore
+    from chat.settings import Settings
     from providers.registry import ProviderRegistry
 
     from .main_window import MainWindow
@@ -101,8 +102,18 @@ async def _serve(
         await closed
     finally:
         await tasks.shutdown()
+        await _save_last(settings)
         await http.close()
     return 0
+
+
+async def _save_last(settings: Settings) -> None:
+    """Write what a save cancelled by the shutdown had not written yet (the provider and
+    model just used, say); a no-op when the file is up to date."""
+    try:
+        await settings.save_in_background()
+    except OSError as error:  # the window is gone: stderr is all that is left
+        print(f"parley: the settings could not be saved: {error}", file=sys.stderr)
 
 
 class _FirstPaint(QObject):

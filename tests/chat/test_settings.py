@@ -80,3 +80,19 @@ def test_invalid_values_in_the_file_are_dropped(tmp_path: Path) -> None:
     settings = Settings.load(path)
     assert settings.get("proxy") == ""
     assert settings.get("idle_timeout") == 30.0
+
+
+async def test_a_background_save_writes_only_what_changed(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    settings = Settings.load(path)
+    await settings.save_in_background()
+    assert not path.exists()  # nothing but the defaults: no file made for them
+    settings.set("provider", "VoiGpt")
+    await settings.save_in_background()
+    assert json.loads(path.read_text(encoding="utf-8"))["settings"] == {"provider": "VoiGpt"}
+    path.unlink()
+    await settings.save_in_background()
+    assert not path.exists()  # unchanged since the last write
+    settings.set_provider("VoiGpt", "model", "gpt-4")
+    await settings.save_in_background()
+    assert Settings.load(path).provider("VoiGpt", "model") == "gpt-4"

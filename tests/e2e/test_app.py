@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from chat.secrets import MemorySecretStore
+from chat.settings import Settings
 from gui.app import main
 from gui.main_window import MainWindow
 from providers.registry import ProviderRegistry
@@ -51,3 +53,25 @@ async def test_app_starts_streams_and_closes_mid_stream_cleanly(
     assert await asyncio.wait_for(app_task, 5) == 0
     assert http.closed
     await asyncio.wait_for(server.disconnected.wait(), 2)
+
+
+async def test_closing_right_after_sending_still_remembers_the_provider_and_model(
+    qapp: QApplication,
+    qtbot: QtBot,
+    registry: ProviderRegistry,
+    server: LoopbackServer,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "settings.json"
+    app_task = asyncio.ensure_future(main(qapp, registry, open_memory_store, path))
+    await until(lambda: (w := shown_window(qapp)) is not None and w.session is not None)
+    window = shown_window(qapp)
+    assert window is not None
+    window.picker.provider_box.setCurrentIndex(1)
+    window.picker.model_box.setEditText("slow")
+    qtbot.keyClicks(window.composer.editor, "bye")
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
+    window.close()  # in the same tick: the save the send started never ran
+    assert await asyncio.wait_for(app_task, 5) == 0
+    saved = Settings.load(path)
+    assert (saved.get("provider"), saved.provider("Gone", "model")) == ("Gone", "slow")

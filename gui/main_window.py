@@ -346,7 +346,16 @@ class MainWindow(QMainWindow):
 
     def _save_settings(self) -> None:
         if self.settings is not None:
-            self._tasks.start(self.settings.save_in_background(), name="save settings")
+            self._tasks.start(self._save(self.settings), name="save settings")
+
+    async def _save(self, settings: Settings) -> None:
+        try:
+            await settings.save_in_background()
+        except OSError as error:
+            self.statusBar().showMessage(
+                f"The settings could not be saved to {settings.path} ({error.strerror or error}). "
+                "Make sure that folder is writable; until then they last until Parley closes."
+            )
 
     def _retitle_current(self) -> None:
         row = self._conversations.index(self._conversation)

@@ -235,3 +235,29 @@ async def test_a_refusing_keyring_fails_the_reply_with_what_to_do(
     assert await next_signal(refusing_keyring_window.reply_ended) == ("failed",)
     await until(lambda: "The keyring refused" in refusing_keyring_window.view.toPlainText())
     assert "Unlock" in refusing_keyring_window.view.toPlainText()
+
+
+@pytest.fixture
+async def unwritable_window(
+    tasks: TaskTracker, http: aiohttp.ClientSession, tmp_path: Path
+) -> AsyncIterator[MainWindow]:
+    """The window whose settings file cannot be written: its folder is a file."""
+    (tmp_path / "not-a-folder").write_text("", encoding="utf-8")
+    session = ChatSession(MemorySecretStore(), http)
+    path = tmp_path / "not-a-folder" / "settings.json"
+    async for window in settings_window(tasks, session, Gone, path):
+        yield window
+
+
+async def test_settings_that_cannot_be_saved_say_where_and_what_to_do(
+    qapp: QApplication, unwritable_window: MainWindow
+) -> None:
+    window = unwritable_window
+    dialog = await open_dialog(qapp, window)
+    dialog.fields["base_url"].setText("http://127.0.0.1:9/mirror")
+    dialog.accept()
+    await until(lambda: "could not be saved" in window.statusBar().currentMessage())
+    message = window.statusBar().currentMessage()
+    assert "not-a-folder/settings.json" in message
+    assert "writable" in message
+    assert "Something went wrong" not in message

@@ -18,7 +18,7 @@ from ..errors import BlockedError, MalformedResponseError, ProviderError
 from ..helpers import format_conversation
 from ..http import USER_AGENT, Http, browser_headers, excerpt, is_cloudflare_page, open_http
 from ..http import status_error as http_status_error
-from ..stream import iter_sse, parse_json
+from ..stream import iter_sse_json, parse_json
 from ..types import Chunk, FinishReason, Messages
 from .chatgpt_events import ReplyDecoder
 from .chatgpt_pow import TIMEZONE_OFFSET_MIN, answer_token, build_config, requirements_token
@@ -256,8 +256,8 @@ class Visit:
             await self._check_stream(response)
             decoder = ReplyDecoder(self.name)
             texts = 0
-            async for event in iter_sse(response):
-                if piece := decoder.feed(parse_json(event.data, self.name)):
+            async for event in iter_sse_json(response, self.name):
+                if piece := decoder.feed(event):
                     texts += 1
                     yield piece
         if decoder.finish_reason:

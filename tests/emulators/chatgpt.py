@@ -116,6 +116,8 @@ class ChatGptEmulator(Emulator):
         self.unusual_at = ""
         """``requirements`` or ``conversation``: answer there with "Unusual activity"."""
         self.error_event = False
+        self.keepalives = False
+        """Send a ping comment and a blank ``data:`` keep-alive between the reply's events."""
         self.problems: list[str] = []
         self.cookies: dict[str, dict[str, str]] = {}
         self.turnstile_program: list[Any] | None = None
@@ -274,6 +276,8 @@ class ChatGptEmulator(Emulator):
     async def _stream(self, request: web.Request, events: list[bytes]) -> web.StreamResponse:
         if self.error_event:
             events = [*events[: len(events) // 2], _error_event(), b"data: [DONE]\n\n"]
+        if self.keepalives:
+            events = [part for event in events for part in (b": ping\n\ndata:\n\n", event)]
         failing = self.failure is not None and self.fail_route == "conversation"
         if failing and self.failure is Failure.GARBAGE:
             self._take_failure("conversation")

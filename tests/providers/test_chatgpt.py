@@ -29,7 +29,13 @@ from providers.http import Timeouts, new_client_session
 from providers.seeds.chatgpt import ChatGpt
 from providers.seeds.chatgpt_events import ReplyError
 from providers.seeds.chatgpt_pow import ProofOfWorkError
-from tests.emulators.chatgpt import CONVERSATION, REQUIREMENTS, UNUSUAL, ChatGptEmulator
+from tests.emulators.chatgpt import (
+    CONVERSATION,
+    REQUIREMENTS,
+    UNUSUAL,
+    ChatGptEmulator,
+    Encoding,
+)
 from tests.emulators.common import Failure, in_thread, text_of, until_error
 
 HI = [{"role": "user", "content": "Hi"}]
@@ -239,6 +245,16 @@ async def test_stream_cut_keeps_the_partial_reply(encoding: str) -> None:
     assert partial
     assert LONG.startswith(partial)
     assert partial != LONG
+
+
+@pytest.mark.parametrize("encoding", ["cumulative", "delta"])
+async def test_keepalives_between_events_are_skipped(encoding: Encoding) -> None:
+    async with ChatGptEmulator(encoding=encoding) as site:
+        site.keepalives = True
+        chunks = await collect(site)
+    assert site.problems == []
+    assert text_of(chunks) == ECHO_HI
+    assert chunks[-1] == FinishReason("stop")
 
 
 async def test_garbage_json_in_the_stream_is_a_clear_error(site: ChatGptEmulator) -> None:

@@ -170,7 +170,10 @@ class Reply:
             self._fail(str(error))
         except Exception as error:  # a provider's bug must reach the user, not only a log
             log.warning("%s failed unexpectedly", self.provider.get_name(), exc_info=True)
-            self._fail(f"{self.provider.get_name()} failed unexpectedly: {error!r}")
+            self._fail(
+                f"{self.provider.get_name()} failed unexpectedly: {error!r}. Try again, or "
+                "pick another provider; if it keeps happening, report it to the provider's authors."
+            )
         else:
             self._end(MessageState.COMPLETE)
             self.observer.reply_finished(self)

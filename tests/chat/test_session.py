@@ -184,7 +184,10 @@ async def test_a_provider_bug_reaches_the_user(session: ChatSession) -> None:
     message = await session.reply(conversation(), Broken, "m").run()
     assert message.state is MessageState.FAILED
     assert message.content == "partial "
-    assert message.error == "Broken failed unexpectedly: KeyError('choices')"
+    assert message.error == (
+        "Broken failed unexpectedly: KeyError('choices'). Try again, or pick another "
+        "provider; if it keeps happening, report it to the provider's authors."
+    )
 
 
 async def test_history_follows_the_provider_flags(

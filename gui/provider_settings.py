@@ -127,7 +127,9 @@ class ProviderSettingsDialog(QDialog):
             row = QHBoxLayout()
             row.addWidget(field, 1)
             row.addWidget(forget)
-            form.addRow(SECRET_LABELS[kind], row)
+            label = QLabel(SECRET_LABELS[kind], box)
+            label.setBuddy(field)  # a row that is a layout gets no buddy: "&" would show
+            form.addRow(label, row)
             self.secret_fields[kind] = field
             self.forget[kind] = forget
         return box

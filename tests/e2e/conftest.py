@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import gc
+from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
@@ -22,6 +23,18 @@ from tests.support.loopback import Gone, Loopback, LoopbackServer
 def _app_outlives_its_windows(qapp: QApplication) -> None:
     """As in gui.app.run: closing the last window must not stop the qasync loop under a test."""
     qapp.setQuitOnLastWindowClosed(False)
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_goes_on_the_gui_thread() -> Iterator[None]:
+    """Collect what a test left behind while still on the GUI thread.
+
+    A parentless widget left to the cyclic garbage collector is destroyed on whichever
+    thread the collection runs, often a later test's worker (keyring, settings), and Qt
+    then warns "QObject::~QObject: Timers cannot be stopped from another thread".
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture

@@ -248,7 +248,10 @@ class MainWindow(QMainWindow):
             except SecretStoreError as error:  # the base URL and proxy can still be set
                 stored[kind] = False
                 self.statusBar().showMessage(str(error))
-        dialog = ProviderSettingsDialog(provider, self.settings, stored, self)
+        persistent = self.session.secrets.persistent
+        dialog = ProviderSettingsDialog(
+            provider, self.settings, stored, self, persistent=persistent
+        )
         dialog.accepted.connect(lambda: self.on_settings_dialog_accepted(dialog))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()

@@ -49,8 +49,12 @@ class ProviderSettingsDialog(QDialog):
         settings: Settings,
         stored: dict[str, bool] | None = None,
         parent: QWidget | None = None,
+        *,
+        persistent: bool = True,
     ) -> None:
         super().__init__(parent)
+        self.persistent = persistent
+        """The secret store keeps credentials in the OS keyring (else for this session only)."""
         self.provider = provider
         self.settings = settings
         self.stored = stored or {}
@@ -107,7 +111,8 @@ class ProviderSettingsDialog(QDialog):
         return field
 
     def _credentials_box(self) -> QGroupBox:
-        box = QGroupBox("Credentials (kept in the OS keyring)", self)
+        where = "kept in the OS keyring" if self.persistent else "kept for this session only"
+        box = QGroupBox(f"Credentials ({where})", self)
         form = QFormLayout(box)
         for kind in self.provider.credential_kinds:
             field: QLineEdit | QPlainTextEdit

@@ -10,7 +10,7 @@ import aiohttp
 import keyring.backends.fail
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QGroupBox, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from chat.secrets import KeyringSecretStore, MemorySecretStore, decode_cookies, secret_name
@@ -154,6 +154,8 @@ async def test_cookies_pasted_in_the_dialog_reach_the_site(
     async with AichatEmulator() as site:
         dialog = await open_dialog(qapp, aichat_window)
         assert not dialog.forget["cookies"].isEnabled()  # nothing stored yet
+        (box,) = dialog.findChildren(QGroupBox)
+        assert box.title() == "Credentials (kept for this session only)"  # a memory store
         dialog.fields["base_url"].setText(f"{site.url}/chat")
         cookies = dialog.secret_fields["cookies"]
         assert isinstance(cookies, QPlainTextEdit)

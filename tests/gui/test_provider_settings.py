@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QGroupBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from chat.settings import Settings
@@ -24,3 +24,10 @@ def test_every_credential_label_is_a_mnemonic_for_its_field(dialog: ProviderSett
     labels = {label.text(): label for label in dialog.findChildren(QLabel)}
     assert labels["&Cookies"].buddy() is dialog.secret_fields["cookies"]
     assert labels["&Base URL"].buddy() is dialog.fields["base_url"]
+
+
+def test_credentials_say_they_go_to_the_keyring_when_they_do(
+    dialog: ProviderSettingsDialog,
+) -> None:
+    (box,) = dialog.findChildren(QGroupBox)
+    assert box.title() == "Credentials (kept in the OS keyring)"

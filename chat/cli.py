@@ -181,7 +181,7 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .conversation import Conversation
     from .session import ChatSession
 
-    secrets = await _secrets_for(provider, err)
+    secrets = await _secrets_for(provider, proxy, err)
     conversation = Conversation(system_prompt=args.system)
     conversation.add("user", prompt)
     printer = _Printer(out, err)
@@ -198,10 +198,14 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return printer.exit_code
 
 
-async def _secrets_for(provider: type[BaseProvider], err: TextIO) -> Any:
+async def _secrets_for(provider: type[BaseProvider], proxy: str | None, err: TextIO) -> Any:
+    from urllib.parse import urlsplit
+
     from .secrets import MemorySecretStore, open_secret_store
 
-    if not provider.credential_kinds:
+    proxy_parts = urlsplit(proxy or "")
+    proxy_needs_password = bool(proxy_parts.username) and proxy_parts.password is None
+    if not provider.credential_kinds and not proxy_needs_password:
         return MemorySecretStore()  # nothing to read: skip opening the keyring
     store = await open_secret_store()
     if store.notice:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from providers.base import BaseProvider
 from providers.errors import ProviderError
@@ -61,6 +62,11 @@ class _Unobserved(ReplyObserver):
     """The observer of a reply nobody watches."""
 
 
+def proxy_secret_name(proxy: str) -> str:
+    """The keyring name of the password of ``proxy`` (a URL without the password)."""
+    return secret_name("proxy", "password", proxy)
+
+
 class ChatSession:
     """Runs replies for the app and the command line, with the app's shared parts."""
 
@@ -101,6 +107,21 @@ class ChatSession:
             elif value:
                 found[kind] = value
         return found
+
+    async def proxy_with_password(self, proxy: str | None) -> str | None:
+        """``proxy`` with its password from the keyring put back, when it names a user
+        without a password and a password is stored for it (see ``proxy_secret_name``)."""
+        if not proxy:
+            return proxy
+        parts = urlsplit(proxy)
+        if not parts.username or parts.password is not None:
+            return proxy
+        password = await self.secrets.get(proxy_secret_name(proxy))
+        if not password:
+            return proxy
+        userinfo, _, hostport = parts.netloc.rpartition("@")
+        netloc = f"{userinfo}:{quote(password, safe='')}@{hostport}"
+        return urlunsplit(parts._replace(netloc=netloc))
 
     async def store_credential(
         self, provider: type[BaseProvider], update: CredentialUpdate
@@ -196,7 +217,7 @@ class Reply:
         stream = self.provider.create_async_generator(
             self.model,
             messages,
-            proxy=self.proxy,
+            proxy=await self.session.proxy_with_password(self.proxy),
             session=self.session.http,
             timeouts=self.session.timeouts,
             **kwargs,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 SettingValue = str | float | bool
 
@@ -32,12 +32,27 @@ def _http_url(value: str) -> str:
     return value
 
 
+def split_proxy_password(url: str) -> tuple[str, str | None]:
+    """``url`` without the password in it, and that password (None when there is none)."""
+    parts = urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if not at or not colon:
+        return url, None
+    netloc = f"{user}@{hostport}" if user else hostport
+    return urlunsplit(parts._replace(netloc=netloc)), unquote(password)
+
+
 def _proxy_url(value: str) -> str:
     value = value.strip()
     schemes = ("http", "https", "socks4", "socks5", "socks5h")
     parts = urlsplit(value)
     if value and (parts.scheme not in schemes or not parts.netloc):
         raise SettingsError(f"{value!r} is not a proxy URL (http://, https:// or socks5://).")
+    if split_proxy_password(value)[1] is not None:
+        raise SettingsError(
+            "a proxy password is a secret: it goes to the keyring, never to the settings file."
+        )
     return value
 
 

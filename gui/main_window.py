@@ -258,19 +258,17 @@ class MainWindow(QMainWindow):
 
     def on_settings_dialog_accepted(self, dialog: ProviderSettingsDialog) -> None:
         self._save_settings()
-        if dialog.secret_changes:
-            changes = (dialog.provider.get_name(), dialog.scope(), dict(dialog.secret_changes))
-            self._tasks.start(self._store_secrets(*changes), name="store credentials")
+        if dialog.secret_writes:
+            writes = dict(dialog.secret_writes)
+            label = dialog.provider.get_label()
+            self._tasks.start(self._store_secrets(label, writes), name="store credentials")
 
-    async def _store_secrets(
-        self, provider: str, scope: str, changes: dict[str, str | None]
-    ) -> None:
-        from chat.secrets import SecretStoreError, secret_name
+    async def _store_secrets(self, provider: str, writes: dict[str, str | None]) -> None:
+        from chat.secrets import SecretStoreError
 
         assert self.session is not None
         try:
-            for kind, value in changes.items():
-                name = secret_name(provider, kind, scope)
+            for name, value in writes.items():
                 if value is None:
                     await self.session.secrets.delete(name)
                 else:

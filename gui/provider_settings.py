@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chat.secrets import encode_cookies
-from chat.settings import PER_PROVIDER, Settings, SettingsError
+from chat.secrets import encode_cookies, secret_name
+from chat.session import proxy_secret_name
+from chat.settings import PER_PROVIDER, Settings, SettingsError, split_proxy_password
 
 if TYPE_CHECKING:
     from providers.base import BaseProvider
@@ -39,8 +40,9 @@ class ProviderSettingsDialog(QDialog):
     """Edits ``settings`` for ``provider`` and collects credential changes.
 
     Every value is checked before the dialog closes; a bad one is refused in place with its
-    message. Credentials are not written here: ``secret_changes`` (kind → new value, or None
-    to forget) is for the window to store in the keyring, off the GUI thread.
+    message. Secrets are not written here: ``secret_writes`` (keyring name → new value, or
+    None to forget it) is for the window to store, off the GUI thread. A password in the proxy
+    URL is one of them: the settings keep the URL without it.
     """
 
     def __init__(
@@ -58,7 +60,7 @@ class ProviderSettingsDialog(QDialog):
         self.provider = provider
         self.settings = settings
         self.stored = stored or {}
-        self.secret_changes: dict[str, str | None] = {}
+        self.secret_writes: dict[str, str | None] = {}
         self.setWindowTitle(f"{provider.get_label()} settings")
         self.setMinimumWidth(520)
         self.fields: dict[str, QLineEdit] = {}
@@ -144,17 +146,22 @@ class ProviderSettingsDialog(QDialog):
             field.clear()
 
     def accept(self) -> None:
-        """Store the settings and collect the credentials when all are valid."""
+        """Store the settings and collect the secrets when all values are valid."""
+        values = {key: field.text().strip() for key, field in self.fields.items()}
+        values["proxy"], proxy_password = split_proxy_password(values["proxy"])
         try:
-            for key, field in self.fields.items():
-                PER_PROVIDER[key].coerce(field.text())
-            changes = self._secret_changes()
+            for key, value in values.items():
+                PER_PROVIDER[key].coerce(value)
+            writes = self._secret_writes()
         except (SettingsError, ValueError) as error:
             self._refuse(error)
             return
-        for key, field in self.fields.items():
-            self.settings.set_provider(self.provider.get_name(), key, field.text())
-        self.secret_changes = changes
+        if proxy_password is not None:
+            writes[proxy_secret_name(values["proxy"])] = proxy_password
+            self.fields["proxy"].setText(values["proxy"])
+        for key, value in values.items():
+            self.settings.set_provider(self.provider.get_name(), key, value)
+        self.secret_writes = writes
         super().accept()
 
     def _refuse(self, error: Exception) -> None:
@@ -165,15 +172,17 @@ class ProviderSettingsDialog(QDialog):
         self.error.setText(text)
         self.error.show()
 
-    def _secret_changes(self) -> dict[str, str | None]:
-        changes: dict[str, str | None] = {}
+    def _secret_writes(self) -> dict[str, str | None]:
+        """Keyring name → new value (None: forget it) for the credentials the user changed."""
+        writes: dict[str, str | None] = {}
         for kind, field in self.secret_fields.items():
             text = field.text() if isinstance(field, QLineEdit) else field.toPlainText()
+            name = secret_name(self.provider.get_name(), kind, self.scope())
             if text.strip():
-                changes[kind] = self._secret_value(kind, text.strip())
+                writes[name] = self._secret_value(kind, text.strip())
             elif self.forget[kind].isChecked():
-                changes[kind] = None
-        return changes
+                writes[name] = None
+        return writes
 
     def _secret_value(self, kind: str, text: str) -> str:
         if kind != "cookies":

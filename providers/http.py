@@ -161,6 +161,15 @@ def status_error(status: int, body: str, headers: Any, provider: str | None) -> 
             f"The site answered with an anti-bot (Cloudflare) page, HTTP {status}.",
             provider=provider,
         )
+    if status == 407:
+        return ProxyError(
+            "The proxy wants a user name and password (HTTP 407).",
+            hint=(
+                "Give them in the proxy URL, http://user:password@host:port (in Provider "
+                "settings the password goes to the keyring)."
+            ),
+            provider=provider,
+        )
     if status == 429:
         retry = headers.get("retry-after") if headers is not None else None
         return RateLimitError(

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QGroupBox, QPlainT
 from pytestqt.qtbot import QtBot
 
 from chat.secrets import KeyringSecretStore, MemorySecretStore, decode_cookies, secret_name
-from chat.session import ChatSession
+from chat.session import ChatSession, proxy_secret_name
 from chat.settings import Settings
 from gui.main_window import MainWindow
 from gui.provider_settings import ProviderSettingsDialog
@@ -263,3 +263,22 @@ async def test_settings_that_cannot_be_saved_say_where_and_what_to_do(
     assert "not-a-folder/settings.json" in message
     assert "writable" in message
     assert "Something went wrong" not in message
+
+
+async def test_a_proxy_password_goes_to_the_keyring_not_the_settings_file(
+    qapp: QApplication, gone_window: MainWindow, tmp_path: Path
+) -> None:
+    dialog = await open_dialog(qapp, gone_window)
+    dialog.fields["proxy"].setText("http://alice:pa%3Ass@127.0.0.1:3128")
+    dialog.accept()
+    assert not dialog.isVisible()
+    proxy = "http://alice@127.0.0.1:3128"
+    assert gone_window.settings is not None
+    assert gone_window.settings.provider("Gone", "proxy") == proxy
+    store = gone_window.session.secrets  # type: ignore[union-attr]
+    await until(lambda: bool(store._items))  # type: ignore[attr-defined]
+    assert await store.get(proxy_secret_name(proxy)) == "pa:ss"
+    saved = tmp_path / "settings.json"
+    await until(saved.exists)
+    assert "pa" + ":ss" not in saved.read_text()
+    assert "pa%3Ass" not in saved.read_text()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -13,9 +15,28 @@ def main(argv: list[str] | None = None) -> int:
         from chat.cli import main as cli_main
 
         return cli_main(args)
+    if problem := display_problem(os.environ, sys.platform):
+        print(f"parley: {problem}", file=sys.stderr)
+        return 1
     from gui.app import run
 
     return run(args)
+
+
+def display_problem(env: Mapping[str, str], platform: str) -> str:
+    """Why the window cannot open here (no display on Linux), or "" when it can.
+
+    Qt aborts with a long message when it finds no display; this says what to do instead.
+    """
+    if not platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return ""
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return ""
+    return (
+        "the window needs a graphical display, and none was found (DISPLAY and "
+        "WAYLAND_DISPLAY are unset). Start Parley from your desktop session, or use "
+        "`parley ask ...` on this machine (see `parley --help`)."
+    )
 
 
 if __name__ == "__main__":

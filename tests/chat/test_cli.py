@@ -208,3 +208,16 @@ async def test_keys_with_a_keyring_that_refuses_says_so_without_a_traceback(
     assert "Unlock your keyring" in err
     assert "Traceback" not in err
     assert "tok-secret" not in err
+
+
+async def test_the_window_without_a_display_says_what_to_do() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    process = await asyncio.create_subprocess_exec(
+        str(PARLEY), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert out == b""
+    assert "needs a graphical display" in err.decode()
+    assert "parley ask" in err.decode()

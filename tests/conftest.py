@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import tempfile
@@ -51,6 +52,24 @@ class _ErrorLogCatcher(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _qt_app_as_in_the_app(request: pytest.FixtureRequest) -> Iterator[None]:
+    """For tests under tests/gui and tests/e2e: the QApplication outlives its windows, as in
+    ``gui.app.run`` (closing the last window must not stop the qasync loop under a test), and
+    what a test left behind is collected while still on the GUI thread.
+
+    A parentless widget left to the cyclic garbage collector is destroyed on whichever thread
+    the collection runs, often a later test's worker (keyring, settings), and Qt then warns
+    "QObject::~QObject: Timers cannot be stopped from another thread".
+    """
+    if not _uses_qt(request.node):
+        yield
+        return
+    request.getfixturevalue("qapp").setQuitOnLastWindowClosed(False)
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from providers import AsyncGeneratorProvider, CredentialUpdate, FinishReason, Us
 from providers.http import open_http
 from providers.stream import iter_sse_json
 from providers.types import Chunk, Messages
+from tests.support.loopback import serve_on_loopback
 
 
 class StreamServer:
@@ -32,12 +33,7 @@ class StreamServer:
     async def start(self) -> StreamServer:
         app = web.Application()
         app.router.add_post("/chat", self.chat)
-        self.runner = web.AppRunner(app, handle_signals=False)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self.runner, self.url = await serve_on_loopback(app)
         return self
 
     async def close(self) -> None:

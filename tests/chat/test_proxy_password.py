@@ -15,6 +15,7 @@ from chat.secrets import MemorySecretStore
 from chat.session import ChatSession, proxy_secret_name
 from chat.settings import Settings, SettingsError, split_proxy_password
 from providers.http import new_client_session
+from tests.support.loopback import serve_on_loopback
 
 from .streaming_server import LoopbackChat, StreamServer
 
@@ -48,12 +49,9 @@ async def servers() -> AsyncIterator[Callable[[web.Application], Awaitable[str]]
     runners: list[web.AppRunner] = []
 
     async def start(app: web.Application) -> str:
-        runner = web.AppRunner(app, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
+        runner, url = await serve_on_loopback(app)
         runners.append(runner)
-        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+        return url
 
     yield start
     for runner in runners:

@@ -251,18 +251,19 @@ async def test_a_chainer_led_by_plaintext_is_refused(
     assert _listing(tmp_path) == []
 
 
-def _run_isolated(code: str, env: dict[str, str], timeout: float = 60) -> dict[str, object]:
-    """Run ``code`` in a fresh Python; its last stdout line is JSON."""
+def _run_checked(argv: list[str], env: dict[str, str], timeout: float) -> str:
+    """Run ``argv``, assert it succeeded, and return its stdout."""
     result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
+        argv, capture_output=True, text=True, timeout=timeout, env=env, check=False
     )
     assert result.returncode == 0, result.stderr
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    return result.stdout
+
+
+def _run_isolated(code: str, env: dict[str, str], timeout: float = 60) -> dict[str, object]:
+    """Run ``code`` in a fresh Python; its last stdout line is JSON."""
+    out = _run_checked([sys.executable, "-c", code], env, timeout)
+    return dict(json.loads(out.strip().splitlines()[-1]))
 
 
 _OPEN_AND_SET = """
@@ -308,17 +309,10 @@ def _locked_keyring_env(data_home: Path) -> dict[str, str]:
 def _in_dbus_session(shell: str, data_home: Path, timeout: float = 60) -> str:
     """Run ``shell`` in a new D-Bus session with its own XDG dirs; returns its stdout."""
     env = _locked_keyring_env(data_home)
-    result = subprocess.run(
-        ["dbus-run-session", "--", "sh", "-c", shell],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    shutil.rmtree(env["XDG_RUNTIME_DIR"], ignore_errors=True)
-    return result.stdout
+    try:
+        return _run_checked(["dbus-run-session", "--", "sh", "-c", shell], env, timeout)
+    finally:
+        shutil.rmtree(env["XDG_RUNTIME_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

@@ -66,6 +66,14 @@ class Gone(Loopback):
     working = False
 
 
+async def serve_on_loopback(app: web.Application) -> tuple[web.AppRunner, str]:
+    """Serve ``app`` on a free port of 127.0.0.1: its runner (to clean up) and its URL."""
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
 class LoopbackServer:
     """The aiohttp.web app; ``disconnected`` is set when a client hangs up mid-stream."""
 
@@ -78,12 +86,7 @@ class LoopbackServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/v1/chat", self.handle_chat)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve_on_loopback(app)
 
     async def stop(self) -> None:
         if self._runner is not None:

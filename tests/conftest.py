@@ -20,6 +20,8 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 pytest_plugins = ["pytester"]  # tests/test_noise_rules.py runs pytest on small test files
 
+import tests.support.fuzz  # noqa: E402, F401  (loads the hypothesis profile: bounded in CI)
+
 _QT_DIRS = ("gui", "e2e")
 
 

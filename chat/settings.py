@@ -10,25 +10,53 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
+
+from .settings_file import read_file, write_file
 
 SettingValue = str | float | bool
+_TYPE_WORDS = {str: "a text", float: "a number", bool: "true or false"}
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON writes it (how a person sees it in the settings file)."""
+    try:
+        return json.dumps(value, ensure_ascii=False)[:200]
+    except (TypeError, ValueError, RecursionError):
+        return type(value).__name__
 
 
 class SettingsError(ValueError):
     """A setting's value is not acceptable; the message says what is expected."""
 
 
+def _split_url(value: str, what: str) -> SplitResult:
+    """``urlsplit(value)``, refusing what no request could be sent to."""
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in value):
+        raise SettingsError(f"{_shown(value)} is not {what}: it holds spaces or control codes.")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise SettingsError(f"{_shown(value)} is not {what}.") from None
+    return parts
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    """``value`` as a message quotes it, cut to a readable length."""
+    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
+
+
 def _http_url(value: str) -> str:
     value = value.strip().rstrip("/")
-    parts = urlsplit(value)
-    if value and (parts.scheme not in ("http", "https") or not parts.netloc):
-        raise SettingsError(f"{value!r} is not an http:// or https:// URL.")
+    what = "an http:// or https:// URL"
+    parts = _split_url(value, what)
+    if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise SettingsError(f"{_shown(value)} is not {what}.")
     return value
 
 
@@ -46,9 +74,10 @@ def split_proxy_password(url: str) -> tuple[str, str | None]:
 def _proxy_url(value: str) -> str:
     value = value.strip()
     schemes = ("http", "https", "socks4", "socks5", "socks5h")
-    parts = urlsplit(value)
-    if value and (parts.scheme not in schemes or not parts.netloc):
-        raise SettingsError(f"{value!r} is not a proxy URL (http://, https:// or socks5://).")
+    what = "a proxy URL (http://, https:// or socks5://)"
+    parts = _split_url(value, what)
+    if value and (parts.scheme not in schemes or not parts.hostname):
+        raise SettingsError(f"{_shown(value)} is not {what}.")
     if split_proxy_password(value)[1] is not None:
         raise SettingsError(
             "a proxy password is a secret: it goes to the keyring, never to the settings file."
@@ -58,7 +87,7 @@ def _proxy_url(value: str) -> str:
 
 def _seconds(value: float) -> float:
     if not 0 < value <= 3600:
-        raise SettingsError(f"{value!r} is not a number of seconds between 0 and 3600.")
+        raise SettingsError(f"{value:g} is not a number of seconds between 0 and 3600.")
     return value
 
 
@@ -76,10 +105,11 @@ class Setting:
         if self.type is float and isinstance(value, int | str) and not isinstance(value, bool):
             try:
                 value = float(value)
-            except ValueError as error:
-                raise SettingsError(f"{self.name}: {value!r} is not a number.") from error
+            except (ValueError, OverflowError):
+                raise SettingsError(f"{self.name}: {_shown(str(value))} is not a number.") from None
         if not isinstance(value, self.type):
-            raise SettingsError(f"{self.name} takes a {self.type.__name__}, not {value!r}.")
+            kind = _TYPE_WORDS.get(self.type, self.type.__name__)
+            raise SettingsError(f"{self.name} takes {kind}, not {json_text(value)}.")
         try:
             checked: SettingValue = self.check(value) if self.check else cast(SettingValue, value)
         except SettingsError as error:
@@ -121,21 +151,34 @@ def default_path() -> Path:
 
 
 class Settings:
-    """Typed settings kept in a small JSON file. Unknown names are refused."""
+    """Typed settings kept in a small JSON file. Unknown names are refused.
+
+    Loading never fails: a bad value is dropped with a sentence in ``problem`` (and kept in
+    the file until a new value replaces it), a damaged file is set aside, and names this
+    version does not know are written back untouched (another version of Parley may use them).
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._global: dict[str, SettingValue] = {}
         self._providers: dict[str, dict[str, SettingValue]] = {}
+        self._kept: dict[str, Any] = {"settings": {}, "providers": {}}
+        """What the file held that is not in use: unknown names, refused values."""
         self._write_lock = asyncio.Lock()
         self._written: dict[str, Any] | None = None
         """What the file holds as far as this object knows; None when unknown."""
-        self.problem = ""
-        """Why the file could not be read, if it could not (the defaults are used then)."""
+        self._writable = True
+        self.problems: list[str] = []
+        """Sentences for the user: why the file, or some of its values, could not be used."""
+
+    @property
+    def problem(self) -> str:
+        """``problems`` as one text ("" when there are none)."""
+        return " ".join(self.problems)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
-        """Read ``path``; a missing file gives defaults, a damaged one is kept aside."""
+        """Read ``path``; never raises (see the class). A missing file gives defaults."""
         settings = cls(path or default_path())
         settings._read()
         settings._written = settings.snapshot()  # what is there (or the defaults it stands for)
@@ -146,12 +189,14 @@ class Settings:
 
     def set(self, name: str, value: Any) -> None:
         self._store(self._global, _setting(GLOBAL, name), value)
+        self._kept["settings"].pop(name, None)
 
     def provider(self, provider: str, name: str) -> Any:
         return self._providers.get(provider, {}).get(name, _setting(PER_PROVIDER, name).default)
 
     def set_provider(self, provider: str, name: str, value: Any) -> None:
         self._store(self._providers.setdefault(provider, {}), _setting(PER_PROVIDER, name), value)
+        self._kept["providers"].get(provider, {}).pop(name, None)
 
     def proxy_for(self, provider: str) -> str | None:
         return str(self.provider(provider, "proxy") or self.get("proxy")) or None
@@ -165,8 +210,16 @@ class Settings:
 
     def snapshot(self) -> dict[str, Any]:
         """A copy of what ``save`` writes, safe to hand to another thread."""
-        providers = {name: dict(values) for name, values in self._providers.items() if values}
-        return {"settings": dict(self._global), "providers": providers}
+        kept = self._kept
+        providers = {
+            name: {**values, **self._providers.get(name, {})}
+            for name, values in kept["providers"].items()
+        }
+        for name, values in self._providers.items():
+            providers.setdefault(name, dict(values))
+        providers = {name: values for name, values in providers.items() if values}
+        extra = {k: v for k, v in kept.items() if k not in ("settings", "providers")}
+        return {**extra, "settings": {**kept["settings"], **self._global}, "providers": providers}
 
     def save(self) -> None:
         """Write atomically (a crash never leaves half a file)."""
@@ -181,38 +234,37 @@ class Settings:
                 await asyncio.to_thread(self._write, data)
 
     def _write(self, data: dict[str, Any]) -> None:
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump(data, file, indent=2, sort_keys=True)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, self.path)
+        if self.path is None or not self._writable:
+            return  # ``problem`` says that changes are not saved, and why
+        write_file(self.path, data)
         self._written = data
 
     def _read(self) -> None:
         assert self.path is not None
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            self._global = _valid(GLOBAL, data.get("settings", {}))
-            self._providers = {
-                str(name): _valid(PER_PROVIDER, values)
-                for name, values in data.get("providers", {}).items()
-            }
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError, AttributeError, TypeError) as error:
-            aside = self.path.with_name(self.path.name + ".damaged")
-            try:
-                os.replace(self.path, aside)
-            except OSError:
-                aside = self.path
-            self._global, self._providers = {}, {}
-            self.problem = (
-                f"The settings file could not be read ({error}); defaults are used "
-                f"and the damaged file was kept as {aside}."
+        contents = read_file(self.path)
+        self._writable = contents.writable
+        if contents.problem:
+            self.problems.append(contents.problem)
+        refused: list[str] = []
+        data = contents.data
+        for section in ("settings", "providers"):
+            if data.get(section, {}) is None or not isinstance(data.get(section, {}), dict):
+                refused.append(f"“{section}” is not an object")
+        settings = data.get("settings")
+        self._global = _valid(GLOBAL, settings, "", refused, self._kept["settings"])
+        providers = data.get("providers")
+        for name, values in providers.items() if isinstance(providers, dict) else ():
+            if not isinstance(values, dict):
+                refused.append(f"the entry for provider “{name}” is not an object")
+                continue
+            kept = self._kept["providers"].setdefault(name, {})
+            self._providers[name] = _valid(PER_PROVIDER, values, f"{name}.", refused, kept)
+        self._kept.update({k: v for k, v in data.items() if k not in ("settings", "providers")})
+        if refused:
+            self.problems.append(
+                f"Some settings in {self.path} were ignored, so their defaults are used: "
+                + "; ".join(refused)
+                + ". Set them again, or fix them in the file."
             )
 
 
@@ -223,13 +275,25 @@ def _setting(table: dict[str, Setting], name: str) -> Setting:
         raise SettingsError(f"No setting named {name!r}; known: {', '.join(table)}.") from None
 
 
-def _valid(table: dict[str, Setting], values: Any) -> dict[str, SettingValue]:
-    """The values that are known and valid; a bad one is dropped, not fatal."""
-    kept: dict[str, SettingValue] = {}
-    for name, value in dict(values).items():
-        if name in table:
-            try:
-                kept[name] = table[name].coerce(value)
-            except SettingsError:
-                continue
-    return kept
+def _valid(
+    table: dict[str, Setting],
+    values: Any,
+    prefix: str,
+    refused: list[str],
+    kept: dict[str, Any],
+) -> dict[str, SettingValue]:
+    """The known, valid values of ``values``. A bad one is dropped, not fatal: why goes to
+    ``refused``; it and the names this version does not know go to ``kept``."""
+    valid: dict[str, SettingValue] = {}
+    if not isinstance(values, dict):
+        return valid
+    for name, value in values.items():
+        if name not in table:
+            kept[name] = value
+            continue
+        try:
+            valid[name] = table[name].coerce(value)
+        except SettingsError as error:
+            refused.append(f"{prefix}{error}")
+            kept[name] = value
+    return valid

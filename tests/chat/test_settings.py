@@ -48,7 +48,7 @@ def test_default_values_are_not_written(tmp_path: Path) -> None:
         ("proxy", "ftp://x", "not a proxy URL"),
         ("connect_timeout", "soon", "is not a number"),
         ("connect_timeout", -1, "between 0 and 3600"),
-        ("provider", 3, "takes a str"),
+        ("provider", 3, "takes a text, not 3"),
         ("api_key", "sk-1", "No setting named 'api_key'"),
     ],
 )
@@ -69,7 +69,7 @@ def test_a_damaged_file_is_kept_aside_and_defaults_used(tmp_path: Path) -> None:
     path.write_text("{not json")
     settings = Settings.load(path)
     assert settings.get("proxy") == ""
-    assert "could not be read" in settings.problem
+    assert "could not read its settings file" in settings.problem
     assert (tmp_path / "settings.json.damaged").read_text() == "{not json"
 
 

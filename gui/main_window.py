@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from chat.conversation import Conversation
 
+from .banner import Banner
 from .composer import ComposerBar
 from .conversation_view import ConversationView, reply_title
 from .provider_picker import ProviderPicker
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet(BANNER_STYLE)
         self.notice.hide()
+        self.settings_notice = Banner(pane)
         self.view = ConversationView(pane)
         self.composer = ComposerBar(pane)
         layout = QVBoxLayout(pane)
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
         top.addWidget(settings_button)
         layout.addLayout(top)
         layout.addWidget(self.notice)
+        layout.addWidget(self.settings_notice)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.composer)
         return pane
@@ -153,8 +156,7 @@ class MainWindow(QMainWindow):
     def set_settings(self, settings: Settings) -> None:
         """The saved settings: the last provider and model are picked again."""
         self.settings = settings
-        if settings.problem:
-            self.statusBar().showMessage(settings.problem)
+        self.settings_notice.show_message(settings.problem)
         self._select_saved()
         self._update_ready()
 
@@ -168,7 +170,7 @@ class MainWindow(QMainWindow):
         notice = getattr(session.secrets, "notice", "")
         self.notice.setText(notice)
         self.notice.setVisible(bool(notice))
-        if self.statusBar().currentMessage() == OPENING_KEYRING:  # keep the settings' problem
+        if self.statusBar().currentMessage() == OPENING_KEYRING:
             self.statusBar().clearMessage()
         self._update_ready()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
@@ -79,10 +80,29 @@ def test_a_damaged_settings_file_is_still_reported_once_the_keyring_is_open(
     path.write_text("{not json", encoding="utf-8")
     window.set_settings(Settings.load(path))
     window.set_session(ChatSession(MemorySecretStore()))
-    message = window.statusBar().currentMessage()
-    assert "settings file could not be read" in message
+    assert not window.settings_notice.isHidden()
+    message = window.settings_notice.text()
+    assert "could not read its settings file" in message
     assert "settings.json.damaged" in message
-    assert "Opening the keyring" not in message
+    assert window.statusBar().currentMessage() == ""  # "Opening the keyring…" is gone
+
+
+def test_the_settings_problem_wraps_to_fit_the_window_and_can_be_dismissed(
+    window: MainWindow, tmp_path: Path, qtbot: QtBot
+) -> None:
+    deep = tmp_path / ("a-long-folder-name-" * 8)
+    deep.mkdir()
+    (deep / "settings.json").write_text("{not json", encoding="utf-8")
+    window.set_settings(Settings.load(deep / "settings.json"))
+    window.resize(700, 500)
+    window.show()
+    qtbot.waitExposed(window)
+    notice = window.settings_notice
+    assert notice.label.wordWrap()
+    assert notice.geometry().right() <= window.centralWidget().width()
+    assert notice.label.height() > notice.label.fontMetrics().height() * 2  # it wrapped
+    qtbot.mouseClick(notice.dismiss, Qt.MouseButton.LeftButton)
+    assert not notice.isVisible()
 
 
 def test_the_keyring_message_goes_once_the_keyring_is_open(window: MainWindow) -> None:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_PIPE_CLOSED = 141
+"""What ``cat`` gives when the reader of its output goes away (128 + SIGPIPE)."""
 
 
 def parley_version() -> str:
@@ -100,6 +102,25 @@ def main(argv: list[str] | None = None) -> int:
     except SecretStoreError as error:  # the keyring opened, then refused (a dismissed prompt)
         print(f"parley: {error}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # `parley ... | head`: the reader has gone, so we end quietly
+        return stdout_closed()
+
+
+def stdout_closed() -> int:
+    """End quietly after standard output was closed by its reader, as ``cat`` does.
+
+    Python flushes ``sys.stdout`` once more at exit, which would fail again and print a
+    traceback: from here on, standard output goes nowhere.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file behind stdout: nothing will flush there
+        pass
+    return EXIT_PIPE_CLOSED
 
 
 class UsageError(Exception):
@@ -137,17 +158,76 @@ def _default_provider(registry: Any) -> type[BaseProvider]:
     )
 
 
-def parse_options(pairs: list[str]) -> dict[str, Any]:
+def parse_options(pairs: list[str], credential_kinds: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``-o NAME=VALUE`` pairs, each checked as the options table says. A credential the
+    provider declares (``cookies=...``) is passed on as the text given."""
+    from .settings import OPTIONS, SettingsError
+
     options: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise UsageError(f"--option {pair!r}: write KEY=VALUE, e.g. temperature=0.2.")
+        if key in credential_kinds:
+            options[key] = _credential_value(raw)
+            continue
+        if key not in OPTIONS:
+            known = ", ".join([*OPTIONS, *credential_kinds])
+            flag = {"proxy": " (use --proxy)", "base_url": " (use --base-url)"}.get(key, "")
+            raise UsageError(f"--option {key}: no such option{flag}. Known options: {known}.")
         try:
-            options[key] = json.loads(raw)
-        except ValueError:
-            options[key] = raw
+            options[key] = OPTIONS[key].coerce(_option_value(raw))
+        except SettingsError as error:
+            raise UsageError(f"--option {error}") from None
     return options
+
+
+def _option_value(raw: str) -> Any:
+    """A JSON number or boolean as that; anything else as the text it is."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw
+    return value if isinstance(value, int | float | bool) else raw
+
+
+def _credential_value(raw: str) -> Any:
+    """A credential given as ``-o``: a JSON object (cookies by name) as a mapping, else the
+    text as given (a key, or cookies in any form the provider reads)."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw
+    return value if isinstance(value, dict) else raw
+
+
+def _seconds_flag(flag: str, value: float | None, settings: Settings) -> float:
+    """A timeout from the command line, checked as its setting is; else the saved one."""
+    from .settings import GLOBAL, SettingsError
+
+    name = flag.removeprefix("--").replace("-", "_")
+    if value is None:
+        return float(settings.get(name))
+    try:
+        return float(GLOBAL[name].coerce(value))
+    except SettingsError as error:
+        message = str(error).removeprefix(f"{name}: ")
+        raise UsageError(f"{flag}: {message}") from None
+
+
+def _text_from(stdin: TextIO, what: str) -> str:
+    """All of ``stdin`` as UTF-8 text; anything else is a usage error that says so."""
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:
+        return stdin.read()
+    raw: bytes = buffer.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"The {what} on standard input is not UTF-8 text (byte {error.start} is not). "
+            "Save it as UTF-8 and try again."
+        ) from None
 
 
 def read_prompt(words: list[str], stdin: TextIO) -> str:
@@ -155,7 +235,7 @@ def read_prompt(words: list[str], stdin: TextIO) -> str:
         return " ".join(words)
     if stdin.isatty():
         raise UsageError("Give a prompt: parley ask 'your question' (or pipe it on stdin).")
-    return stdin.read()
+    return _text_from(stdin, "prompt")
 
 
 async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -175,7 +255,11 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     prompt = read_prompt(args.prompt, sys.stdin)
     if not prompt.strip():
         raise UsageError("The prompt is empty.")
-    options = parse_options(args.option)
+    options = parse_options(args.option, provider.credential_kinds)
+    timeouts_given = (
+        _seconds_flag("--connect-timeout", args.connect_timeout, settings),
+        _seconds_flag("--idle-timeout", args.idle_timeout, settings),
+    )
     from providers.http import Timeouts, new_client_session
 
     from .conversation import Conversation
@@ -185,16 +269,18 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     conversation = Conversation(system_prompt=args.system)
     conversation.add("user", prompt)
     printer = _Printer(out, err)
-    timeouts = Timeouts(
-        connect=args.connect_timeout or settings.get("connect_timeout"),
-        idle=args.idle_timeout or settings.get("idle_timeout"),
-    )
+    timeouts = Timeouts(*timeouts_given)
     async with new_client_session() as http:
         session = ChatSession(secrets, http, timeouts=timeouts)
         reply = session.reply(
             conversation, provider, args.model, proxy=proxy, options=options, observer=printer
         )
-        await reply.run()
+        try:
+            await reply.run()
+        except asyncio.CancelledError:
+            if not printer.closed:
+                raise
+            raise BrokenPipeError from None  # the reply was stopped because nobody reads it
     return printer.exit_code
 
 
@@ -220,14 +306,26 @@ class _Printer:
         self.out = out
         self.err = err
         self.exit_code = EXIT_OK
+        self.closed = False
+        """Standard output was closed by its reader; the reply is being stopped."""
         self._ends_with_newline = True
 
     def reply_started(self, reply: Reply) -> None:
-        pass
+        if reply.message.note:
+            print(f"parley: {reply.message.note}", file=self.err)
 
     def reply_text(self, reply: Reply, text: str) -> None:
-        self.out.write(text)
-        self.out.flush()
+        if self.closed:
+            return
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except BrokenPipeError:
+            self.closed = True
+            task = asyncio.current_task()
+            if task is not None:
+                task.cancel()  # stop the reply: its connection closes
+            return
         self._ends_with_newline = text.endswith("\n")
 
     def reply_reasoning(self, reply: Reply, text: str) -> None:
@@ -245,7 +343,7 @@ class _Printer:
         self._newline()
 
     def _newline(self) -> None:
-        if not self._ends_with_newline and self.out.isatty():
+        if not self.closed and not self._ends_with_newline and self.out.isatty():
             self.out.write("\n")
             self.out.flush()
 
@@ -281,6 +379,8 @@ async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO) -> int:
     from .settings import Settings
 
     provider = resolve_provider(args.provider, args.base_url, Settings.load())
+    if args.action == "set":
+        _check_kind(provider, args.kind)  # a wrong one stored by mistake can still be deleted
     from .secrets import encode_cookies, open_secret_store, secret_name
 
     store = await open_secret_store()
@@ -300,13 +400,26 @@ async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _check_kind(provider: type[BaseProvider], kind: str) -> None:
+    """Refuse a secret the provider would never read."""
+    kinds = provider.credential_kinds
+    if kind in kinds:
+        return
+    name = provider.get_name()
+    if not kinds:
+        raise UsageError(f"{name} uses no {kind}: it needs no credentials, so none is stored.")
+    raise UsageError(
+        f"{name} uses no {kind}; it takes {' or '.join(kinds)}: parley keys set {name} {kinds[0]}."
+    )
+
+
 def _read_secret(kind: str, stdin: TextIO, err: TextIO) -> str:
     if stdin.isatty():
         import getpass
 
         value = getpass.getpass(f"{kind} (input hidden): ", stream=err)
     else:
-        value = stdin.read()
+        value = _text_from(stdin, kind)
     value = value.strip()
     if not value:
         raise UsageError(f"No {kind} given on stdin.")

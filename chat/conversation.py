@@ -37,6 +37,8 @@ class Message:
     reasoning: str = ""
     finish_reason: str | None = None
     error: str | None = None
+    note: str = ""
+    """Something the user should know about the reply (the model was replaced, say)."""
     usage: dict[str, int | None] = field(default_factory=dict)
 
     def to_provider(self) -> dict[str, Any]:

@@ -136,6 +136,22 @@ class ChatSession:
             await self.secrets.set(name, update.value)
 
 
+def _model_used(provider: type[BaseProvider], model: str) -> tuple[str, str]:
+    """The model ``provider`` will answer with for ``model``, and a note when that is not
+    the one asked for (a provider may replace a name it does not know with its default)."""
+    get_model = getattr(provider, "get_model", None)
+    if get_model is None:  # a provider without a model list sends what it is given
+        return model, ""
+    try:
+        used = str(get_model(model))
+    except ProviderError:  # not offered: the stream raises it, where it is reported
+        return model, ""
+    if not model or used == model or model in getattr(provider, "model_aliases", {}):
+        return used or model, ""
+    name = provider.get_label()
+    return used, f"{name} does not offer the model “{model}”, so it answered with “{used}”."
+
+
 class Reply:
     """One assistant reply: started → text… → finished | failed | cancelled."""
 
@@ -159,12 +175,14 @@ class Reply:
         self.usage: Usage | None = None
         self._parts: list[str] = []
         self._reasoning: list[str] = []
+        used, note = _model_used(provider, model)
         self.message: Message = conversation.add(
             "assistant",
             "",
             state=MessageState.PENDING,
             provider=provider.get_name(),
-            model=model,
+            model=used,
+            note=note,
         )
 
     @property

@@ -19,7 +19,7 @@ from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 from .settings_file import read_file, write_file
 
 SettingValue = str | float | bool
-_TYPE_WORDS = {str: "a text", float: "a number", bool: "true or false"}
+_TYPE_WORDS = {str: "a text", float: "a number", int: "a whole number", bool: "true or false"}
 
 
 def json_text(value: Any) -> str:
@@ -102,6 +102,10 @@ class Setting:
     check: Callable[[Any], SettingValue] | None = None
 
     def coerce(self, value: Any) -> SettingValue:
+        if self.type is int and isinstance(value, str):
+            value = _whole_number(self.name, value)
+        if self.type is int and isinstance(value, bool):
+            raise SettingsError(f"{self.name} takes a whole number, not {json_text(value)}.")
         if self.type is float and isinstance(value, int | str) and not isinstance(value, bool):
             try:
                 value = float(value)
@@ -115,6 +119,36 @@ class Setting:
         except SettingsError as error:
             raise SettingsError(f"{self.name}: {error}") from error
         return checked
+
+
+def _whole_number(name: str, text: str) -> int:
+    try:
+        if len(text.strip()) > 30:
+            raise ValueError(text)
+        return int(text)
+    except ValueError:
+        raise SettingsError(f"{name}: {_shown(text)} is not a whole number.") from None
+
+
+def _between(low: float, high: float) -> Callable[[float], float]:
+    def check(value: float) -> float:
+        if not low <= value <= high:
+            raise SettingsError(f"{value:g} is not between {low:g} and {high:g}.")
+        return value
+
+    return check
+
+
+def _tokens(value: int) -> int:
+    if not 0 < value <= 10_000_000:
+        raise SettingsError(f"{value} is not a number of tokens above 0.")
+    return value
+
+
+def _seed(value: int) -> int:
+    if not 0 <= value < 2**63:
+        raise SettingsError(f"{value} is not a seed between 0 and 2**63.")
+    return value
 
 
 GLOBAL = {
@@ -143,6 +177,32 @@ PER_PROVIDER = {
         Setting("model", str, "", "The model last picked for this provider."),
     )
 }
+
+
+OPTIONS = {
+    s.name: s
+    for s in (
+        Setting(
+            "temperature",
+            float,
+            1.0,
+            "Sampling temperature: lower is more focused.",
+            _between(0, 2),
+        ),
+        Setting(
+            "top_p",
+            float,
+            1.0,
+            "Sample from the likeliest tokens making up this share.",
+            _between(0, 1),
+        ),
+        Setting("max_tokens", int, 0, "The longest reply, in tokens.", _tokens),
+        Setting("seed", int, 0, "Ask for the same reply to the same prompt.", _seed),
+        Setting("presence_penalty", float, 0.0, "Push toward new topics.", _between(-2, 2)),
+        Setting("frequency_penalty", float, 0.0, "Push against repeating words.", _between(-2, 2)),
+    )
+}
+"""Generation options a reply can be asked with (``parley ask -o NAME=VALUE``)."""
 
 
 def default_path() -> Path:

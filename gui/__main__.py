@@ -9,9 +9,7 @@ from collections.abc import Mapping
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if (args and not args[0].startswith("-")) or any(
-        a in ("--version", "-h", "--help") for a in args
-    ):
+    if args:  # a command, or an option the parser checks (an unknown one is a usage error)
         from chat.cli import main as cli_main
 
         return cli_main(args)
@@ -20,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from gui.app import run
 
-    return run(args)
+    return run([])
 
 
 def display_problem(env: Mapping[str, str], platform: str) -> str:

@@ -66,6 +66,22 @@ class ReplyBlock:
         self._view = view
         self._frame = frame
 
+    def set_title(self, title: str) -> None:
+        """Replace the reply's heading (the provider and model that really answered)."""
+        cursor = self._frame.firstCursorPosition()
+        if cursor.block().text() == title:
+            return
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText(title, self._view.header_format)
+
+    def add_note(self, note: str) -> None:
+        """A muted line under the heading: something to know about this reply."""
+        with self._view.following():
+            cursor = self._frame.firstCursorPosition()
+            cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+            cursor.insertBlock()
+            cursor.insertText(note, _char(MUTED, italic=True, small=True))
+
     def append(self, text: str) -> None:
         with self._view.following():
             self._frame.lastCursorPosition().insertText(text, self._view.body_format)
@@ -109,7 +125,7 @@ class ConversationView(QTextBrowser):
         self.setPlaceholderText("Start the conversation below.")
         self.document().setDocumentMargin(14)
         self.body_format = _char(TEXT)
-        self._header_format = _char(MUTED, bold=True, small=True)
+        self.header_format = _char(MUTED, bold=True, small=True)
 
     def show_conversation(self, conversation: Conversation) -> None:
         """Replace the transcript with ``conversation``'s messages."""
@@ -122,6 +138,8 @@ class ConversationView(QTextBrowser):
             self.add_user(message.content)
             return
         block = self.begin_reply(reply_title(message.provider or "Assistant", message.model))
+        if message.note:
+            block.add_note(message.note)
         if message.content:
             block.append(message.content)
         if message.state is MessageState.FAILED:
@@ -142,7 +160,7 @@ class ConversationView(QTextBrowser):
             cursor = QTextCursor(self.document())
             cursor.movePosition(QTextCursor.MoveOperation.End)
             frame = cursor.insertFrame(fmt)
-            cursor.insertText(title, self._header_format)
+            cursor.insertText(title, self.header_format)
             cursor.insertBlock()
             cursor.insertText(text, self.body_format)
             _hide(self.document().begin())  # the empty block before the first message

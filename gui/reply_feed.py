@@ -7,7 +7,7 @@ from enum import Enum
 
 from chat.session import Reply, ReplyObserver
 
-from .conversation_view import ReplyBlock
+from .conversation_view import ReplyBlock, reply_title
 
 
 class Outcome(Enum):
@@ -30,10 +30,16 @@ class ReplyFeed(ReplyObserver):
         self._pending: list[str] = []
         self._outcome: Outcome | None = None
         self._error = ""
+        self._reply: Reply | None = None
+        self._note = ""
 
     @property
     def outcome(self) -> Outcome | None:
         return self._outcome
+
+    def reply_started(self, reply: Reply) -> None:
+        self._reply = reply
+        self._note = reply.message.note
 
     def reply_text(self, reply: Reply, text: str) -> None:
         self._pending.append(text)
@@ -59,6 +65,11 @@ class ReplyFeed(ReplyObserver):
 
     def flush(self) -> bool:
         """Show the text that arrived since the last tick; True once the outcome is shown."""
+        if self._reply is not None:  # the provider may say who really answered
+            self._block.set_title(_title(self._reply))
+        if self._note:
+            self._block.add_note(self._note)
+            self._note = ""
         if self._pending:
             self._block.append("".join(self._pending))
             self._pending.clear()
@@ -67,3 +78,10 @@ class ReplyFeed(ReplyObserver):
         elif self._outcome is Outcome.CANCELLED:
             self._block.stop()
         return self._outcome is not None
+
+
+def _title(reply: Reply) -> str:
+    """The heading of ``reply``: the provider (its label) and the model that answered."""
+    message, provider = reply.message, reply.provider
+    name = provider.get_label() if message.provider == provider.get_name() else message.provider
+    return reply_title(name or "Assistant", message.model)

@@ -6,11 +6,17 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 
-from providers import AsyncGeneratorProvider, CredentialUpdate, FinishReason, Usage
+from providers import (
+    AsyncGeneratorProvider,
+    CredentialUpdate,
+    FinishReason,
+    ProviderModelMixin,
+    Usage,
+)
 from providers.http import open_http
 from providers.stream import iter_sse_json
 from providers.types import Chunk, Messages
@@ -108,6 +114,17 @@ class Loopback(LoopbackChat):
     """The same without credentials, so the command line never opens the keyring for it."""
 
     credential_kinds = ()
+
+
+class Forgiving(ProviderModelMixin, Loopback):
+    """Replaces a model it does not know with its default, as ChatGpt does with ``auto``."""
+
+    default_model = "small"
+    models: ClassVar[list[str]] = ["small"]
+
+    @classmethod
+    def get_model(cls, model: str) -> str:
+        return model if model in cls.models else cls.default_model
 
 
 def install_plugin(directory: Path, entries: dict[str, str]) -> Path:

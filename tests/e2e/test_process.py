@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+OFFSCREEN_REMARK = "This plugin does not support propagateSizeHints()"
 
 
 def test_the_app_starts_paints_and_exits_cleanly() -> None:
@@ -28,8 +29,10 @@ def test_the_app_starts_paints_and_exits_cleanly() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
+    # Nothing on stderr but the offscreen platform's own remark: the window shows the
+    # session-only keyring in its banner, a warning or traceback would be noise.
+    noise = [line for line in done.stderr.splitlines() if line != OFFSCREEN_REMARK]
+    assert noise == []
     lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
     assert float(lines["first-paint"]) > 0
     assert int(lines["idle-rss"]) > 0
-    assert "no keyring service was found" in done.stderr  # the session-only store says so

@@ -11,7 +11,8 @@ from pytestqt.qtbot import QtBot
 from chat.conversation import MessageState
 from gui.main_window import MainWindow
 from gui.tasks import TaskTracker
-from tests.support.loopback import SERVER_ERROR, LoopbackServer
+from providers.registry import ProviderRegistry
+from tests.support.loopback import SERVER_ERROR, Forgiving, LoopbackServer
 from tests.support.qt import next_signal, until
 
 
@@ -33,6 +34,25 @@ async def test_reply_streams_into_the_pane(qtbot: QtBot, window: MainWindow) -> 
     assert reply.state is MessageState.COMPLETE
     assert reply.content.strip() == "You said: hello there"
     assert "Loopback · echo" in window.view.toPlainText()
+
+
+async def test_a_replaced_model_heads_the_reply_and_is_said(
+    qtbot: QtBot, window: MainWindow, server: LoopbackServer
+) -> None:
+    window.load_providers(ProviderRegistry([Forgiving.with_base_url(server.url)]))
+    send(qtbot, window, "hello", model="gpt-9-turbo")
+    assert await next_signal(window.reply_ended) == ("finished",)
+    await until(lambda: "You said: hello" in window.view.toPlainText())
+    text = window.view.toPlainText()
+    assert "Forgiving · echo" in text
+    assert "Forgiving · gpt-9-turbo" not in text
+    note = "Forgiving does not offer the model “gpt-9-turbo”, so it answered with “echo”."
+    assert note in text
+    reply = window.conversation.messages[-1]
+    assert (reply.model, reply.note) == ("echo", note)
+    window.view.show_conversation(window.conversation)  # replayed, it reads the same
+    assert note in window.view.toPlainText()
+    assert "Forgiving · echo" in window.view.toPlainText()
 
 
 async def test_stop_cancels_within_100_ms_and_the_server_sees_the_hang_up(

@@ -59,6 +59,16 @@ class Loopback(ProviderModelMixin, AsyncGeneratorProvider):
                     yield FinishReason(finish)
 
 
+class Forgiving(Loopback):
+    """Replaces a model it does not know with its default, as ChatGpt does with ``auto``."""
+
+    label = "Forgiving"
+
+    @classmethod
+    def get_model(cls, model: str) -> str:
+        return model if model in cls.models else cls.default_model
+
+
 class Gone(Loopback):
     """A provider whose site is gone: marked as not working, still selectable."""
 

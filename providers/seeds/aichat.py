@@ -27,9 +27,21 @@ from ..http import (
 from ..stream import parse_json
 from ..types import Chunk, CredentialKind, CredentialUpdate, Messages
 
-ADD_COOKIES = (
-    "Paste them in the window's Provider settings, or run `parley keys set Aichat cookies`."
-)
+SITE = "https://chat-gpt.org"
+"""The origin of the site itself: its cookies are kept under it."""
+
+
+def add_cookies_hint(url: str = SITE) -> str:
+    """Where to put the cookies; for a mirror, the command names its ``--base-url``."""
+    parts = urlsplit(url)
+    mirror = f" --base-url {url}" if f"{parts.scheme}://{parts.netloc}" != SITE else ""
+    return (
+        "Paste them in the window's Provider settings, or run "
+        f"`parley keys set Aichat cookies{mirror}`."
+    )
+
+
+ADD_COOKIES = add_cookies_hint()
 CONNECT_TIMEOUT = 6.0
 
 
@@ -96,7 +108,7 @@ class Aichat(AsyncGeneratorProvider, ProviderModelMixin):
                 return parse_cookies(cookies, domain=cls.origin())
             except CookieFormatError as error:
                 raise MissingCredentialsError(
-                    f"Aichat's cookies could not be read: {error}", hint=ADD_COOKIES
+                    f"Aichat's cookies could not be read: {error}", hint=add_cookies_hint(cls.url)
                 ) from error
         if isinstance(cookies, Mapping) and cookies:
             return {str(key): str(value) for key, value in cookies.items()}
@@ -104,7 +116,7 @@ class Aichat(AsyncGeneratorProvider, ProviderModelMixin):
         raise MissingCredentialsError(
             f"Aichat requires cookies from {host}: sign in there with your browser and copy "
             "its cookies (a Cookie header, cookies.txt, a JSON export or a HAR file).",
-            hint=ADD_COOKIES,
+            hint=add_cookies_hint(cls.url),
         )
 
     @classmethod
@@ -114,7 +126,7 @@ class Aichat(AsyncGeneratorProvider, ProviderModelMixin):
                 f"The site refused the cookies (HTTP 403): they have probably expired. "
                 f"{excerpt(body)}",
                 provider=cls.get_name(),
-                hint="Copy fresh cookies from your browser: " + ADD_COOKIES,
+                hint="Copy fresh cookies from your browser: " + add_cookies_hint(cls.url),
             )
         if status >= 400:
             raise status_error(status, body, headers, cls.get_name())

@@ -29,7 +29,7 @@ from providers.errors import (
     StreamCutError,
 )
 from providers.http import Timeouts, new_client_session
-from providers.seeds.aichat import Aichat, AichatError
+from providers.seeds.aichat import Aichat, AichatError, add_cookies_hint
 from providers.types import CredentialUpdate
 from tests.emulators.aichat import AichatEmulator
 from tests.emulators.common import Failure, text_of, until_error
@@ -127,6 +127,14 @@ async def test_no_cookies_fails_before_any_request(
     assert "parley keys set Aichat cookies" in text
     assert chunks == []
     assert site.seen == []
+
+
+async def test_the_hint_for_a_mirror_names_its_base_url(
+    site: AichatEmulator, aichat: type[BaseProvider]
+) -> None:
+    _, error = await fails(aichat)
+    assert f"`parley keys set Aichat cookies --base-url {aichat.url}`" in str(error)
+    assert "--base-url" not in add_cookies_hint()  # the site itself needs no flag
 
 
 async def test_unreadable_cookie_text_is_a_clear_error(

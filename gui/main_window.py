@@ -235,16 +235,25 @@ class MainWindow(QMainWindow):
 
     async def _open_settings(self, provider: type[BaseProvider]) -> None:
         """Look up which credentials are stored (off the GUI thread), then show the dialog."""
-        from chat.secrets import SecretStoreError, secret_name
+        from urllib.parse import urlsplit
 
-        from .provider_settings import ProviderSettingsDialog
+        from chat.secrets import SecretStoreError, secret_name
+        from chat.session import proxy_secret_name
+
+        from .provider_settings import PROXY_PASSWORD, ProviderSettingsDialog
 
         assert self.session is not None
         assert self.settings is not None
         target, _ = self._configured(provider)
+        proxy = str(self.settings.provider(provider.get_name(), "proxy"))
+        names = {
+            kind: secret_name(target.get_name(), kind, target.origin())
+            for kind in provider.credential_kinds
+        }
+        if proxy and urlsplit(proxy).username:
+            names[PROXY_PASSWORD] = proxy_secret_name(proxy)
         stored: dict[str, bool] = {}
-        for kind in provider.credential_kinds:
-            name = secret_name(target.get_name(), kind, target.origin())
+        for kind, name in names.items():
             try:
                 stored[kind] = bool(await self.session.secrets.get(name))
             except SecretStoreError as error:  # the base URL and proxy can still be set

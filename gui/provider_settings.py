@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from providers.base import BaseProvider
 
 FIELDS = ("base_url", "proxy")
+PROXY_PASSWORD = "proxy_password"
+"""The key of ``stored`` that says a password is kept for the provider's proxy."""
 LABELS = {"base_url": "&Base URL", "proxy": "&Proxy"}
 SECRET_LABELS = {"api_key": "API &key", "access_token": "Access &token", "cookies": "&Cookies"}
 COOKIE_HELP = (
@@ -69,6 +71,7 @@ class ProviderSettingsDialog(QDialog):
         form = QFormLayout()
         for name in FIELDS:
             form.addRow(LABELS[name], self._field(name))
+        form.addRow("Proxy pass&word", self._proxy_password_row())
         self.error = QLabel(self)
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
@@ -108,9 +111,32 @@ class ProviderSettingsDialog(QDialog):
             field.setPlaceholderText(self.provider.url)
         else:
             global_proxy = str(self.settings.get("proxy"))
-            field.setPlaceholderText(global_proxy or "none (e.g. http://127.0.0.1:3128)")
+            field.setPlaceholderText(global_proxy or "none (e.g. http://user@127.0.0.1:3128)")
         self.fields[name] = field
         return field
+
+    def _proxy_password_row(self) -> QHBoxLayout:
+        """The proxy's password, typed hidden; it goes to the keyring, never the settings."""
+        stored = self.stored.get(PROXY_PASSWORD, False)
+        self.proxy_password = QLineEdit(self)
+        self.proxy_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.proxy_password.setPlaceholderText(
+            "stored — type to replace" if stored else "none (for a proxy URL that names a user)"
+        )
+        self.forget_proxy_password = QCheckBox("Forget", self)
+        self.forget_proxy_password.setEnabled(stored)
+        self.fields["proxy"].textEdited.connect(self.on_proxy_text_edited)
+        row = QHBoxLayout()
+        row.addWidget(self.proxy_password, 1)
+        row.addWidget(self.forget_proxy_password)
+        return row
+
+    def on_proxy_text_edited(self, text: str) -> None:
+        """A password typed or pasted into the proxy URL moves to the hidden field at once."""
+        url, password = split_proxy_password(text.strip())
+        if password is not None:
+            self.fields["proxy"].setText(url)
+            self.proxy_password.setText(password)
 
     def _credentials_box(self) -> QGroupBox:
         where = "kept in the OS keyring" if self.persistent else "kept for this session only"
@@ -148,21 +174,50 @@ class ProviderSettingsDialog(QDialog):
     def accept(self) -> None:
         """Store the settings and collect the secrets when all values are valid."""
         values = {key: field.text().strip() for key, field in self.fields.items()}
-        values["proxy"], proxy_password = split_proxy_password(values["proxy"])
+        values["proxy"], inline_password = split_proxy_password(values["proxy"])
         try:
             for key, value in values.items():
                 PER_PROVIDER[key].coerce(value)
             writes = self._secret_writes()
+            writes.update(self._proxy_password_writes(values["proxy"], inline_password))
         except (SettingsError, ValueError) as error:
             self._refuse(error)
             return
-        if proxy_password is not None:
-            writes[proxy_secret_name(values["proxy"])] = proxy_password
+        if inline_password is not None:
             self.fields["proxy"].setText(values["proxy"])
         for key, value in values.items():
             self.settings.set_provider(self.provider.get_name(), key, value)
         self.secret_writes = writes
         super().accept()
+
+    def _proxy_password_writes(self, proxy: str, inline: str | None) -> dict[str, str | None]:
+        """The proxy password to keep or forget. A password of a proxy this provider no
+        longer uses is forgotten, unless another provider (or the global proxy) still uses it."""
+        writes: dict[str, str | None] = {}
+        password = inline if inline is not None else self.proxy_password.text()
+        old = str(self.settings.provider(self.provider.get_name(), "proxy"))
+        if old and old != proxy and urlsplit(old).username and not self._shared(old):
+            writes[proxy_secret_name(old)] = None
+        if password:
+            if not proxy or not urlsplit(proxy).username:
+                raise ValueError(
+                    "Proxy password: give the user name in the proxy URL too, "
+                    "as http://user@host:port."
+                )
+            writes[proxy_secret_name(proxy)] = password
+        elif proxy and self.forget_proxy_password.isChecked():
+            writes[proxy_secret_name(proxy)] = None
+        return writes
+
+    def _shared(self, proxy: str) -> bool:
+        """Does a setting other than this provider's own name ``proxy``?"""
+        snapshot = self.settings.snapshot()
+        others = [
+            values.get("proxy")
+            for name, values in snapshot["providers"].items()
+            if name != self.provider.get_name() and isinstance(values, dict)
+        ]
+        return proxy in (*others, snapshot["settings"].get("proxy"))
 
     def _refuse(self, error: Exception) -> None:
         text = str(error)

@@ -282,3 +282,91 @@ async def test_a_proxy_password_goes_to_the_keyring_not_the_settings_file(
     await until(saved.exists)
     assert "pa" + ":ss" not in saved.read_text()
     assert "pa%3Ass" not in saved.read_text()
+
+
+async def _saved(window: MainWindow) -> None:
+    """Wait until the window says the credentials were stored (off the GUI thread)."""
+    await until(lambda: "saved for this session only" in window.statusBar().currentMessage())
+    window.statusBar().clearMessage()
+
+
+async def test_a_proxy_password_is_never_shown_while_typed(
+    qtbot: QtBot, qapp: QApplication, gone_window: MainWindow, tmp_path: Path
+) -> None:
+    dialog = await open_dialog(qapp, gone_window)
+    proxy = dialog.fields["proxy"]
+    assert dialog.proxy_password.echoMode() is dialog.proxy_password.EchoMode.Password
+    qtbot.keyClicks(proxy, "http://alice@127.0.0.1:3128")
+    qtbot.keyClicks(dialog.proxy_password, "s3cret")
+    assert "s3cret" not in proxy.text()
+    proxy.clear()
+    dialog.proxy_password.clear()
+    # Pasted whole, the password leaves the visible field at once.
+    proxy.setFocus()
+    qapp.clipboard().setText("http://alice:pa%3Ass@127.0.0.1:3128")
+    qtbot.keyClick(proxy, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert proxy.text() == "http://alice@127.0.0.1:3128"
+    assert dialog.proxy_password.text() == "pa:ss"
+    dialog.accept()
+    await _saved(gone_window)
+    store = gone_window.session.secrets  # type: ignore[union-attr]
+    assert await store.get(proxy_secret_name("http://alice@127.0.0.1:3128")) == "pa:ss"
+    saved = json.loads((tmp_path / "settings.json").read_text())
+    assert saved["providers"]["Gone"]["proxy"] == "http://alice@127.0.0.1:3128"
+
+
+async def test_a_password_needs_a_user_in_the_proxy_url(
+    qapp: QApplication, gone_window: MainWindow
+) -> None:
+    dialog = await open_dialog(qapp, gone_window)
+    dialog.fields["proxy"].setText("http://127.0.0.1:3128")
+    dialog.proxy_password.setText("s3cret")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert dialog.error.text().startswith("Proxy password: give the user name")
+    assert "s3cret" not in dialog.error.text()
+    dialog.reject()
+
+
+async def test_removing_the_proxy_forgets_its_password(
+    qapp: QApplication, gone_window: MainWindow
+) -> None:
+    store = gone_window.session.secrets  # type: ignore[union-attr]
+    first, second = "http://alice@127.0.0.1:3128", "http://bob@127.0.0.1:3129"
+    dialog = await open_dialog(qapp, gone_window)
+    dialog.fields["proxy"].setText(first)
+    dialog.proxy_password.setText("one")
+    dialog.accept()
+    await _saved(gone_window)
+    dialog = await open_dialog(qapp, gone_window)
+    assert dialog.forget_proxy_password.isEnabled()  # it says a password is stored
+    dialog.fields["proxy"].setText(second)
+    dialog.proxy_password.setText("two")
+    dialog.accept()
+    await _saved(gone_window)
+    assert await store.get(proxy_secret_name(first)) is None  # the old proxy's is gone
+    assert await store.get(proxy_secret_name(second)) == "two"
+    dialog = await open_dialog(qapp, gone_window)
+    dialog.fields["proxy"].clear()
+    dialog.accept()
+    await _saved(gone_window)
+    assert await store.get(proxy_secret_name(second)) is None
+
+
+async def test_a_proxy_password_another_setting_uses_is_kept(
+    qapp: QApplication, gone_window: MainWindow
+) -> None:
+    store = gone_window.session.secrets  # type: ignore[union-attr]
+    shared = "http://alice@127.0.0.1:3128"
+    assert gone_window.settings is not None
+    gone_window.settings.set("proxy", shared)  # the global proxy, for every provider
+    await store.set(proxy_secret_name(shared), "pw")
+    dialog = await open_dialog(qapp, gone_window)
+    dialog.fields["proxy"].setText(shared)
+    dialog.accept()
+    dialog = await open_dialog(qapp, gone_window)
+    dialog.fields["proxy"].clear()
+    dialog.accept()
+    assert not dialog.isVisible()
+    await until(lambda: gone_window.settings.provider("Gone", "proxy") == "")  # type: ignore[union-attr]
+    assert await store.get(proxy_secret_name(shared)) == "pw"

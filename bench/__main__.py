@@ -14,6 +14,8 @@ from .common import Figure
 
 # Each module has ``TITLE`` and ``run() -> list[Figure]``; later issues add theirs here.
 MODULES = ["bench.startup", "bench.ask", "bench.stream", "bench.pow"]
+ON_REQUEST = ["bench.fuzz"]
+"""Modules run only when named (`python -m bench fuzz`): they take minutes, not seconds."""
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -35,8 +37,9 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print, do not rewrite the doc")
     args = parser.parse_args()
     sections: list[str] = []
-    for name in MODULES:
-        if args.only and name.split(".")[-1] not in args.only:
+    for name in MODULES + ON_REQUEST:
+        short = name.split(".")[-1]
+        if (args.only and short not in args.only) or (not args.only and name in ON_REQUEST):
             continue
         try:
             module = importlib.import_module(name)
@@ -49,28 +52,46 @@ def main() -> int:
         for figure in figures:
             print("  " + figure.row(), flush=True)
         sections.append(section(module.TITLE, getattr(module, "ABOUT", ""), figures))
-    text = document(sections, " ".join(["python -m bench", *args.only]))
+    doc = ROOT / "docs" / "PERFORMANCE.md"
+    command = " ".join(["python -m bench", *args.only])
+    kept = _sections(doc.read_text()) if args.only and doc.exists() else []
+    text = document(merged(kept, sections), command)
     if args.no_write:
         print(text)
     else:
-        (ROOT / "docs").mkdir(exist_ok=True)
-        (ROOT / "docs" / "PERFORMANCE.md").write_text(text)
-        print(f"wrote {ROOT / 'docs' / 'PERFORMANCE.md'}")
+        doc.parent.mkdir(exist_ok=True)
+        doc.write_text(text)
+        print(f"wrote {doc}")
     return 0
+
+
+def _sections(text: str) -> list[str]:
+    """The ``## `` sections of an earlier document, each with its heading."""
+    parts = text.split("\n## ")[1:]
+    return ["## " + part.rstrip("\n") + "\n" for part in parts]
+
+
+def merged(old: list[str], new: list[str]) -> list[str]:
+    """``old`` with the sections measured now put in their place (new ones at the end)."""
+    fresh = {part.splitlines()[0]: part for part in new}
+    out = [fresh.pop(part.splitlines()[0], part) for part in old]
+    return out + [part for part in new if part.splitlines()[0] in fresh]
 
 
 def section(title: str, about: str, figures: list[Figure]) -> str:
     rows = "\n".join(f.row() for f in figures)
     head = "| figure | Parley | peer | Parley ÷ peer | note |\n|---|---|---|---|---|"
-    return f"## {title}\n\n{about}\n\n{head}\n{rows}\n"
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return f"## {title}\n\n{about} (Measured {stamp}.)\n\n{head}\n{rows}\n"
 
 
 def document(sections: list[str], command: str) -> str:
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return (
         "# Performance\n\n"
-        f"Measured {stamp} on {machine()} by `{command}` (run from the repository root in the "
-        "test venv). Ratios compare Parley with a peer measured in the same run; this machine "
+        f"Last written {stamp} on {machine()} by `{command}` (run from the repository root in "
+        "the test venv; a run of some benchmarks keeps the others' sections). Ratios compare "
+        "Parley with a peer measured in the same run; this machine "
         "is noisy, so read ratios, not absolute times.\n\n" + "\n".join(sections)
     )
 

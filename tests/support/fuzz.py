@@ -28,7 +28,7 @@ settings.register_profile(
 settings.register_profile(
     "long",
     parent=settings.get_profile("ci"),
-    max_examples=20_000,
+    max_examples=int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "20000")),
 )
 settings.load_profile(os.environ.get("PARLEY_FUZZ", "ci"))
 
@@ -45,9 +45,7 @@ def ends_within(seconds: float = FUZZ_BOUND_SECONDS) -> Iterator[None]:
     assert took < seconds, f"took {took:.2f} s, over the {seconds} s bound"
 
 
-def only_raises(
-    call: Callable[[], _T], *documented: type[BaseException]
-) -> _T | BaseException:
+def only_raises(call: Callable[[], _T], *documented: type[BaseException]) -> _T | BaseException:
     """``call()``'s result, or the documented error it raised; any other error fails the test."""
     start = time.perf_counter()
     try:

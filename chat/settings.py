@@ -323,7 +323,7 @@ class Settings:
         if refused:
             self.problems.append(
                 f"Some settings in {self.path} were ignored, so their defaults are used: "
-                + "; ".join(refused)
+                + "; ".join(reason.rstrip(".") for reason in refused)
                 + ". Set them again, or fix them in the file."
             )
 

@@ -7,22 +7,120 @@ import gc
 import logging
 import os
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Settings written by a test (and by the programs it starts) never reach the user's own.
-os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="parley-test-config-")
 # Tests never reach a real site: only loopback servers, never the user's config or keyring.
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 pytest_plugins = ["pytester"]  # tests/test_noise_rules.py runs pytest on small test files
 
-import tests.support.fuzz  # noqa: E402, F401  (loads the hypothesis profile: bounded in CI)
+# Property-based tests: bounded in CI; `python -m bench fuzz` sets PARLEY_FUZZ=long. The
+# example database is off, so a run writes no .hypothesis folder.
+settings.register_profile(
+    "ci",
+    max_examples=150,
+    deadline=None,  # time is bounded per call by tests.support.fuzz, generously
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile(
+    "long",
+    parent=settings.get_profile("ci"),
+    max_examples=int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "20000")),
+)
+settings.load_profile(os.environ.get("PARLEY_FUZZ", "ci"))
 
 _QT_DIRS = ("gui", "e2e")
+_HOME_DIRS = {
+    "XDG_CONFIG_HOME": "config",
+    "XDG_DATA_HOME": "data",
+    "XDG_CACHE_HOME": "cache",
+    "XDG_STATE_HOME": "state",
+    "PARLEY_HOME": "parley-home",
+}
+"""Where Parley (and the programs a test starts) keep files: under each test's tmp_path."""
+_THREAD_GRACE_SECONDS = 2.0
+
+
+_BEFORE = pytest.StashKey[tuple[set[int | None], dict[Path, set[str]]]]()
+
+
+def _watched_folders() -> list[Path]:
+    """Where a test must not leave files: the system's temp folder and the user's home."""
+    home = Path.home()
+    return [Path(tempfile.gettempdir()), *(home / sub for sub in (".config", ".local/share"))]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    threads = {thread.ident for thread in threading.enumerate()}
+    item.stash[_BEFORE] = (threads, {folder: _entries(folder) for folder in _watched_folders()})
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """After the test and all its fixtures: no thread it started still runs, and it left no
+    file outside its tmp_path (each is a test error)."""
+    result = yield
+    if _BEFORE in item.stash:
+        threads, folders = item.stash[_BEFORE]
+        _fail_on_threads_left(threads)
+        _fail_on_files_left(folders)
+    return result
+
+
+def _fail_on_threads_left(before: set[int | None]) -> None:
+    started = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+    deadline = time.monotonic() + _THREAD_GRACE_SECONDS
+    for thread in started:  # a worker that is ending on its own gets a moment to do so
+        thread.join(max(0.0, deadline - time.monotonic()))
+    left = [t.name for t in started if t.is_alive() and not _is_pytest_timeout(t)]
+    if left:
+        pytest.fail(f"Threads left running after the test: {', '.join(left)}", pytrace=False)
+
+
+def _fail_on_files_left(before: dict[Path, set[str]]) -> None:
+    left = sorted(
+        str(folder / name)
+        for folder, names in before.items()
+        for name in _entries(folder) - names
+        if not _belongs_to_pytest(folder / name)
+    )
+    if left:
+        pytest.fail(f"Files left outside tmp_path: {', '.join(left)}", pytrace=False)
+
+
+def _is_pytest_timeout(thread: threading.Thread) -> bool:
+    return isinstance(thread, threading.Timer)  # pytest-timeout's watchdog for the next test
+
+
+def _entries(folder: Path) -> set[str]:
+    try:
+        return {entry.name for entry in folder.iterdir()}
+    except OSError:
+        return set()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets fresh config, data, cache and ``PARLEY_HOME`` folders under its own
+    tmp_path (a test that leaves files anywhere else fails: see ``pytest_runtest_teardown``)."""
+    for variable, name in _HOME_DIRS.items():
+        monkeypatch.setenv(variable, str(tmp_path / name))
+
+
+def _belongs_to_pytest(path: Path) -> bool:
+    """pytest's own temp folders (tmp_path lives there) and pytester's."""
+    return path.name.startswith("pytest-of-")
 
 
 def _uses_qt(item: pytest.Item) -> bool:

@@ -68,3 +68,40 @@ def test_a_qt_warning_fails(run) -> None:  # type: ignore[no-untyped-def]
 def test_a_quiet_test_passes(run) -> None:  # type: ignore[no-untyped-def]
     result = run("import asyncio\nasync def test_it():\n    await asyncio.sleep(0)\n")
     result.assert_outcomes(passed=1)
+
+
+def test_a_thread_left_running_fails(run) -> None:  # type: ignore[no-untyped-def]
+    result = run(
+        "import threading\n"
+        "stop = threading.Event()\n"
+        "def test_it():\n"
+        "    threading.Thread(target=stop.wait, args=(10,), name='lingering').start()\n"
+        "def test_next():\n"
+        "    stop.set()\n"
+    )
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*Threads left running after the test: lingering*"])
+
+
+def test_a_file_left_outside_tmp_path_fails(run) -> None:  # type: ignore[no-untyped-def]
+    result = run(
+        "import os, tempfile\n"
+        "def test_it():\n"
+        "    fd, path = tempfile.mkstemp(prefix='parley-noise-')\n"
+        "    os.close(fd)\n"
+        "    os.environ['PARLEY_NOISE_FILE'] = path\n"
+        "def test_cleanup():\n"
+        "    os.remove(os.environ['PARLEY_NOISE_FILE'])\n"
+    )
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*Files left outside tmp_path: *parley-noise-*"])
+
+
+def test_each_test_has_its_own_config_and_home(run) -> None:  # type: ignore[no-untyped-def]
+    result = run(
+        "import os\n"
+        "def test_it(tmp_path):\n"
+        "    for name in ('XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'PARLEY_HOME'):\n"
+        "        assert os.environ[name].startswith(str(tmp_path))\n"
+    )
+    result.assert_outcomes(passed=1)

@@ -311,6 +311,7 @@ async def test_a_proxy_password_is_never_shown_while_typed(
     await _saved(gone_window)
     store = gone_window.session.secrets  # type: ignore[union-attr]
     assert await store.get(proxy_secret_name("http://alice@127.0.0.1:3128")) == "pa:ss"
+    await until((tmp_path / "settings.json").exists)  # written off the GUI thread
     saved = json.loads((tmp_path / "settings.json").read_text())
     assert saved["providers"]["Gone"]["proxy"] == "http://alice@127.0.0.1:3128"
 

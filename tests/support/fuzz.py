@@ -1,36 +1,17 @@
-"""Shared rules for property-based tests: bounded in CI, long on the benchmark machine.
+"""Helpers for property-based tests: only documented errors, and a bound on time.
 
-``PARLEY_FUZZ=long`` (set by ``python -m bench fuzz``) runs many more examples. Nothing is
-written to a ``.hypothesis`` folder: the example database is off, so a test run leaves no files.
+The hypothesis profiles (bounded in CI, ``PARLEY_FUZZ=long`` for ``python -m bench fuzz``)
+are set in tests/conftest.py.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from hypothesis import HealthCheck, settings
-
 _T = TypeVar("_T")
-
-settings.register_profile(
-    "ci",
-    max_examples=150,
-    deadline=None,  # time is bounded by `ends_within`, generously, not per example
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=False,
-    print_blob=True,
-)
-settings.register_profile(
-    "long",
-    parent=settings.get_profile("ci"),
-    max_examples=int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "20000")),
-)
-settings.load_profile(os.environ.get("PARLEY_FUZZ", "ci"))
 
 FUZZ_BOUND_SECONDS = 5.0
 """No single parse of a generated input may take longer than this (inputs are at most ~1 MB)."""

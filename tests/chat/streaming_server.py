@@ -20,7 +20,7 @@ from providers import (
 from providers.http import open_http
 from providers.stream import iter_sse_json
 from providers.types import Chunk, Messages
-from tests.support.loopback import serve_on_loopback
+from tests.support.loopback import json_body, serve_on_loopback
 
 
 class StreamServer:
@@ -47,7 +47,9 @@ class StreamServer:
             await self.runner.cleanup()
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
-        body = await request.json()
+        body = await json_body(request)
+        if not isinstance(body.get("messages"), list):
+            raise web.HTTPBadRequest(text="messages are required")
         self.requests.append({"body": body, "headers": dict(request.headers)})
         if self.fail_status:
             return web.Response(status=self.fail_status, text="<h1>Server exploded</h1>")

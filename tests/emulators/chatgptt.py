@@ -41,6 +41,8 @@ PAGE_WITHOUT_WIDGET = """<!DOCTYPE html><html><head><title>ChatGPT Online</title
 class ChatGpttEmulator(Emulator):
     """Checks the nonce, post id, action and every form field as the plugin does."""
 
+    body_type = "application/x-www-form-urlencoded"  # admin-ajax takes a form, not JSON
+
     def __init__(self) -> None:
         super().__init__()
         self.nonce = secrets.token_hex(5)

@@ -70,7 +70,9 @@ class Emulator:
     )
 
     def __init__(self, *, ssl_context: ssl.SSLContext | None = None) -> None:
-        self.app = web.Application(middlewares=[self._record, self._browsers_only, self._moved])
+        self.app = web.Application(
+            middlewares=[self._record, self._browsers_only, self._moved, self._body_type]
+        )
         self.app.add_routes(self.routes())
         self.seen: list[Seen] = []
         self.url = ""
@@ -82,6 +84,9 @@ class Emulator:
         self._ssl = ssl_context
         self._runner: web.AppRunner | None = None
         self._released = asyncio.Event()
+
+    body_type = "application/json"
+    """The only Content-Type a POST body may have, as on the real site's API."""
 
     def routes(self) -> list[web.RouteDef]:
         raise NotImplementedError
@@ -136,6 +141,16 @@ class Emulator:
         """A site that moved to another host: 307, so a POST is resent there with its body."""
         if self.moved_to is not None:
             raise web.HTTPTemporaryRedirect(self.moved_to + request.path_qs)
+        return await handler(request)
+
+    @web.middleware
+    async def _body_type(self, request: web.Request, handler: web.Handler) -> web.StreamResponse:
+        """A POST whose body is not of ``body_type`` is refused, as the real APIs refuse it."""
+        if request.method == "POST" and request.content_type != self.body_type:
+            return web.json_response(
+                {"detail": f"Content-Type must be {self.body_type}, not {request.content_type}"},
+                status=415,
+            )
         return await handler(request)
 
     async def respond(

@@ -58,6 +58,11 @@ class VoiGptEmulator(Emulator):
         messages = payload.get("messages") if isinstance(payload, dict) else None
         if not isinstance(messages, list) or set(payload) != {"messages"}:
             return web.json_response({"error": "messages required"}, status=400)
+        if not messages or not all(_is_message(m) for m in messages):
+            return web.json_response(
+                {"error": "every message needs a role (system, user, assistant) and content"},
+                status=400,
+            )
         body = self.raw_reply or json.dumps({"response": self.answer(messages)}).encode()
         return await self.respond(request, "api", body, "application/json")
 
@@ -81,3 +86,11 @@ class VoiGptEmulator(Emulator):
         """The reply: which roles came and what the last message said."""
         roles = ",".join(str(m.get("role")) for m in messages)
         return f"[{roles}] You said: {messages[-1].get('content')}"
+
+
+def _is_message(message: Any) -> bool:
+    return (
+        isinstance(message, dict)
+        and message.get("role") in ("system", "user", "assistant")
+        and isinstance(message.get("content"), str | list)  # text, or OpenAI content parts
+    )

@@ -76,6 +76,20 @@ class Gone(Loopback):
     working = False
 
 
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object; anything else is refused with 400, as a real API does
+    (``request.json()`` would raise, and aiohttp would answer 500 and log an error)."""
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="Content-Type must be application/json")
+    try:
+        body = json.loads(await request.read())
+    except ValueError:
+        raise web.HTTPBadRequest(text="The body is not JSON") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="The body is not a JSON object")
+    return body
+
+
 async def serve_on_loopback(app: web.Application) -> tuple[web.AppRunner, str]:
     """Serve ``app`` on a free port of 127.0.0.1: its runner (to clean up) and its URL."""
     runner = web.AppRunner(app, handle_signals=False)
@@ -103,9 +117,12 @@ class LoopbackServer:
             await self._runner.cleanup()
 
     async def handle_chat(self, request: web.Request) -> web.StreamResponse:
-        body = await request.json()
+        body = await json_body(request)
         self.requests.append(body)
-        model = body["model"]
+        model = body.get("model")
+        messages = body.get("messages")
+        if not isinstance(model, str) or not isinstance(messages, list) or not messages:
+            raise web.HTTPBadRequest(text="model and messages are required")
         if model == "http-500":
             return web.Response(status=500, text=SERVER_ERROR)
         if model == "cloudflare":

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from typing import Protocol, cast
 
 SERVICE = "parley"
 PROBE_NAME = "parley/probe"
-
-log = logging.getLogger(__name__)
 
 
 class KeyringBackend(Protocol):
@@ -53,19 +50,34 @@ def secret_name(provider: str, kind: str, scope: str = "") -> str:
 
 
 def encode_cookies(cookies: dict[str, str]) -> str:
-    """Cookies as one keyring secret: compact JSON with sorted names."""
+    """Cookies as one keyring secret: compact JSON with sorted names (any text round-trips)."""
     return json.dumps(cookies, separators=(",", ":"), sort_keys=True)
 
 
 def decode_cookies(text: str | None) -> dict[str, str]:
-    """The cookies of ``encode_cookies``; none for a missing or unreadable secret."""
+    """The cookies of ``encode_cookies``; none for a missing or unreadable secret.
+
+    A keyring entry is outside input: any text gives a mapping, never an error. Numbers and
+    booleans are written out as text; a value of any other kind makes the secret unreadable.
+    """
     if not text:
         return {}
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested ~1,000 deep
         return {}
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+    if not isinstance(value, dict):
+        return {}
+    return _cookie_texts(value)
+
+
+def _cookie_texts(value: dict[str, object]) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for name, item in value.items():
+        if not isinstance(item, str | int | float):
+            return {}
+        cookies[name] = str(item)
+    return cookies
 
 
 class MemorySecretStore:
@@ -123,9 +135,9 @@ class KeyringSecretStore:
             result = await asyncio.to_thread(function, self._service, *args)
         except Exception as error:
             raise SecretStoreError(
-                f"The keyring refused to {_VERBS[method]} ({type(error).__name__}: {error}). "
+                f"The keyring refused to {_VERBS[method]}: {_why(error)}. "
                 "Unlock your keyring (GNOME Keyring, KWallet) or allow Parley to use it, "
-                "then try again."
+                f"then try again.{_detail(error)}"
             ) from error
         return result if isinstance(result, str) else None
 
@@ -135,6 +147,29 @@ _VERBS = {
     "set_password": "store a secret",
     "delete_password": "delete a secret",
 }
+
+
+_WHY = {
+    "KeyringLocked": "it is locked",
+    "InitError": "it could not be opened",
+    "NoKeyringError": "no keyring service was found",
+    "PasswordSetError": "it did not accept the secret",
+    "PasswordDeleteError": "it could not delete the secret",
+}
+
+
+def _why(error: BaseException) -> str:
+    """What went wrong with the keyring, in our words."""
+    for kind in type(error).__mro__:
+        if kind.__name__ in _WHY:
+            return _WHY[kind.__name__]
+    return "it reported an error"
+
+
+def _detail(error: BaseException) -> str:
+    """The keyring's own words, after ours (empty when it said nothing)."""
+    said = " ".join(str(error).split())[:200]
+    return f" (The keyring said: {said})" if said else ""
 
 
 def unusable_reason(backend: object) -> str | None:
@@ -178,7 +213,7 @@ def _choose(backend: KeyringBackend | None) -> tuple[KeyringBackend | None, str 
     try:  # touch the keyring once: raises when it is locked or its service is missing
         backend.get_password(SERVICE, PROBE_NAME)
     except Exception as error:
-        return None, f"the keyring could not be opened ({type(error).__name__}: {error})"
+        return None, f"the keyring cannot be used because {_why(error)}.{_detail(error)}"
     return backend, None
 
 
@@ -189,10 +224,11 @@ async def open_secret_store(
     chosen, reason = await asyncio.to_thread(_choose, backend)
     if chosen is not None:
         return KeyringSecretStore(chosen)
-    log.warning("Secrets are kept in memory for this session only: %s", reason)
+    head, _, detail = (reason or "no keyring service was found").partition(". (")
     return MemorySecretStore(
         notice=(
-            f"Secrets are kept in memory for this session only: {reason}. "
+            f"Secrets are kept in memory for this session only: {head.rstrip('.')}. "
             "Unlock or install a keyring (GNOME Keyring, KWallet) to keep them."
+            + (f" ({detail}" if detail else "")
         )
     )

@@ -339,7 +339,8 @@ def test_locked_keyring_gives_a_memory_store(tmp_path: Path, made_before: bool) 
     out = _in_dbus_session(f"{_START}; exec {_quoted(sys.executable, tmp_path / 'open.py')}", data)
     report = json.loads(out.strip().splitlines()[-1])
     assert report["kind"] == "MemorySecretStore"
-    assert "could not be opened" in report["notice"]
+    assert "the keyring cannot be used because it" in report["notice"]
+    assert "Error:" not in report["notice"]  # no Python class names: our words, their detail
     assert report["kept"] == "sk-only-in-memory"
     assert _files_holding(data, "sk-only-in-memory") == []
 
@@ -349,10 +350,11 @@ async def test_a_refused_call_says_what_to_do_and_never_holds_the_secret() -> No
     with pytest.raises(SecretStoreError) as refused:
         await store.set("Aichat/cookies", "very-secret-value")
     message = str(refused.value)
-    assert message.startswith("The keyring refused to store a secret (NoKeyringError: ")
-    assert message.endswith(
-        "Unlock your keyring (GNOME Keyring, KWallet) or allow Parley to use it, then try again."
+    assert message.startswith(
+        "The keyring refused to store a secret: no keyring service was found. Unlock your "
+        "keyring (GNOME Keyring, KWallet) or allow Parley to use it, then try again."
     )
+    assert "NoKeyringError" not in message
     assert "very-secret-value" not in message
 
 
@@ -398,3 +400,25 @@ def test_decode_cookies_of_bad_text_is_empty(text: str | None) -> None:
 
 def test_decode_cookies_makes_values_strings() -> None:
     assert decode_cookies('{"n": 1, "b": true}') == {"n": "1", "b": "True"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 5000,  # json.loads raised RecursionError
+        '{"a":' * 5000 + '"1"' + "}" * 5000,
+        '{"a": ' + "9" * 5000 + "}",  # over the int digit limit: ValueError
+        '{"a": null}',
+        '{"a": "1", "b": ["x"]}',
+        '{"a": {"b": "c"}}',
+    ],
+)
+def test_decode_cookies_of_an_unreadable_entry_is_empty(text: str) -> None:
+    """A keyring entry is outside input: it never raises, and never invents a value."""
+    assert decode_cookies(text) == {}
+
+
+def test_cookies_with_a_nameless_one_round_trip() -> None:
+    """``a=1; b`` parses to a cookie with an empty name; the keyring keeps it."""
+    cookies = {"a": "1", "": "b", "q": '"x y", z', "t": "a\tb", "u": "\U0001f36a"}
+    assert decode_cookies(encode_cookies(cookies)) == cookies

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from providers.cookies import (
     CookieFormatError,
     cookie_header,
     domain_matches,
+    parse_cookie_header,
     parse_cookies,
     site_host,
 )
@@ -267,3 +269,217 @@ def test_helpers() -> None:
     assert not domain_matches("pt.com", "voigpt.com")
     with pytest.raises(CookieFormatError, match="Not a domain"):
         site_host("https://")
+
+
+# Hardening: each case below is a reproducer the fuzzer found, or a rule it checks.
+
+SECRET = "s3cr3t-value"
+
+
+def test_a_path_under_an_unknown_users_home_is_a_clear_error() -> None:
+    """``Path.expanduser`` raised RuntimeError for ``~user`` with no such user."""
+    with pytest.raises(CookieFormatError, match=r"Cannot read the cookie file .* home folder"):
+        parse_cookies("~parley-no-such-user/cookies.txt")
+
+
+@pytest.mark.parametrize("path", ["/tmp/cook\x00ies.txt", Path("/tmp/cook\x00ies.txt")])
+def test_a_path_with_a_nul_byte_is_a_clear_error(path: str | Path) -> None:
+    """Reading the file raised a plain ValueError ("embedded null byte")."""
+    with pytest.raises(CookieFormatError, match=r"Cannot read the cookie file .* NUL"):
+        parse_cookies(path)
+
+
+@pytest.mark.parametrize("path", ["/dev/null", "folder"])
+def test_a_folder_or_a_device_is_not_read(tmp_path: Path, path: str) -> None:
+    """A device such as /dev/zero would be read without end."""
+    target = Path(path) if path.startswith("/") else tmp_path
+    with pytest.raises(CookieFormatError, match="a folder or a device, not a file"):
+        parse_cookies(target)
+
+
+GOOD = har_request("https://chat-gpt.org/", cookie="a=1", cookies=[{"name": "b", "value": "2"}])
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {**GOOD, "headers": 5},  # raised TypeError
+        {**GOOD, "cookies": 5},  # raised TypeError
+        {**GOOD, "headers": "Cookie: x=1", "cookies": {"name": "x"}},
+        {**GOOD, "headers": [5, None, [], {"name": 5}, {"name": "Cookie", "value": 5}]},
+        {**GOOD, "cookies": [5, None, {"name": 5, "value": "x"}]},
+        {**GOOD, "url": 5},
+        {**GOOD, "url": {"host": "chat-gpt.org"}},
+        {**GOOD, "url": "http://[::1"},  # raised ValueError (Invalid IPv6 URL)
+        5,
+        [GOOD],
+    ],
+)
+def test_har_entries_of_odd_shapes_are_skipped(odd: object) -> None:
+    text = json.dumps({"log": {"entries": [{"request": GOOD}, {"request": odd}, odd, None, 5]}})
+    assert parse_cookies(text, domain="chat-gpt.org") == {"a": "1", "b": "2"}
+
+
+@pytest.mark.parametrize("log", [5, "x", [], None, {"entries": 5}, {"entries": {"a": 1}}])
+def test_a_har_with_an_odd_log_is_refused(log: object) -> None:
+    with pytest.raises(CookieFormatError, match=r"not a cookie export|no log\.entries"):
+        parse_cookies(json.dumps({"log": log}))
+
+
+def test_a_har_url_that_does_not_parse_matches_no_site() -> None:
+    text = har(har_request("http://[::1/x", cookie="a=1"))
+    assert parse_cookies(text) == {"a": "1"}
+    with pytest.raises(CookieFormatError, match=r"holds no cookies for chat-gpt\.org"):
+        parse_cookies(text, domain="chat-gpt.org")
+    with pytest.raises(CookieFormatError, match="Not a domain or URL"):
+        site_host("http://[::1")
+
+
+@pytest.mark.parametrize("expires", [int("9" * 310), -int("9" * 310), 1e308, "9" * 310, "1e999"])
+def test_huge_expiry_times_are_far_future_or_session(expires: object) -> None:
+    """``float()`` of a 310-digit int raised OverflowError."""
+    export = [{"name": "a", "value": "1", "expirationDate": expires}]
+    assert parse_cookies(json.dumps(export)) == {"a": "1"}
+    rows = f".a.com\tTRUE\t/\tFALSE\t{expires}\ta\t1\n.a.com\tTRUE\t/\tFALSE\t0\tb\t2\n"
+    assert parse_cookies(rows) == {"a": "1", "b": "2"}
+
+
+def test_deeply_nested_json_is_a_format_error() -> None:
+    """``json.loads`` raised RecursionError."""
+    for text in ("[" * 5000 + "]" * 5000, '{"a":' * 5000 + "1" + "}" * 5000):
+        with pytest.raises(CookieFormatError, match="nested too deeply"):
+            parse_cookies(text)
+
+
+def test_a_pasted_one_line_cookies_txt_is_text_not_a_path() -> None:
+    """A row with a slash in it was taken for a file name, and quoted in the error."""
+    assert parse_cookies(f".a.com\tTRUE\t/\tFALSE\t{FUTURE}\tsid\tv/1") == {"sid": "v/1"}
+
+
+def _cookie_txt(name: str, value: str) -> str:
+    return f".a.com\tTRUE\t/\tFALSE\t{FUTURE}\t{name}\t{value}\n"
+
+
+def _export(name: str, value: str) -> str:
+    return json.dumps([{"domain": ".a.com", "name": name, "value": value}])
+
+
+def _har_cookies(name: str, value: str) -> str:
+    return har(har_request("https://a.com/", cookies=[{"name": name, "value": value}]))
+
+
+def _har_header(name: str, value: str) -> str:
+    return har(har_request("https://a.com/", cookie=f"ok=1; {name}={value}"))
+
+
+FORMS = [_export, _har_cookies]
+
+
+@pytest.mark.parametrize("form", [_export, _har_cookies, _har_header, _cookie_txt])
+@pytest.mark.parametrize("value", [f"{SECRET}\x00", f"{SECRET}\x7f", f"{SECRET}\x1b[0m\x85"])
+def test_values_with_control_characters_are_refused_by_name(form: Any, value: str) -> None:
+    with pytest.raises(CookieFormatError, match="The cookie 'sid' cannot be sent") as caught:
+        parse_cookies(form("sid", value), domain="a.com")
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(
+    "value", [f"{SECRET}\r\nX: 1", f"{SECRET}\nX", f"a;b={SECRET}", f"{SECRET};"]
+)
+def test_a_value_with_a_line_break_or_semicolon_is_refused(form: Any, value: str) -> None:
+    """``sid=abc\\r\\nX: 1`` failed in aiohttp at send time; ``a;b=c`` became two cookies."""
+    with pytest.raises(CookieFormatError, match="The cookie 'sid' cannot be sent") as caught:
+        parse_cookies(form("sid", value))
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("name", ["a=b", "a;b", "a b", "a\r\nb", "a,b", 'a"b', "a\x00"])
+def test_names_no_header_can_carry_are_refused(form: Any, name: str) -> None:
+    with pytest.raises(CookieFormatError, match="cannot be sent to a site: its name") as caught:
+        parse_cookies(form(name, SECRET))
+    assert SECRET not in str(caught.value)
+
+
+def test_a_pasted_header_with_a_control_character_names_the_cookie() -> None:
+    with pytest.raises(CookieFormatError, match="The cookie 'sid' cannot be sent") as caught:
+        parse_cookies(f"a=1; sid={SECRET}\x00x")
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("form", [*FORMS, _har_header])
+@pytest.mark.parametrize(
+    "value", ['"quoted"', "with inner spaces", "a,b", "x=y==", "back\\slash", "ünï©ødé", "a\tb"]
+)
+def test_values_browsers_send_are_kept(form: Any, value: str) -> None:
+    cookies = parse_cookies(form("sid", value), domain="a.com")
+    assert cookies["sid"] == value
+    assert parse_cookie_header(cookie_header(cookies)) == cookies
+
+
+def test_blanks_around_names_and_values_are_dropped_as_browsers_do() -> None:
+    assert parse_cookies(_export(" sid ", " v 1 ")) == {"sid": "v 1"}
+
+
+@pytest.mark.parametrize("value", [1, 2.5, None])
+def test_an_export_value_may_be_a_number_or_missing(value: object) -> None:
+    export = [{"name": "n", "value": value}]
+    assert parse_cookies(json.dumps(export)) == {"n": "" if value is None else str(value)}
+
+
+@pytest.mark.parametrize("value", [[1], {"a": "b"}, True])
+def test_an_export_value_of_another_kind_is_refused_by_name(value: object) -> None:
+    with pytest.raises(CookieFormatError, match="The cookie 'n' has a value that is not text"):
+        parse_cookies(json.dumps([{"name": "n", "value": value}]))
+
+
+def test_a_nameless_cookie_is_read_and_sent_as_browsers_do() -> None:
+    """``a=1; b`` failed whole; RFC 6265bis reads ``b`` as a cookie with an empty name."""
+    assert parse_cookies("a=1; b") == {"a": "1", "": "b"}
+    assert parse_cookies("a=1; =b") == {"a": "1", "": "b"}
+    assert parse_cookies("a=1; =; ;") == {"a": "1"}
+    assert cookie_header({"a": "1", "": "b"}) == "a=1; b"
+    assert parse_cookie_header("b") == {"": "b"}
+    assert parse_cookies(_export("", "b")) == {"": "b"}
+
+
+def test_a_nameless_cookie_holding_an_equals_sign_is_refused() -> None:
+    """Sent back as ``x=y``, it would reach the site as a cookie named ``x``."""
+    for text in (f"a=1; ={SECRET}=y", _export("", f"{SECRET}=y")):
+        with pytest.raises(CookieFormatError, match="A cookie without a name") as caught:
+            parse_cookies(text)
+        assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["b", "hello world", "b; c"])
+def test_text_with_nameless_cookies_only_is_not_a_header(text: str) -> None:
+    with pytest.raises(CookieFormatError, match="not a Cookie header") as caught:
+        parse_cookies(text)
+    assert ACCEPTED_FORMS in str(caught.value)
+
+
+def test_cookie_header_refuses_a_cookie_it_cannot_carry() -> None:
+    """A mapping from elsewhere (a keyring entry) gets the parser's error, not aiohttp's."""
+    with pytest.raises(CookieFormatError, match="The cookie 'sid' cannot be sent") as caught:
+        cookie_header({"ok": "1", "sid": f"{SECRET}\r\nX: 1"})
+    assert SECRET not in str(caught.value)
+    with pytest.raises(CookieFormatError, match="A cookie without a name"):
+        cookie_header({"": "x=y"})
+    assert cookie_header({"": ""}) == ""
+
+
+def test_every_line_of_a_pasted_header_may_carry_the_prefix() -> None:
+    assert parse_cookies("Cookie: a=1\r\ncookie : b=2") == {"a": "1", "b": "2"}
+
+
+def test_a_name_with_a_colon_survives_a_header() -> None:
+    """``Cookie:x=1`` as a header value is a cookie named ``Cookie:x``, not a prefix."""
+    cookies = parse_cookies(_export("Cookie:x", "1"))
+    assert parse_cookie_header(cookie_header(cookies)) == cookies == {"Cookie:x": "1"}
+
+
+def test_cookies_txt_lines_end_at_line_feeds_only() -> None:
+    """``str.splitlines`` broke this comment at NEL: its tail became a row, a value its name."""
+    comment = f"# .a.com\t\x85\t.a.com\t.a.com\t{FUTURE}\t.a.com\t{SECRET}\t\x1b\n"
+    assert parse_cookies(comment + _cookie_txt("sid", "a\u2028b")) == {"sid": "a\u2028b"}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,22 +15,24 @@ import aiohttp
 from .errors import (
     AuthenticationError,
     BlockedError,
-    ConnectTimeoutError,
-    IdleTimeoutError,
+    MalformedResponseError,
     ProviderError,
     ProviderNotWorkingError,
-    ProviderTimeoutError,
     ProxyError,
     RateLimitError,
     ResponseStatusError,
-    StreamCutError,
 )
+from .neterrors import translate_error
 
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
 )
 EXCERPT_CHARS = 200
+EXCERPT_SCAN_CHARS = 65536
+"""How much of a body ``excerpt`` reads: an error page's first words are well within it."""
+_NOT_TEXT = frozenset({"script", "style"})
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 ERROR_BODY_BYTES = 65536
 _CLOUDFLARE_MARKERS = (
     "<title>just a moment...</title>",
@@ -89,15 +89,64 @@ def browser_headers(url: str, *, navigation: bool = False) -> dict[str, str]:
 
 
 def excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
-    """A short, single-line excerpt of a reply body (an HTML page's title and text)."""
-    title = re.search(r"<title[^>]*>(.*?)</title>", body, re.I | re.S)
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.I | re.S)
-    text = re.sub(r"<[^>]+>", " ", text)
-    text = " ".join(text.split())
-    if title and title.group(1).strip():
-        head = " ".join(title.group(1).split())
-        text = text if text.startswith(head) else f"{head} — {text}"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A short, single-line excerpt of a reply body: an HTML page's title, then its text.
+
+    Linear in the length of ``body``, whatever it holds: only its first
+    ``EXCERPT_SCAN_CHARS`` are read, in one pass (``_page_text``); "…" marks a cut.
+    """
+    title, text = _page_text(body[: max(EXCERPT_SCAN_CHARS, limit)])
+    if title and (text == title or text.startswith(title + " ")):
+        text = text[len(title) :].lstrip()  # an error page repeats its title as a heading
+    if title:
+        text = f"{title} — {text}" if text else title
+    if text and (len(text) > limit or len(body) > EXCERPT_SCAN_CHARS):
+        return text[: limit - 1] + "…"
+    return text
+
+
+def _page_text(page: str) -> tuple[str, str]:
+    """The title and the text of an HTML page (or of plain text), whitespace collapsed.
+
+    Tags become spaces; script and style elements and the first title are not text. One
+    left-to-right pass of ``str.find``, each search starting where the last one stopped: a
+    ``<`` that no ``>`` follows ends the markup (the rest is text), and an element whose end
+    tag is missing runs to the end of the page, as in a browser.
+    """
+    lower = _ascii_lower(page)
+    pieces: list[str] = []
+    title = ""
+    pos = 0
+    while (start := page.find("<", pos)) != -1 and (end := page.find(">", start + 1)) != -1:
+        pieces.append(page[pos:start])
+        name = _tag_name(lower[start + 1 : end])
+        pos = end + 1
+        if name in _NOT_TEXT or (name == "title" and not title):
+            close, pos = _end_tag(lower, name, pos)
+            if name == "title":
+                title = " ".join(page[end + 1 : close].split())
+    pieces.append(page[pos:])
+    return title, " ".join(" ".join(pieces).split())
+
+
+def _ascii_lower(text: str) -> str:
+    """``text`` with A-Z lowered and every character where it was (for case-blind finds)."""
+    lower = text.lower()
+    return lower if len(lower) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def _tag_name(tag: str) -> str:
+    """``script`` for ``<script src=x>``, ``/p`` for ``</p>``: ``tag`` is what ``<>`` hold."""
+    words = tag.split(None, 1)
+    return words[0].rstrip("/") if words else ""
+
+
+def _end_tag(lower: str, name: str, pos: int) -> tuple[int, int]:
+    """Where the end tag of ``name`` at or after ``pos`` starts and ends, or the page's end."""
+    close = lower.find(f"</{name}", pos)
+    if close == -1:
+        return len(lower), len(lower)
+    end = lower.find(">", close)
+    return close, len(lower) if end == -1 else end + 1
 
 
 def is_cloudflare_page(status: int, body: str, headers: Any = None) -> bool:
@@ -121,6 +170,29 @@ def _decode(raw: bytes, charset: str | None) -> str:
         return raw.decode(charset or "utf-8", "replace")
     except LookupError:  # a charset such as "utf8mb4" that is not a Python codec
         return raw.decode("utf-8", "replace")
+
+
+BODY_LIMIT = 16 << 20
+"""A reply read whole (not streamed) larger than this is not one: a page is a few kB."""
+
+
+async def read_text(response: aiohttp.ClientResponse, limit: int = BODY_LIMIT) -> str:
+    """The body as text (its charset, else UTF-8; bad bytes replaced), refusing one over
+    ``limit`` bytes, so a hostile server cannot make Parley hold an endless body."""
+    declared = response.content_length
+    if declared is not None and declared > limit:
+        raise _too_large(limit)
+    raw = await _read_head(response.content, limit + 1)
+    if len(raw) > limit:
+        raise _too_large(limit)
+    return _decode(raw, response.charset)
+
+
+def _too_large(limit: int) -> MalformedResponseError:
+    return MalformedResponseError(
+        f"The service sent a reply larger than {limit >> 20} MiB, which no answer needs, so "
+        "Parley stopped reading it."
+    )
 
 
 async def _read_head(content: aiohttp.StreamReader, limit: int) -> bytes:
@@ -183,61 +255,6 @@ def status_error(status: int, body: str, headers: Any, provider: str | None) -> 
             provider=provider,
         )
     return ResponseStatusError(status, excerpt(body), provider=provider)
-
-
-def translate_error(
-    error: BaseException, url: str, timeouts: Timeouts, provider: str | None
-) -> ProviderError | None:
-    """Our error for an aiohttp, SOCKS or timeout error, or None when ``error`` is not one."""
-    host = urlsplit(url).netloc or url
-    message = _connect_error(error, host, timeouts) or _read_error(error, host, timeouts)
-    if message is None:
-        return None
-    kind, text = message
-    return kind(text, provider=provider)
-
-
-_Message = tuple[type[ProviderError], str]
-
-
-def _is_socks_error(error: BaseException) -> bool:
-    """aiohttp-socks and python-socks raise their own classes, not aiohttp's."""
-    return type(error).__module__.partition(".")[0] in ("aiohttp_socks", "python_socks")
-
-
-def _connect_error(error: BaseException, host: str, timeouts: Timeouts) -> _Message | None:
-    if isinstance(error, aiohttp.ConnectionTimeoutError):
-        return ConnectTimeoutError, f"Could not connect to {host} within {timeouts.connect:g} s."
-    if _is_socks_error(error):
-        return ProxyError, f"Could not use the SOCKS proxy to reach {host}: {error}."
-    if isinstance(error, aiohttp.ClientProxyConnectionError):
-        proxy = f"{error.host}:{error.port}"
-        return ProxyError, f"Could not connect to the proxy {proxy} ({_reason(error)})."
-    if isinstance(error, aiohttp.ClientHttpProxyError):
-        return ProxyError, f"The proxy refused to connect to {host} (HTTP {error.status})."
-    if isinstance(error, aiohttp.ClientSSLError):
-        text = f"The secure connection to {host} failed ({_reason(error)})."
-        return ProviderError, text
-    if isinstance(error, aiohttp.ClientConnectorError):
-        return ProviderNotWorkingError, f"Could not reach {host} ({_reason(error)})."
-    return None
-
-
-def _reason(error: aiohttp.ClientConnectorError) -> str:
-    os_error = error.os_error
-    return str(os_error.strerror or os_error or type(os_error).__name__)
-
-
-def _read_error(error: BaseException, host: str, timeouts: Timeouts) -> _Message | None:
-    if isinstance(error, aiohttp.SocketTimeoutError):
-        return IdleTimeoutError, f"{host} sent nothing for {timeouts.idle:g} s."
-    if isinstance(error, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
-        return StreamCutError, f"The connection to {host} closed in the middle of the reply."
-    if isinstance(error, asyncio.TimeoutError | TimeoutError):
-        return ProviderTimeoutError, f"{host} did not answer in time."
-    if isinstance(error, aiohttp.ClientError):
-        return ProviderError, f"Network error talking to {host}: {error}."
-    return None
 
 
 class Http:

@@ -1,11 +1,12 @@
 """Readers for streamed replies: lines, server-sent events and JSON lines.
 
 They read the body in the chunks the socket delivers and split lines themselves, so a
-line of several megabytes costs one join, CR, LF and CRLF endings are accepted, and
-invalid UTF-8 is replaced rather than fatal. A connection cut mid-stream raises aiohttp's
-error after every complete line that arrived has been handed on; read inside
-``Http.request`` it becomes a ``StreamCutError`` (or ``IdleTimeoutError``) with a sentence
-for the user.
+line of several megabytes costs one join, CR, LF and CRLF endings are accepted, one
+leading UTF-8 byte order mark is dropped (the WHATWG event-stream rule, kept even when it
+arrives split across reads), and invalid UTF-8 is replaced rather than fatal. A
+connection cut mid-stream raises aiohttp's error after every complete line that arrived
+has been handed on; read inside ``Http.request`` it becomes a ``StreamCutError`` (or
+``IdleTimeoutError``) with a sentence for the user.
 """
 
 from __future__ import annotations
@@ -20,8 +21,23 @@ from .errors import MalformedResponseError
 from .http import excerpt
 
 DONE = "[DONE]"
+_BOM = b"\xef\xbb\xbf"  # U+FEFF in UTF-8
 _CR = 13
 _LF = 10
+MAX_LINE_BYTES = 32 << 20
+"""A longer line (or a longer event) is not a reply: reading stops there, so a hostile
+server cannot make Parley hold an endless line in memory."""
+
+
+_PIECE_COST = 64
+"""What holding one more data line costs beyond its bytes (a ``bytes`` object, a list slot)."""
+
+
+def _too_long(what: str) -> MalformedResponseError:
+    return MalformedResponseError(
+        f"The service sent {what} longer than {MAX_LINE_BYTES >> 20} MiB without ending it, "
+        "so Parley stopped reading."
+    )
 
 
 class ServerSentEvent(NamedTuple):
@@ -49,23 +65,37 @@ def _drain(content: aiohttp.StreamReader) -> bytes:
 
 
 async def _chunks(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
-    """The body as the socket delivers it; on an error, what arrived first, then the error."""
-    while True:
-        try:
-            chunk = await content.readany()
-        except Exception as error:
-            rest = _drain(content)
-            if rest:
-                yield rest
-            raise error
+    """The body as the socket delivers it, without a leading byte order mark; on an error,
+    what arrived first, then the error."""
+    try:
+        head = await _head_without_bom(content)
+        if head:
+            yield head
+        while chunk := await content.readany():
+            yield chunk
+    except Exception as error:
+        rest = _drain(content)
+        if rest:
+            yield rest
+        raise error
+
+
+async def _head_without_bom(content: aiohttp.StreamReader) -> bytes:
+    """The first bytes of the body, one leading BOM removed. Only they are checked: the
+    reads after them cost nothing more. A BOM may arrive split (``\\xef`` | ``\\xbb\\xbf``)."""
+    head = b""
+    while len(head) < len(_BOM) and _BOM.startswith(head):
+        chunk = await content.readany()
         if not chunk:
-            return
-        yield chunk
+            break  # the body ended: a part of a BOM is not one, keep it
+        head += chunk
+    return head[len(_BOM) :] if head.startswith(_BOM) else head
 
 
 async def _line_batches(response: aiohttp.ClientResponse) -> AsyncIterator[list[bytes]]:
     """The body's complete lines, a list per chunk received, without their endings."""
     pending: list[bytes] = []  # pieces of a line whose end has not arrived yet
+    pending_size = 0
     after_cr = False  # the last chunk ended with CR: a LF starting the next one ends nothing
     async for chunk in _chunks(response.content):
         if after_cr and chunk[0] == _LF:
@@ -79,13 +109,18 @@ async def _line_batches(response: aiohttp.ClientResponse) -> AsyncIterator[list[
         ended = last in (_CR, _LF)
         if not ended and len(lines) == 1:
             pending.append(chunk)  # joined once, when the line's end arrives
+            pending_size += len(chunk)
+            if pending_size > MAX_LINE_BYTES:
+                raise _too_long("a line")
             continue
         if pending:
             pending.append(lines[0])
             lines[0] = b"".join(pending)
             pending.clear()
+            pending_size = 0
         if not ended:
             pending.append(lines.pop())
+            pending_size = len(pending[0])
         yield lines
     if pending:
         yield [b"".join(pending)]
@@ -144,7 +179,7 @@ class _EventParser:
             self.data.append(value)
         elif name == b"event":
             self.event = _text(value)
-        elif name == b"id":
+        elif name == b"id" and b"\0" not in value:  # the spec ignores an id with a NUL
             self.event_id = _text(value)
         # "" (a comment such as ": ping"), "retry" and unknown fields are ignored.
 
@@ -161,12 +196,21 @@ class _EventParser:
 
 async def _event_batches(response: aiohttp.ClientResponse) -> AsyncIterator[list[ServerSentEvent]]:
     parser = _EventParser()
+    counted = size = 0  # of the data lines of the event in progress, and their bytes
     async for lines in _line_batches(response):
         events = parser.feed(lines)
         if events:
             yield events
         if parser.done:
             return
+        data = parser.data
+        if len(data) < counted or events:  # an event was dispatched: count afresh
+            counted = size = 0
+        if data:
+            size += sum(len(piece) + _PIECE_COST for piece in data[counted:])
+            counted = len(data)
+            if size > MAX_LINE_BYTES:
+                raise _too_long("an event")
     events = parser.finish()
     if events:
         yield events
@@ -174,37 +218,54 @@ async def _event_batches(response: aiohttp.ClientResponse) -> AsyncIterator[list
 
 async def iter_sse(response: aiohttp.ClientResponse) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events (the WHATWG rules): ``data:`` lines of one event are joined
-    with ``\\n``, ``:`` comment lines (pings) are skipped, a blank line dispatches, and
-    a ``data: [DONE]`` event ends the stream."""
+    with ``\\n``, ``:`` comment lines (pings) are skipped, and a blank line dispatches.
+
+    Where we part from the spec: the body's last line counts without a line ending and the
+    event it ends in is dispatched (servers omit the blank line), a ``data: [DONE]`` event
+    ends the stream, and ``id`` is None until an ``id`` field arrives (the spec's is "").
+    tests/providers/test_fuzz_stream.py holds the reader to the spec with these applied.
+    """
     async for events in _event_batches(response):
         for event in events:
             yield event
 
 
 def parse_json(payload: str | bytes, provider: str | None = None) -> Any:
-    """``json.loads`` that raises ``MalformedResponseError`` with an excerpt."""
+    """``json.loads`` of ``payload`` (a leading BOM dropped).
+
+    Raises:
+        MalformedResponseError: ``payload`` is not JSON, or is nested too deeply to read
+            (``json.loads`` raises ``RecursionError`` at about 1,000 levels). No other error.
+    """
     text = payload if isinstance(payload, str) else _text(payload)
+    if text[:1] == "\ufeff":
+        text = text[1:]
     try:
         return json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
+        deep = isinstance(error, RecursionError)
+        what = "JSON nested too deeply to read" if deep else "something that is not JSON"
         raise MalformedResponseError(
-            f"The service sent something that is not JSON: {excerpt(text)!r}.", provider=provider
+            f"The service sent {what}: {excerpt(text)!r}.", provider=provider
         ) from error
 
 
 async def iter_sse_json(
     response: aiohttp.ClientResponse, provider: str | None = None
 ) -> AsyncIterator[Any]:
-    """The JSON value of each event's data; non-JSON data raises ``MalformedResponseError``.
+    """The JSON value of each event's data.
 
     An event whose data is blank (a keep-alive ``data:`` line) is skipped.
+
+    Raises:
+        MalformedResponseError: an event's data is not JSON, or is nested too deeply.
     """
     loads = json.loads
     async for events in _event_batches(response):
         for event in events:
             try:
                 value = loads(event.data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 if not event.data.strip():
                     continue
                 value = parse_json(event.data, provider)
@@ -214,7 +275,11 @@ async def iter_sse_json(
 async def iter_json_lines(
     response: aiohttp.ClientResponse, provider: str | None = None
 ) -> AsyncIterator[Any]:
-    """One JSON value per non-blank line (NDJSON, as Ollama streams)."""
+    """One JSON value per non-blank line (NDJSON, as Ollama streams).
+
+    Raises:
+        MalformedResponseError: a line is not JSON, or is nested too deeply.
+    """
     async for lines in _line_batches(response):
         for line in lines:
             if line.strip():

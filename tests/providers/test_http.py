@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import socket
+import struct
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -18,12 +22,20 @@ from providers.errors import (
     AuthenticationError,
     BlockedError,
     ConnectTimeoutError,
+    ProviderError,
     ProviderNotWorkingError,
     ProxyError,
     RateLimitError,
     ResponseStatusError,
 )
-from providers.http import Timeouts, browser_headers, excerpt, open_http, retry_after_seconds
+from providers.http import (
+    Timeouts,
+    browser_headers,
+    excerpt,
+    open_http,
+    retry_after_seconds,
+    translate_error,
+)
 
 Serve = Callable[[web.Application], Awaitable[str]]
 
@@ -153,7 +165,9 @@ async def test_500_html_gives_status_and_a_short_one_line_excerpt(serve: Serve) 
     error = await error_for(serve, replying(500, ERROR_PAGE))
     assert isinstance(error, ResponseStatusError)
     assert error.status == 500
-    assert error.excerpt.startswith("500 Internal Server Error Internal Server Error The server")
+    assert error.excerpt.startswith(
+        "500 Internal Server Error — Internal Server Error The server encountered"
+    )
     assert "\n" not in error.excerpt
     assert "color" not in error.excerpt
     assert len(error.excerpt) <= 200
@@ -214,6 +228,72 @@ def test_excerpt_of_plain_text_and_of_a_long_body() -> None:
     assert long.endswith("…")
 
 
+NGINX_403 = (
+    "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n"
+    "<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
+async def test_an_nginx_403_page_shows_its_title_once(serve: Serve) -> None:
+    error = await error_for(serve, replying(403, NGINX_403))
+    assert isinstance(error, ResponseStatusError)
+    assert error.excerpt == "403 Forbidden — nginx"
+
+
+async def test_an_nginx_429_page_shows_its_title_once(serve: Serve) -> None:
+    page = NGINX_403.replace("403 Forbidden", "429 Too Many Requests")
+    error = await error_for(serve, replying(429, page))
+    assert isinstance(error, RateLimitError)
+    assert str(error).startswith(
+        "Test: Rate limited by the service (HTTP 429): 429 Too Many Requests — nginx. Wait"
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "text"),
+    [
+        ("<title> A \n  page </title><h1>Other</h1><p>x</p>", "A page — Other x"),
+        ("<title>T</title><p>T</p>", "T"),
+        ("<title>T</title><p>Text</p>", "T — Text"),
+        ("<TITLE>T</TITLE><SCRIPT type=x>a < b</SCRIPT><Style>p {}</Style >ok", "T — ok"),
+        ("<title>İstanbul</title><script>x</script>İ ok", "İstanbul — İ ok"),
+        ("<p>a</p><script>never closed <p>b</p>", "a"),
+        ("<title></title><title>Second</title>x", "Second — x"),
+        ("1 < 2 and 3 > 2", "1 2"),
+        ("a <b c", "a <b c"),
+        ('{"error": {"message": "bad key"}}', '{"error": {"message": "bad key"}}'),
+        ("", ""),
+    ],
+)
+def test_excerpt_reads_a_page_like_a_browser(page: str, text: str) -> None:
+    assert excerpt(page) == text
+
+
+def test_excerpt_marks_a_body_cut_before_its_end() -> None:
+    assert excerpt("<p>short</p>" + "<br>" * 20_000) == "short…"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<" * (1 << 20),
+        "<title>" * (1 << 17),
+        "<script" * (1 << 17),
+        "<style>" * (1 << 17),
+        "<a " * (1 << 18),
+        "</" * (1 << 19),
+        "<" * 65535 + ">" + "<" * (1 << 20),
+    ],
+)
+def test_excerpt_of_a_megabyte_of_markup_is_quick(body: str) -> None:
+    """Regression: a regex rescanned to the end for each unmatched ``<`` (1 MiB: ~6 min)."""
+    started = time.perf_counter()
+    text = excerpt(body)
+    assert time.perf_counter() - started < 0.1
+    assert len(text) <= 200
+
+
 @pytest.fixture
 def closed_port() -> int:
     with socket.socket() as sock:
@@ -233,13 +313,126 @@ def full_backlog_port() -> Iterator[int]:
             yield port
 
 
-async def test_connect_refused_says_the_site_may_be_gone(closed_port: int) -> None:
+def assert_our_words(text: str) -> None:
+    """No Python repr, no errno, no asyncio wording in a message for a person."""
+    for python in ("Connect call failed", "Errno", "('", "Error(", "ssl:default", "_ssl.c"):
+        assert python not in text
+
+
+async def test_connect_refused_says_nothing_listens_and_the_site_may_be_gone(
+    closed_port: int,
+) -> None:
     with pytest.raises(ProviderNotWorkingError) as caught:
         await fetch(f"http://127.0.0.1:{closed_port}/")
     text = str(caught.value)
-    assert f"Could not reach 127.0.0.1:{closed_port}" in text
-    assert "may be down or gone" in text
+    assert text.startswith(
+        f"Test: Could not reach 127.0.0.1:{closed_port}: nothing is listening at that address. "
+        "The site may be down or gone"
+    )
     assert "base URL" in text
+    assert_our_words(text)
+
+
+async def test_an_unknown_host_name_says_so() -> None:
+    """A name longer than DNS allows (255 octets) fails in the local resolver: no query."""
+    host = ".".join(["a" * 63] * 5)
+    with pytest.raises(ProviderNotWorkingError) as caught:
+        await fetch(f"http://{host}/")
+    text = str(caught.value)
+    assert text.startswith(f"Test: Could not reach {host}: the host name could not be found. ")
+    assert_our_words(text)
+
+
+async def test_a_failed_name_lookup_while_offline_says_so() -> None:
+    """EAI_AGAIN (no DNS server answered) cannot be caused on loopback: the resolver's error
+    is put into the ``ClientConnectorDNSError`` that a real failed lookup raised."""
+    host = ".".join(["a" * 63] * 5)
+    with pytest.raises(ProviderNotWorkingError) as caught:
+        await fetch(f"http://{host}/")
+    real = caught.value.__cause__
+    assert isinstance(real, aiohttp.ClientConnectorDNSError)
+    offline = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    error = aiohttp.ClientConnectorDNSError(real.args[0], offline)
+    assert str(translate_error(error, f"http://{host}/", Timeouts(), None)) == (
+        f"Could not reach {host}: the host name could not be looked up "
+        "(is this computer online?). The site may be down or gone; if you know a mirror, "
+        "set the provider's base URL (Provider settings in the window, or "
+        "`parley ask --base-url URL`)."
+    )
+
+
+@pytest.fixture
+async def resetting_port() -> AsyncIterator[int]:
+    """A server that reads the request, then resets the connection (an RST, not a FIN)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        writer.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+        )
+        writer.transport.abort()
+
+    listener = await asyncio.start_server(handle, "127.0.0.1", 0)
+    yield listener.sockets[0].getsockname()[1]
+    listener.close()
+    await listener.wait_closed()
+
+
+async def test_a_reset_connection_says_so(resetting_port: int) -> None:
+    with pytest.raises(ProviderError) as caught:
+        await fetch(f"http://127.0.0.1:{resetting_port}/")
+    text = str(caught.value)
+    assert text == (
+        f"Test: The connection to 127.0.0.1:{resetting_port} failed: "
+        "the other side reset the connection."
+    )
+
+
+async def test_https_to_a_plain_http_server_says_it_does_not_speak_tls(serve: Serve) -> None:
+    url = await serve(echo_app())
+    with pytest.raises(ProviderError) as caught:
+        await fetch(url.replace("http://", "https://"))
+    text = str(caught.value)
+    assert "The secure connection to 127.0.0.1:" in text
+    assert "does not seem to speak TLS (an http:// address?)" in text
+    assert_our_words(text)
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (errno.ECONNREFUSED, "nothing is listening at that address"),
+        (errno.ENETUNREACH, "the network is unreachable from here"),
+        (errno.EHOSTUNREACH, "that host is unreachable from here"),
+        (errno.ECONNRESET, "the other side reset the connection"),
+        (errno.ETIMEDOUT, "the connection timed out"),
+        (errno.EPIPE, "the other side closed the connection"),
+        (errno.ENOBUFS, f"the connection failed ({os.strerror(errno.ENOBUFS)})"),
+    ],
+)
+def test_os_errors_in_our_words(code: int, reason: str) -> None:
+    """The conditions a loopback test cannot cause on every machine, as aiohttp raises them."""
+    error = aiohttp.ClientOSError(code, f"Connect call failed ('10.0.0.1', 80) [{code}]")
+    translated = translate_error(error, "http://10.0.0.1/v1", Timeouts(), "Test")
+    assert str(translated) == f"Test: The connection to 10.0.0.1 failed: {reason}."
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (
+            aiohttp.ClientConnectionResetError("Cannot write to closing transport"),
+            "The connection to h failed: the connection closed while the request was being sent.",
+        ),
+        (
+            aiohttp.InvalidURL("http://h:x/"),
+            "http://h:x/ is not a valid address; check the provider's base URL.",
+        ),
+        (aiohttp.ClientError("ClientError('x')"), "Network error talking to h."),
+    ],
+)
+def test_other_aiohttp_errors_in_our_words(error: aiohttp.ClientError, message: str) -> None:
+    assert str(translate_error(error, "http://h/", Timeouts(), None)) == message
 
 
 async def test_connect_timeout(full_backlog_port: int) -> None:
@@ -288,7 +481,12 @@ async def test_a_closed_http_proxy_is_a_proxy_error(serve: Serve, closed_port: i
     target = await serve(echo_app())
     with pytest.raises(ProxyError) as caught:
         await fetch(target, proxy=f"http://127.0.0.1:{closed_port}")
-    assert f"Could not connect to the proxy 127.0.0.1:{closed_port}" in str(caught.value)
+    text = str(caught.value)
+    assert text.startswith(
+        f"Test: Could not connect to the proxy 127.0.0.1:{closed_port}: "
+        "nothing is listening at that address."
+    )
+    assert_our_words(text)
 
 
 class Socks5Server:
@@ -311,7 +509,11 @@ class Socks5Server:
             writer.write(b"\x05\x00")
             host, port = await self.read_request(reader)
             self.seen.append((host, port))
-            up_reader, up_writer = await asyncio.open_connection(host, port)
+            try:
+                up_reader, up_writer = await asyncio.open_connection(host, port)
+            except ConnectionRefusedError:
+                writer.write(b"\x05\x05\x00\x01" + bytes(6))  # 5: connection refused
+                return
             writer.write(b"\x05\x00\x00\x01" + bytes(6))
             await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
         finally:
@@ -341,6 +543,32 @@ async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
 
 
 @pytest.fixture
+async def mute_socks5() -> AsyncIterator[str]:
+    """A SOCKS5 proxy that accepts the greeting, reads the request, then hangs up."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readexactly(3)
+        writer.write(b"\x05\x00")
+        await reader.read(100)
+        writer.close()
+
+    listener = await asyncio.start_server(handle, "127.0.0.1", 0)
+    yield f"socks5://127.0.0.1:{listener.sockets[0].getsockname()[1]}"
+    listener.close()
+    await listener.wait_closed()
+
+
+async def test_a_socks_proxy_that_hangs_up_mid_answer(mute_socks5: str) -> None:
+    """Regression: python-socks let asyncio's "0 bytes read on a total of 3 expected bytes"
+    through, untranslated."""
+    with pytest.raises(ProviderError) as caught:
+        await fetch("http://127.0.0.1:9/", proxy=mute_socks5)
+    assert str(caught.value) == (
+        "Test: The connection to 127.0.0.1:9 (or to its proxy) closed in the middle of an answer."
+    )
+
+
+@pytest.fixture
 async def socks5() -> AsyncIterator[tuple[str, Socks5Server]]:
     server = Socks5Server()
     listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
@@ -365,7 +593,25 @@ async def test_a_closed_socks_proxy_is_a_proxy_error(serve: Serve, closed_port: 
     target = await serve(echo_app())
     with pytest.raises(ProxyError) as caught:
         await fetch(target, proxy=f"socks5://127.0.0.1:{closed_port}")
-    assert "SOCKS proxy" in str(caught.value)
+    text = str(caught.value)
+    assert text.startswith(
+        "Test: Could not connect to the SOCKS proxy: nothing is listening at that address."
+    )
+    assert_our_words(text)
+
+
+async def test_a_socks_proxy_that_cannot_reach_the_site_says_why(
+    socks5: tuple[str, Socks5Server], closed_port: int
+) -> None:
+    proxy, server = socks5
+    with pytest.raises(ProxyError) as caught:
+        await fetch(f"http://127.0.0.1:{closed_port}/", proxy=proxy)
+    text = str(caught.value)
+    assert text.startswith(
+        f"Test: The SOCKS proxy could not connect to 127.0.0.1:{closed_port}: "
+        "nothing is listening at that address."
+    )
+    assert server.seen == [("127.0.0.1", closed_port)]
 
 
 async def test_socks_without_aiohttp_socks_says_how_to_install(

@@ -22,6 +22,7 @@ from providers.stream import (
     iter_lines,
     iter_sse,
     iter_sse_json,
+    parse_json,
 )
 
 Serve = Callable[[web.Application], Awaitable[str]]
@@ -132,6 +133,85 @@ async def test_json_lines_skip_blank_lines_and_accept_crlf(serve: Serve) -> None
 
 async def test_iter_lines_keeps_empty_lines(serve: Serve) -> None:
     assert await read_all(serve, [b"a\n\nb\r\nc"], iter_lines) == [b"a", b"", b"b", b"c"]
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        [BOM + b"data: x\n\n"],
+        [b"\xef", b"\xbb\xbfdata: x\n\n"],
+        [b"\xef", b"\xbb", b"\xbf", b"data: x\n\n"],
+    ],
+)
+async def test_a_leading_bom_does_not_cost_the_first_event(
+    serve: Serve, pieces: list[bytes]
+) -> None:
+    """Regression: ``\\ufeffdata`` was read as an unknown field, so the event was lost."""
+    events = await read_all(serve, [*pieces, b"data: y\n\n"], iter_sse, delay=0.02)
+    assert events == [ServerSentEvent("message", "x"), ServerSentEvent("message", "y")]
+
+
+async def test_only_one_leading_bom_is_dropped(serve: Serve) -> None:
+    body = BOM + BOM + b"data: x\n\ndata: y\n\n"  # the second makes "\ufeffdata": unknown
+    assert await read_all(serve, [body], iter_sse) == [ServerSentEvent("message", "y")]
+
+
+async def test_bytes_that_only_begin_a_bom_are_kept(serve: Serve) -> None:
+    assert await read_all(serve, [b"\xef\xbb"], iter_lines) == [b"\xef\xbb"]
+    assert await read_all(serve, [b"\xef", b"\xbbx\n"], iter_lines, delay=0.02) == [b"\xef\xbbx"]
+
+
+async def test_json_lines_and_lines_after_a_bom(serve: Serve) -> None:
+    """Regression: NDJSON with a BOM failed on its first line."""
+    body = BOM + b'{"a": 1}\n{"b": 2}\n'
+    assert await read_all(serve, [body], iter_json_lines) == [{"a": 1}, {"b": 2}]
+    assert await read_all(serve, [body], iter_lines) == [b'{"a": 1}', b'{"b": 2}']
+
+
+def test_parse_json_drops_a_bom() -> None:
+    assert parse_json("\ufeff{}") == {}
+    assert parse_json(BOM + b"[1]") == [1]
+
+
+async def test_an_id_with_a_nul_is_ignored(serve: Serve) -> None:
+    body = b"id: 1\ndata: a\n\nid: 2\0\ndata: b\n\n"
+    assert await read_all(serve, [body], iter_sse) == [
+        ServerSentEvent("message", "a", "1"),
+        ServerSentEvent("message", "b", "1"),
+    ]
+
+
+DEEP = b"[" * 100_000
+
+
+def test_deeply_nested_json_is_malformed_not_a_recursion_error() -> None:
+    """Regression: ``json.loads`` raises ``RecursionError`` at about 1,000 levels."""
+    with pytest.raises(MalformedResponseError, match="nested too deeply") as caught:
+        parse_json(DEEP, "Test")
+    assert caught.value.provider == "Test"
+    assert len(str(caught.value)) < 400
+
+
+@pytest.mark.parametrize(
+    ("body", "reader"),
+    [(b"data: " + DEEP + b"\n\n", iter_sse_json), (DEEP + b"\n", iter_json_lines)],
+)
+async def test_readers_raise_malformed_for_deep_nesting(
+    serve: Serve, body: bytes, reader: Reader
+) -> None:
+    with pytest.raises(MalformedResponseError, match="nested too deeply"):
+        await read_all(serve, [body], reader)
+
+
+async def test_a_megabyte_of_angle_brackets_is_malformed_quickly(serve: Serve) -> None:
+    """Regression: the excerpt of a non-JSON line took minutes for 1 MiB of ``<``."""
+    started = time.perf_counter()
+    with pytest.raises(MalformedResponseError, match="not JSON"):
+        await read_all(serve, [b"data: " + b"<" * (1 << 20) + b"\n\n"], iter_sse_json)
+    assert time.perf_counter() - started < 2
 
 
 async def test_non_json_data_is_malformed_with_an_excerpt(serve: Serve) -> None:

@@ -22,6 +22,7 @@ from ..http import (
     excerpt,
     is_cloudflare_page,
     open_http,
+    read_text,
     status_error,
 )
 from ..stream import parse_json
@@ -95,7 +96,7 @@ class Aichat(AsyncGeneratorProvider, ProviderModelMixin):
         async with http.request(
             "POST", url, check=False, json=payload, headers=headers
         ) as response:
-            body = await response.text(errors="replace")
+            body = await read_text(response)
             renewed = {key: morsel.value for key, morsel in response.cookies.items()}
             cls._check_status(response.status, body, response.headers)
         return body, renewed
@@ -111,7 +112,14 @@ class Aichat(AsyncGeneratorProvider, ProviderModelMixin):
                     f"Aichat's cookies could not be read: {error}", hint=add_cookies_hint(cls.url)
                 ) from error
         if isinstance(cookies, Mapping) and cookies:
-            return {str(key): str(value) for key, value in cookies.items()}
+            jar = {str(key): str(value) for key, value in cookies.items()}
+            try:
+                cookie_header(jar)  # one that cannot be sent is said now, not by aiohttp
+            except CookieFormatError as error:
+                raise MissingCredentialsError(
+                    f"Aichat's cookies cannot be sent: {error}", hint=add_cookies_hint(cls.url)
+                ) from error
+            return jar
         host = urlsplit(cls.url).netloc
         raise MissingCredentialsError(
             f"Aichat requires cookies from {host}: sign in there with your browser and copy "

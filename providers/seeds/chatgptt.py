@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from ..base import AsyncGeneratorProvider, ProviderModelMixin
 from ..errors import AuthenticationError, MalformedResponseError, ProviderError
 from ..helpers import format_prompt
-from ..http import Http, browser_headers, excerpt, open_http, status_error
+from ..http import Http, browser_headers, excerpt, open_http, read_text, status_error
 from ..stream import parse_json
 from ..types import Chunk, Messages
 
@@ -54,7 +54,7 @@ class ChatGptt(AsyncGeneratorProvider, ProviderModelMixin):
         """The chat widget's ``data-nonce`` and ``data-post-id`` from ``GET {url}``."""
         headers = browser_headers(cls.url, navigation=True)
         async with http.request("GET", cls.url, headers=headers) as response:
-            page = await response.text(errors="replace")
+            page = await read_text(response)
         nonce = re.search(_ATTRIBUTE.format(name="data-nonce"), page)
         post_id = re.search(_ATTRIBUTE.format(name="data-post-id"), page)
         if not nonce or not post_id or not nonce.group(2) or not post_id.group(2):
@@ -89,7 +89,7 @@ class ChatGptt(AsyncGeneratorProvider, ProviderModelMixin):
         async with http.request(
             "POST", endpoint, check=False, data=form, headers=headers
         ) as response:
-            body = await response.text(errors="replace")
+            body = await read_text(response)
             status, reply_headers = response.status, response.headers
         if status >= 400:
             raise cls._status_error(status, body, reply_headers)

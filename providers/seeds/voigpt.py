@@ -7,7 +7,15 @@ from typing import Any, ClassVar
 
 from ..base import AsyncGeneratorProvider, ProviderModelMixin
 from ..errors import AuthenticationError, MalformedResponseError
-from ..http import Http, browser_headers, excerpt, is_cloudflare_page, open_http, status_error
+from ..http import (
+    Http,
+    browser_headers,
+    excerpt,
+    is_cloudflare_page,
+    open_http,
+    read_text,
+    status_error,
+)
 from ..stream import parse_json
 from ..types import Chunk, CredentialKind, CredentialUpdate, Messages
 
@@ -92,7 +100,7 @@ class VoiGpt(AsyncGeneratorProvider, ProviderModelMixin):
         async with http.request(
             "POST", url, check=False, json=payload, headers=headers
         ) as response:
-            body = await response.text(errors="replace")
+            body = await read_text(response)
             status, reply_headers = response.status, response.headers
         if status == 403 and not is_cloudflare_page(status, body, reply_headers):
             return status, body

@@ -129,6 +129,16 @@ async def test_no_cookies_fails_before_any_request(
     assert site.seen == []
 
 
+async def test_stored_cookies_that_cannot_be_sent_say_so_before_any_request(
+    site: AichatEmulator, aichat: type[BaseProvider]
+) -> None:
+    _, error = await fails(aichat, cookies={"sid": "abc\r\nX-Evil: 1"})
+    assert isinstance(error, MissingCredentialsError)
+    assert "cookies cannot be sent" in str(error)
+    assert "X-Evil" not in str(error)  # a value is a secret: never in a message
+    assert site.seen == []
+
+
 async def test_the_hint_for_a_mirror_names_its_base_url(
     site: AichatEmulator, aichat: type[BaseProvider]
 ) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never reach a real site: only loopback servers, never the user's config or keyring.
@@ -37,6 +38,14 @@ settings.register_profile(
     max_examples=int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "20000")),
 )
 settings.load_profile(os.environ.get("PARLEY_FUZZ", "ci"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps a few files (found constants) even with its database off, from the
+    time tests are collected: in one folder of the system's temp folder per user, reused by
+    every run, never in the checkout's ``.hypothesis``."""
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / f"parley-hypothesis-{os.getuid()}")
+
 
 _QT_DIRS = ("gui", "e2e")
 _HOME_DIRS = {

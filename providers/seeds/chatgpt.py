@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -16,7 +17,15 @@ import aiohttp
 from ..base import AsyncGeneratorProvider, ProviderModelMixin
 from ..errors import BlockedError, MalformedResponseError, ProviderError
 from ..helpers import format_conversation
-from ..http import USER_AGENT, Http, browser_headers, excerpt, is_cloudflare_page, open_http
+from ..http import (
+    USER_AGENT,
+    Http,
+    browser_headers,
+    excerpt,
+    is_cloudflare_page,
+    open_http,
+    read_text,
+)
 from ..http import status_error as http_status_error
 from ..stream import iter_sse_json, parse_json
 from ..types import Chunk, FinishReason, Messages
@@ -74,9 +83,28 @@ def refusal(status: int, body: str, headers: Any, provider: str) -> ProviderErro
 
 
 async def _off_loop(function: Callable[..., T], *args: Any) -> T:
-    """CPU work (proofs of work, the turnstile program) on the default executor."""
+    """CPU work (proofs of work, the turnstile program) on the default executor.
+
+    ``function`` takes a keyword ``stop``, a ``threading.Event`` it checks as it runs. When
+    the await is cancelled (Stop), the event is set and the work is waited for: a thread
+    cannot be killed, so it is asked to end, and the cancellation goes on once it has.
+    """
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, functools.partial(function, *args))
+    stop = threading.Event()
+    job = loop.run_in_executor(None, functools.partial(function, *args, stop=stop))
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        stop.set()
+        job.add_done_callback(_discard_outcome)
+        await asyncio.wait([job])
+        raise
+
+
+def _discard_outcome(job: asyncio.Future[Any]) -> None:
+    """Mark a stopped job's outcome as seen: it was asked to stop and its error means nothing."""
+    if not job.cancelled():
+        job.exception()
 
 
 class ChatGpt(AsyncGeneratorProvider, ProviderModelMixin):
@@ -168,7 +196,7 @@ class Visit:
         headers["cookie"] = "_dd_s="
         async with self.http.request("GET", f"{self.url}/", check=False, headers=headers) as r:
             if r.status >= 400:
-                raise refusal(r.status, await r.text(errors="replace"), r.headers, self.name)
+                raise refusal(r.status, await read_text(r), r.headers, self.name)
             self.remember(r)
 
     async def chat_requirements(self, token: str) -> Requirements:
@@ -177,7 +205,7 @@ class Visit:
         async with self.http.request(
             "POST", url, check=False, json={"p": token}, headers=self.headers()
         ) as response:
-            body = await response.text(errors="replace")
+            body = await read_text(response)
             self.remember(response)
             if response.status != 200 or UNUSUAL_ACTIVITY in _detail(body).lower():
                 raise refusal(response.status, body, response.headers, self.name)
@@ -204,7 +232,8 @@ class Visit:
         return MalformedResponseError(f"{what}: {excerpt(body)!r}.", provider=self.name)
 
     async def work(self, function: Callable[..., T], *args: Any) -> T:
-        """CPU work off the loop; its errors name this provider."""
+        """CPU work off the loop, stopped with the reply (see ``_off_loop``); its errors name
+        this provider."""
         try:
             return await _off_loop(function, *args)
         except ProviderError as error:
@@ -269,10 +298,10 @@ class Visit:
 
     async def _check_stream(self, response: aiohttp.ClientResponse) -> None:
         if response.status != 200:
-            body = await response.text(errors="replace")
+            body = await read_text(response)
             raise refusal(response.status, body, response.headers, self.name)
         if response.content_type == "application/json":
-            body = await response.text(errors="replace")
+            body = await read_text(response)
             if UNUSUAL_ACTIVITY in _detail(body).lower():
                 raise refusal(response.status, body, response.headers, self.name)
             raise self._malformed("The site answered with JSON instead of a reply stream", body)

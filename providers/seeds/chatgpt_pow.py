@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import random
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 ATTEMPT_LIMIT = 500_000
 """Nonces 0 to 499,999 are tried; then the proof of work counts as unsolved."""
+STOP_CHECK_ATTEMPTS = 4096
+"""A stop request is looked at every this many nonces (a few milliseconds of hashing)."""
 REQUIREMENTS_DIFFICULTY = "0fffff"
 REQUIREMENTS_PREFIX = "gAAAAAC"
 ANSWER_PREFIX = "gAAAAAB"
@@ -116,12 +119,18 @@ def _target(difficulty: str) -> bytes:
 
 
 def find_proof(
-    seed: str, difficulty: str, config: Sequence[Any], limit: int = ATTEMPT_LIMIT
+    seed: str,
+    difficulty: str,
+    config: Sequence[Any],
+    limit: int = ATTEMPT_LIMIT,
+    *,
+    stop: threading.Event | None = None,
 ) -> Proof:
     """The first nonce whose sha3-512 digest starts at or below ``difficulty``.
 
     The first ``len(difficulty)`` BYTES of the digest are compared with the target bytes.
-    CPU work: call it from an executor, never on the event loop.
+    CPU work: call it from an executor, never on the event loop. Once ``stop`` is set it
+    raises ProofOfWorkError within ``STOP_CHECK_ATTEMPTS`` nonces.
     """
     target = _target(difficulty)
     width = len(difficulty)
@@ -133,28 +142,41 @@ def find_proof(
     head = head[cut:]
     seeded = hashlib.sha3_512(seed.encode() + prefix)
     encode = base64.b64encode
-    for nonce in range(limit):
-        piece = encode(b"%b%d%b%d%b" % (head, nonce, middle, nonce >> 1, tail))
-        digest = seeded.copy()
-        digest.update(piece)
-        if digest.digest()[:width] <= target:
-            log.debug("proof of work %s solved with nonce %d", difficulty, nonce)
-            return Proof((prefix + piece).decode(), nonce)
+    for block in range(0, limit, STOP_CHECK_ATTEMPTS):
+        if stop is not None and stop.is_set():
+            raise ProofOfWorkError("The proof of work was stopped before it was solved.", hint="")
+        for nonce in range(block, min(block + STOP_CHECK_ATTEMPTS, limit)):
+            piece = encode(b"%b%d%b%d%b" % (head, nonce, middle, nonce >> 1, tail))
+            digest = seeded.copy()
+            digest.update(piece)
+            if digest.digest()[:width] <= target:
+                log.debug("proof of work %s solved with nonce %d", difficulty, nonce)
+                return Proof((prefix + piece).decode(), nonce)
     raise ProofOfWorkError(
         f"Could not solve the site's proof of work (difficulty {difficulty}) in {limit:,} attempts."
     )
 
 
-def solve(seed: str, difficulty: str, config: Sequence[Any], limit: int = ATTEMPT_LIMIT) -> str:
+def solve(
+    seed: str,
+    difficulty: str,
+    config: Sequence[Any],
+    limit: int = ATTEMPT_LIMIT,
+    *,
+    stop: threading.Event | None = None,
+) -> str:
     """The base64 answer for ``seed`` and ``difficulty`` (see ``find_proof``)."""
-    return find_proof(seed, difficulty, config, limit).answer
+    return find_proof(seed, difficulty, config, limit, stop=stop).answer
 
 
-def requirements_token(config: Sequence[Any]) -> str:
+def requirements_token(config: Sequence[Any], *, stop: threading.Event | None = None) -> str:
     """``gAAAAAC`` + a proof for a random seed at the fixed easy difficulty."""
-    return REQUIREMENTS_PREFIX + solve(str(random.random()), REQUIREMENTS_DIFFICULTY, config)
+    seed = str(random.random())
+    return REQUIREMENTS_PREFIX + solve(seed, REQUIREMENTS_DIFFICULTY, config, stop=stop)
 
 
-def answer_token(seed: str, difficulty: str, config: Sequence[Any]) -> str:
+def answer_token(
+    seed: str, difficulty: str, config: Sequence[Any], *, stop: threading.Event | None = None
+) -> str:
     """``gAAAAAB`` + the proof for the site's own seed and difficulty."""
-    return ANSWER_PREFIX + solve(seed, difficulty, config)
+    return ANSWER_PREFIX + solve(seed, difficulty, config, stop=stop)

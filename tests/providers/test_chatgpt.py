@@ -7,8 +7,9 @@ import base64
 import json
 import logging
 import threading
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
 import pytest
@@ -26,9 +27,11 @@ from providers.errors import (
     StreamCutError,
 )
 from providers.http import Timeouts, new_client_session
+from providers.seeds import chatgpt
 from providers.seeds.chatgpt import ChatGpt
 from providers.seeds.chatgpt_events import ReplyError
-from providers.seeds.chatgpt_pow import ProofOfWorkError
+from providers.seeds.chatgpt_pow import ProofOfWorkError, answer_token, build_config, find_proof
+from providers.seeds.chatgpt_turnstile import DEADLINE_SECONDS, TurnstileError, solve_turnstile
 from tests.emulators.chatgpt import (
     CONVERSATION,
     REQUIREMENTS,
@@ -37,6 +40,7 @@ from tests.emulators.chatgpt import (
     Encoding,
 )
 from tests.emulators.common import Failure, in_thread, text_of, until_error
+from tests.providers.test_chatgpt_turnstile import comparing_forever, doubling
 
 HI = [{"role": "user", "content": "Hi"}]
 HISTORY = [
@@ -376,3 +380,79 @@ async def test_chat_session_keeps_the_partial_reply_of_a_cut_stream(site: ChatGp
     assert LONG.startswith(reply.content)
     assert reply.error is not None
     assert "closed in the middle of the reply" in reply.error
+
+
+class Watched:
+    """A solver wrapped to tell the test when its worker thread starts and ends."""
+
+    def __init__(self, solver: Callable[..., str]):
+        self.solver = solver
+        self.running = threading.Event()
+        self.ended = threading.Event()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        self.running.set()
+        try:
+            return self.solver(*args, **kwargs)
+        finally:
+            self.ended.set()
+
+    async def started(self) -> None:
+        for _ in range(500):
+            if self.running.is_set():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the solver never started")
+
+
+async def stop_while_solving(site: ChatGptEmulator, watched: Watched) -> float:
+    """Start a reply, cancel it (as Stop does) while ``watched`` runs; the seconds the
+    cancellation took."""
+    reply = asyncio.create_task(collect(site))
+    await watched.started()
+    await asyncio.sleep(0.1)  # well into the work, which would go on for seconds
+    cancelled = time.perf_counter()
+    reply.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reply
+    assert watched.ended.is_set()  # the cancellation waited for the thread to end
+    assert site.requests("POST", CONVERSATION) == []
+    return time.perf_counter() - cancelled
+
+
+async def test_stop_during_a_hostile_turnstile_ends_its_thread(
+    site: ChatGptEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watched = Watched(solve_turnstile)
+    monkeypatch.setattr(chatgpt, "solve_turnstile", watched)
+    site.turnstile_program = comparing_forever()  # runs until the deadline
+    assert await stop_while_solving(site, watched) < min(0.5, DEADLINE_SECONDS / 2)
+
+
+async def test_stop_during_the_proof_of_work_ends_its_thread(
+    site: ChatGptEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watched = Watched(answer_token)
+    monkeypatch.setattr(chatgpt, "answer_token", watched)
+    site.difficulty = "000000"  # unsolvable: 500,000 attempts, over a second
+    assert await stop_while_solving(site, watched) < 0.5
+
+
+def test_a_stopped_proof_of_work_ends_at_once_and_unstopped_results_are_unchanged() -> None:
+    config = build_config("agent", 1.0)
+    stop = threading.Event()
+    assert find_proof("seed", "0fffff", config, stop=stop) == find_proof("seed", "0fffff", config)
+    stop.set()
+    with pytest.raises(ProofOfWorkError, match="stopped before it was solved"):
+        find_proof("seed", "000000", config, stop=stop)
+
+
+async def test_hostile_turnstile_programs_are_clear_errors(site: ChatGptEmulator) -> None:
+    site.turnstile_program = doubling(34)
+    chunks, error = await until_error(pointed(site).create_async_generator("auto", HI))
+    assert chunks == []
+    assert isinstance(error, TurnstileError)
+    assert str(error).startswith(
+        "ChatGpt: The site's turnstile program tried to build a value longer than Parley's limit"
+    )
+    assert site.requests("POST", CONVERSATION) == []

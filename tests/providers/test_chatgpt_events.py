@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -159,3 +160,75 @@ def test_error_event_raises_a_clear_error(error: Any, shown: str) -> None:
 
 def test_error_null_is_not_an_error() -> None:
     assert feed({"message": msg("assistant", "ok"), "error": None})[0] == ["ok"]
+
+
+def nested_patches(depth: int, innermost: Any) -> dict[str, Any]:
+    """An event whose patch list holds a patch list, ``depth`` deep: it raised RecursionError."""
+    value = innermost
+    for _ in range(depth):
+        value = [{"p": TEXT, "o": "append", "v": value}]
+    return {"p": "", "o": "patch", "v": value}
+
+
+def opened() -> ReplyDecoder:
+    decoder = ReplyDecoder("ChatGpt")
+    assert decoder.feed({"v": {"message": msg("assistant")}}) == ""
+    return decoder
+
+
+def test_deeply_nested_patch_lists_are_read_without_recursion() -> None:
+    assert opened().feed(nested_patches(5000, "deep")) == "deep"
+
+
+def test_nested_patch_lists_are_read_in_order() -> None:
+    inner = [{"p": TEXT, "o": "append", "v": "b"}, {"p": TEXT, "o": "append", "v": "c"}]
+    event = {
+        "v": [
+            {"p": TEXT, "o": "append", "v": "a"},
+            {"p": TEXT, "o": "patch", "v": inner},
+            {"p": "", "v": "skipped: not an object at the root"},
+            "not a patch",
+            {"p": TEXT, "o": "append", "v": "d"},
+        ]
+    }
+    assert opened().feed(event) == "abcd"
+
+
+def test_many_appends_take_linear_time() -> None:
+    decoder = opened()
+    appends = [{"p": TEXT, "o": "append", "v": "x" * 50}] * 200_000  # was quadratic
+    start = time.perf_counter()
+    assert len(decoder.feed({"p": "", "o": "patch", "v": appends})) == 10_000_000
+    assert decoder.feed({"message": msg("assistant", "x" * 10_000_001)}) == "x"
+    assert time.perf_counter() - start < 3.0
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"p": nested_patches(5000, "x")["v"], "o": "append", "v": "x"},  # str() of a deep path
+        {"p": TEXT, "o": [[[["append"]]]] * 3, "v": "x"},
+        {"message": {"author": nested_patches(5000, "x"), "content": nested_patches(5000, "")}},
+        {"v": {"message": {"id": [[[]]], "author": {"role": "assistant"}}}},
+    ],
+)
+def test_hostile_fields_are_not_text(event: dict[str, Any]) -> None:
+    assert opened().feed(event) == ""
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (nested_patches(5000, "x"), "{'p': '', 'o': 'patch', 'v': [{'p': "),  # str() recursed
+        ({"code": 10**4000}, "{'code': a huge number}"),  # str() of it raised ValueError
+        ({"message": "<" * 1_000_000}, "<<<"),  # a long text is cut before it is excerpted
+        (list(range(10_000)), "[0, 1, 2, 3, 4, …]"),
+    ],
+)
+def test_hostile_error_events_are_reply_errors_in_short(error: Any, shown: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(ReplyError) as caught:
+        opened().feed({"error": error})
+    assert time.perf_counter() - start < 1.0
+    assert f"The site reported an error: {shown}" in str(caught.value)
+    assert len(str(caught.value)) < 400

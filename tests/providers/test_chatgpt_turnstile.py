@@ -1,9 +1,10 @@
-"""The turnstile interpreter on hand-built programs: each operation, text(), JSON.stringify."""
+"""The turnstile interpreter on hand-built programs: each operation, its bounds, JSON.stringify."""
 
 from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 from typing import Any
 
@@ -11,10 +12,16 @@ import pytest
 
 from providers.errors import ProviderError
 from providers.seeds.chatgpt_turnstile import (
+    DEADLINE_SECONDS,
     LOCAL_STORAGE_KEYS,
+    MAX_JSON_ITEMS,
+    MAX_NESTING,
+    MAX_PRODUCED_CHARS,
+    MAX_VALUE_CHARS,
     UNDEFINED,
     Machine,
     TurnstileError,
+    ValueTooLarge,
     decode_program,
     js_stringify,
     solve_turnstile,
@@ -304,3 +311,188 @@ def test_unreadable_program_is_a_clear_error() -> None:
         decode_program(b64("not xor-ed json"), TOKEN)
     with pytest.raises(TurnstileError, match="not a list"):
         decode_program(hide({"a": 1}, TOKEN), TOKEN)  # type: ignore[arg-type]
+
+
+# Hostile programs from the hardening issue: the server (or a proxy) chooses the program.
+
+
+RESOLVE_30 = [20, 30, 30, 3, 30]
+"""Operation 3 called with register 30's value: the program's result is what it built."""
+
+
+def doubling(times: int, seed: str = "a 620-byte program") -> list[Any]:
+    """A string doubled ``times`` times: 34 reached 3 GB in 7 s before values were bounded."""
+    return [[2, 30, seed], *([5, 30, 30] for _ in range(times)), RESOLVE_30]
+
+
+def repeated_base64(times: int, seed: str = "x") -> list[Any]:
+    """A string base64-encoded ``times`` times (a third longer each time): it reached 5 GB."""
+    return [[2, 30, seed], *([19, 30] for _ in range(times)), RESOLVE_30]
+
+
+def xor_many(times: int) -> list[Any]:
+    """A 1 MiB string XOR-ed ``times`` times: 99,000 ran for about two hours."""
+    mib = [[2, 30, "a"], *([5, 30, 30] for _ in range(20)), [2, 31, "key"]]
+    return [*mib, *([1, 30, 31] for _ in range(times)), RESOLVE_30]
+
+
+def comparing_forever() -> list[Any]:
+    """Two equal 2 Mi-character strings compared at every step by a program that appends
+    itself one more step each time: every step builds nothing, all of them take seconds."""
+    build = [[2, 40, "a"], *([5, 40, 40] for _ in range(21))]
+    build += [[2, 41, "a"], *([5, 41, 41] for _ in range(21))]
+    again = [[2, 60, 9], [2, 61, 31], [2, 31, [20, 40, 41, 5, 60, 61]], [5, 9, 31]]
+    return build + again
+
+
+def nested_json(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def shared_halves(levels: int) -> list[Any]:
+    """A list holding the previous one twice, ``levels`` times: its JSON doubles each level."""
+    program: list[Any] = [[2, 30, ["leaf"]]]
+    for _ in range(levels):
+        program += [[2, 31, []], [5, 31, 30], [5, 31, 30], [8, 30, 31]]
+    return [*program, [15, 30, 30], RESOLVE_30]
+
+
+def refused(program: list[Any], match: str, **kwargs: Any) -> Machine:
+    """The machine that ran ``program`` and raised a TurnstileError matching ``match``."""
+    run = Machine(TOKEN, URL, 0.0, **kwargs)
+    start = time.perf_counter()
+    with pytest.raises(TurnstileError, match=match):
+        run.run(program)
+    assert time.perf_counter() - start < DEADLINE_SECONDS + 1
+    assert run.produced <= MAX_PRODUCED_CHARS
+    return run
+
+
+def test_a_string_doubled_34_times_is_refused_before_it_is_built() -> None:
+    run = refused(doubling(34), "tried to build a value longer than Parley's limit of 2,097,152")
+    longest = max(len(v) for v in run.registers.values() if isinstance(v, str))
+    assert MAX_VALUE_CHARS // 2 < longest <= MAX_VALUE_CHARS
+
+
+def test_repeated_base64_is_refused_before_it_is_built() -> None:
+    run = refused(repeated_base64(100), "tried to build a value longer than")
+    assert len(value(run, 30)) <= MAX_VALUE_CHARS
+
+
+def test_base64_of_wide_characters_counts_their_utf8() -> None:
+    wide = "€" * (MAX_VALUE_CHARS // 2)  # 3 bytes each: its base64 is twice its length
+    refused([[2, 30, wide], [19, 30], RESOLVE_30], "tried to build a value longer than")
+
+
+def test_xor_of_a_mebibyte_many_times_stops_at_the_total_bound() -> None:
+    refused(xor_many(99_000), "built over 16,777,216 characters in all")
+
+
+def test_a_program_of_cheap_steps_stops_at_the_deadline() -> None:
+    run = refused(comparing_forever(), "ran for over 0.3 s", time_limit=0.3)
+    assert len(value(run, 9)) < 100_000  # it did not get to the step bound
+
+
+def test_the_deadline_is_a_few_seconds_by_default() -> None:
+    assert 1 <= DEADLINE_SECONDS <= 5
+    assert Machine(TOKEN, URL, 0.0).time_limit == DEADLINE_SECONDS
+
+
+def test_a_list_holding_itself_twice_over_is_refused_while_written() -> None:
+    refused(shared_halves(40), f"a value of over {MAX_JSON_ITEMS:,} items as JSON")
+
+
+def test_a_stopped_machine_ends_before_its_next_step() -> None:
+    stop = threading.Event()
+    stop.set()
+    refused([[3, "x"]], "stopped before it ended", stop=stop)
+
+
+def test_stop_from_another_thread_ends_a_long_program_promptly() -> None:
+    stop = threading.Event()
+    timer = threading.Timer(0.2, stop.set)
+    timer.start()
+    start = time.perf_counter()
+    refused(comparing_forever(), "stopped before it ended", stop=stop)
+    assert time.perf_counter() - start < 1.0
+    timer.join()
+
+
+def test_deeply_nested_program_is_a_clear_error() -> None:
+    dx = b64(xor(nested_json(5000), TOKEN))  # json.loads raised RecursionError
+    with pytest.raises(TurnstileError, match="Could not read the site's turnstile program"):
+        decode_program(dx, TOKEN)
+
+
+@pytest.mark.parametrize(
+    "dx",
+    [
+        "%%%",  # not base64 (binascii.Error)
+        b64("") + "é",  # not ASCII
+        base64.b64encode(b"\xff\xfe").decode(),  # not UTF-8
+        b64(xor(json.dumps([[2, 30, 1]]), "other token")),  # hidden with another token
+        b64(xor("[" + "9" * 5000 + "]", TOKEN)),  # an integer over Python's digit limit
+    ],
+)
+def test_unreadable_dx_is_a_turnstile_error(dx: str) -> None:
+    with pytest.raises(TurnstileError, match="Could not read"):
+        decode_program(dx, TOKEN)
+
+
+def test_program_over_the_value_bound_is_not_decoded() -> None:
+    with pytest.raises(TurnstileError, match="characters long, over Parley's limit"):
+        decode_program("A" * (MAX_VALUE_CHARS + 4), TOKEN)
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        [[4, 10**4000]],  # its error message overflowed float() (OverflowError escaped)
+        [[2, 30, 10**4000], [2, 31, 0.5], [5, 30, 31]],  # int + float overflows
+        [[2, 30, []], [5, 30, 30], [15, 31, 30]],  # a list that contains itself
+        [[2, 30, []], [5, 30, 30], [2, 31, "x"], [5, 31, 30]],  # ... concatenated as text
+        [[2, 30, [1]], [7, 30]],  # a register that holds no function
+        [[2, 30, {"a": 1}], [20, 30, 30, 30]],  # ... called when equal
+        [[5, 9, 9]],  # the program appended to itself
+        [[5, 9, 1]],  # an operation appended to the program
+        [[2, 30, nested_json(3000)], [14, 31, 30]],  # JSON.parse of deep text
+        [[2, 30, nested_json(MAX_NESTING + 1)], [14, 31, 30], [15, 32, 31]],
+        [[2, 30, "\U0010ffff"], [2, 31, "\U000fffff"], [1, 30, 31]],  # XOR past U+10FFFF
+        [[2, 30, "\ud800"], [19, 30]],  # a lone surrogate has no UTF-8
+        [[2, 30, "window.Reflect.set"], [7, 30, 31, 32, 33]],  # Reflect.set on undefined
+        [[2, 30, ["x" * 500]], [17, 31, 30]],  # a long name in the message
+        [[float("nan"), 1]],
+        [[[1, 2], 1]],
+        [[True]],
+    ],
+)
+def test_hostile_operands_raise_only_turnstile_errors(program: list[Any]) -> None:
+    with pytest.raises(TurnstileError) as caught:
+        Machine(TOKEN, URL, 0.0).run([*program, [3, "x"]])
+    assert len(caught.value.message) < 400
+
+
+def test_xor_is_per_character_for_every_code_point() -> None:
+    sample = "aé€\U0001f600\ud800\udfff\x00" * 3
+    for key in ("k", "é€", "\U0001f600x", sample):
+        expected = "".join(chr(ord(c) ^ ord(key[i % len(key)])) for i, c in enumerate(sample))
+        assert xor(sample, key) == expected
+    long = "abc" * 100_000
+    assert xor(xor(long, "key!"), "key!") == long
+    with pytest.raises(ValueError, match="beyond U\\+10FFFF"):
+        xor("\U0010ffff", "\U000fffff")
+
+
+def test_js_stringify_is_bounded() -> None:
+    assert js_stringify("x" * 10, limit=12) == '"xxxxxxxxxx"'
+    with pytest.raises(ValueTooLarge):
+        js_stringify("x" * 11, limit=12)
+    with pytest.raises(TurnstileError, match="items as JSON"):
+        js_stringify([0] * MAX_JSON_ITEMS)
+    deep: list[Any] = []
+    for _ in range(MAX_NESTING):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested over"):
+        js_stringify(deep)
+    assert js_stringify(10**400) == "null"  # too large for a double: Infinity in JavaScript
+    assert text(10**400) == "inf"

@@ -14,17 +14,19 @@ from providers.errors import ProviderError
 from providers.seeds.chatgpt_turnstile import (
     DEADLINE_SECONDS,
     LOCAL_STORAGE_KEYS,
-    MAX_JSON_ITEMS,
-    MAX_NESTING,
     MAX_PRODUCED_CHARS,
-    MAX_VALUE_CHARS,
-    UNDEFINED,
     Machine,
     TurnstileError,
-    ValueTooLarge,
     decode_program,
-    js_stringify,
     solve_turnstile,
+)
+from providers.seeds.chatgpt_values import (
+    MAX_JSON_ITEMS,
+    MAX_NESTING,
+    MAX_VALUE_CHARS,
+    UNDEFINED,
+    ValueTooLarge,
+    js_stringify,
     text,
     xor,
 )

@@ -25,8 +25,8 @@ from providers.seeds.chatgpt_turnstile import (
     TurnstileError,
     decode_program,
     solve_turnstile,
-    xor,
 )
+from providers.seeds.chatgpt_values import xor
 from tests.providers.test_chatgpt_turnstile import (
     URL,
     comparing_forever,

@@ -198,6 +198,8 @@ class Visit:
             if r.status >= 400:
                 raise refusal(r.status, await read_text(r), r.headers, self.name)
             self.remember(r)
+        # The site ties the device id to its oai-did cookie, as its own page does.
+        self.device_id = self.cookies.get("oai-did") or self.device_id
 
     async def chat_requirements(self, token: str) -> Requirements:
         """``POST`` the requirements token; what the site asks for before the conversation."""

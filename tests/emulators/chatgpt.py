@@ -163,6 +163,7 @@ class ChatGptEmulator(Emulator):
         if self.unusual_at == "requirements":
             return web.json_response({"detail": UNUSUAL}, status=403)
         try:
+            _check_device(request)
             payload = json.loads(await request.read())
             token = payload.get("p") if isinstance(payload, dict) else None
             config = decoded_config(str(token), "gAAAAAC")
@@ -220,8 +221,7 @@ class ChatGptEmulator(Emulator):
         issued = self.issued.pop(headers.get("openai-sentinel-chat-requirements-token", ""), None)
         if issued is None:
             raise Rejected("the chat requirements token is missing, unknown or used")
-        if not is_uuid(headers.get("oai-device-id")) or headers.get("oai-language") != "en-US":
-            raise Rejected("oai-device-id must be a uuid and oai-language en-US")
+        _check_device(request)
         proof = headers.get("openai-sentinel-proof-token")
         if issued.seed is None or issued.difficulty is None:
             if proof is not None:
@@ -322,3 +322,12 @@ def _error_event() -> bytes:
         "error": "Something went wrong.",
     }
     return f"data: {json.dumps(error)}\n\n".encode()
+
+
+def _check_device(request: web.Request) -> None:
+    """The device headers the site's own page sends: its oai-did cookie as the device id."""
+    headers = request.headers
+    if not is_uuid(headers.get("oai-device-id")) or headers.get("oai-language") != "en-US":
+        raise Rejected("oai-device-id must be a uuid and oai-language en-US")
+    if headers.get("oai-device-id") != request.cookies.get("oai-did"):
+        raise Rejected("oai-device-id must be the oai-did cookie")

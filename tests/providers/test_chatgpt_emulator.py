@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -39,6 +40,20 @@ async def test_strict_emulator_rejects_missing_cookies_and_bad_proofs(
         async with session.get(site.url + "/", headers=headers) as page:
             cookie = "; ".join(f"{k}={v.value}" for k, v in page.cookies.items())
         headers["Cookie"] = cookie
+        async with session.post(
+            site.url + REQUIREMENTS, json={"p": "gAAAAACx"}, headers=headers
+        ) as r:
+            assert r.status == 403
+            assert "oai-device-id must be a uuid" in (await r.json())["detail"]
+        headers.update({"oai-device-id": str(uuid.uuid4()), "oai-language": "en-US"})
+        async with session.post(
+            site.url + REQUIREMENTS, json={"p": "gAAAAACx"}, headers=headers
+        ) as r:
+            assert r.status == 403
+            assert "oai-device-id must be the oai-did cookie" in (await r.json())["detail"]
+        headers["oai-device-id"] = page.cookies["oai-did"].value
+        async with session.post(site.url + REQUIREMENTS, data=b'{"p": "x"}', headers=headers) as r:
+            assert r.status == 415  # a JSON body must say it is JSON
         async with session.post(
             site.url + REQUIREMENTS, json={"p": "gAAAAACx"}, headers=headers
         ) as r:

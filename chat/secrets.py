@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Protocol, cast
 
 SERVICE = "parley"
@@ -42,6 +43,25 @@ class SecretStore(Protocol):
     async def set(self, name: str, value: str) -> None: ...
 
     async def delete(self, name: str) -> None: ...
+
+
+_NAME = re.compile(r"[^/\s](?:[^/]*[^/\s])?/[\w.:-]+(@\S+)?")
+"""The scheme of every name: ``provider/kind`` with ``@scope`` (an origin, or a proxy URL)."""
+
+
+def checked(name: object, value: object = "") -> None:
+    """Refuse what the keyring refuses, the same way in every store: a name outside the
+    scheme of ``secret_name``, or a secret that is not text (``None`` included)."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise SecretStoreError(
+            f"Parley asked for a secret under the name {str(name)[:80]!r}, which is outside "
+            "its naming scheme; nothing was read or stored. Please report this."
+        )
+    if not isinstance(value, str):
+        raise SecretStoreError(
+            f"Parley tried to store a {type(value).__name__} as the secret {name}; only text "
+            "can be kept, so nothing was stored. Please report this."
+        )
 
 
 def secret_name(provider: str, kind: str, scope: str = "") -> str:
@@ -90,13 +110,20 @@ class MemorySecretStore:
         self._items: dict[str, str] = {}
 
     async def get(self, name: str) -> str | None:
+        checked(name)
         return self._items.get(name)
 
     async def set(self, name: str, value: str) -> None:
+        checked(name, value)
         self._items[name] = value
 
     async def delete(self, name: str) -> None:
+        checked(name)
         self._items.pop(name, None)
+
+    def names(self) -> list[str]:
+        """The names of the secrets held, sorted (for the window and tests)."""
+        return sorted(self._items)
 
 
 class KeyringSecretStore:
@@ -130,6 +157,7 @@ class KeyringSecretStore:
                 raise
 
     async def _call(self, method: str, *args: str) -> str | None:
+        checked(*args)
         function = getattr(self._backend, method)
         try:
             result = await asyncio.to_thread(function, self._service, *args)

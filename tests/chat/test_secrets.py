@@ -27,10 +27,12 @@ import pytest
 from keyring.compat import properties
 
 from chat.secrets import (
+    PROBE_NAME,
     SERVICE,
     KeyringSecretStore,
     MemorySecretStore,
     SecretStoreError,
+    checked,
     decode_cookies,
     encode_cookies,
     open_secret_store,
@@ -213,8 +215,8 @@ async def test_no_backend_gives_a_memory_store_that_says_so() -> None:
     assert store.persistent is False
     assert "memory for this session only" in store.notice
     assert "no keyring service was found" in store.notice
-    await store.set("a", "1")
-    assert await store.get("a") == "1"
+    await store.set("VoiGpt/access_token", "1")
+    assert await store.get("VoiGpt/access_token") == "1"
 
 
 def _listing(folder: Path) -> list[str]:
@@ -361,20 +363,21 @@ async def test_a_refused_call_says_what_to_do_and_never_holds_the_secret() -> No
 async def test_memory_store_basics() -> None:
     store = MemorySecretStore(notice="why")
     assert (store.persistent, store.notice) == (False, "why")
-    assert await store.get("x") is None
-    await store.set("x", "1")
-    await store.set("x", "2")
-    assert await store.get("x") == "2"
-    await store.delete("x")
-    await store.delete("x")
-    assert await store.get("x") is None
+    name = "VoiGpt/access_token@https://voigpt.com"
+    assert await store.get(name) is None
+    await store.set(name, "1")
+    await store.set(name, "2")
+    assert await store.get(name) == "2"
+    await store.delete(name)
+    await store.delete(name)
+    assert await store.get(name) is None
     assert MemorySecretStore().notice == ""
 
 
 async def test_memory_stores_share_nothing() -> None:
     first, second = MemorySecretStore(), MemorySecretStore()
-    await first.set("x", "1")
-    assert await second.get("x") is None
+    await first.set("VoiGpt/access_token", "1")
+    assert await second.get("VoiGpt/access_token") is None
     await asyncio.sleep(0)
 
 
@@ -422,3 +425,60 @@ def test_cookies_with_a_nameless_one_round_trip() -> None:
     """``a=1; b`` parses to a cookie with an empty name; the keyring keeps it."""
     cookies = {"a": "1", "": "b", "q": '"x y", z', "t": "a\tb", "u": "\U0001f36a"}
     assert decode_cookies(encode_cookies(cookies)) == cookies
+
+
+# One contract for every secret store: the in-memory one refuses what the keyring refuses.
+
+
+@pytest.fixture(params=["memory", pytest.param("keyring", marks=pytest.mark.keyring)])
+async def any_store(request: pytest.FixtureRequest) -> KeyringSecretStore | MemorySecretStore:
+    if request.param == "memory":
+        return MemorySecretStore()
+    return KeyringSecretStore(keyring.backends.SecretService.Keyring())
+
+
+async def test_a_store_keeps_and_forgets_text(
+    any_store: KeyringSecretStore | MemorySecretStore, name: str
+) -> None:
+    assert await any_store.get(name) is None
+    await any_store.set(name, "sk-ünïcode ☃ 1")
+    assert await any_store.get(name) == "sk-ünïcode ☃ 1"
+    await any_store.delete(name)
+    await any_store.delete(name)  # forgetting what is not there is no error
+    assert await any_store.get(name) is None
+
+
+@pytest.mark.parametrize("value", [None, b"bytes", 42, {"a": "1"}])
+async def test_a_store_refuses_a_secret_that_is_not_text(
+    any_store: KeyringSecretStore | MemorySecretStore, name: str, value: object
+) -> None:
+    with pytest.raises(SecretStoreError, match="only text can be kept"):
+        await any_store.set(name, value)  # type: ignore[arg-type]
+    assert await any_store.get(name) is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "x", "no-kind", "Aichat/", "Aichat/cookies jar", " lead/api_key", "VoiGpt/token@", None],
+)
+async def test_a_store_refuses_a_name_outside_the_scheme(
+    any_store: KeyringSecretStore | MemorySecretStore, bad: object
+) -> None:
+    for call in (any_store.get, any_store.delete):
+        with pytest.raises(SecretStoreError, match="outside its naming scheme"):
+            await call(bad)  # type: ignore[arg-type]
+    with pytest.raises(SecretStoreError, match="outside its naming scheme"):
+        await any_store.set(bad, "v")  # type: ignore[arg-type]
+
+
+def test_every_name_parley_makes_fits_the_scheme() -> None:
+    from chat.session import proxy_secret_name
+
+    for made in (
+        secret_name("VoiGpt", "access_token", "https://voigpt.com"),
+        secret_name("Aichat", "cookies", "http://127.0.0.1:8080"),
+        secret_name("My vLLM", "api_key", "http://[::1]:8000"),
+        proxy_secret_name("http://alice@127.0.0.1:3128"),
+        PROBE_NAME,
+    ):
+        checked(made, "v")

@@ -176,7 +176,7 @@ async def test_cookies_pasted_in_the_dialog_reach_the_site(
         assert dialog.forget["cookies"].isEnabled()
         dialog.forget["cookies"].setChecked(True)
         dialog.accept()
-        await until(lambda: not store._items)  # type: ignore[attr-defined]
+        await until(lambda: not store.names())  # type: ignore[attr-defined]
 
 
 async def test_unreadable_cookies_are_refused_in_place(
@@ -276,7 +276,7 @@ async def test_a_proxy_password_goes_to_the_keyring_not_the_settings_file(
     assert gone_window.settings is not None
     assert gone_window.settings.provider("Gone", "proxy") == proxy
     store = gone_window.session.secrets  # type: ignore[union-attr]
-    await until(lambda: bool(store._items))  # type: ignore[attr-defined]
+    await until(lambda: bool(store.names()))  # type: ignore[attr-defined]
     assert await store.get(proxy_secret_name(proxy)) == "pa:ss"
     saved = tmp_path / "settings.json"
     await until(saved.exists)

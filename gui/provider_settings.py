@@ -71,7 +71,10 @@ class ProviderSettingsDialog(QDialog):
         form = QFormLayout()
         for name in FIELDS:
             form.addRow(LABELS[name], self._field(name))
-        form.addRow("Proxy pass&word", self._proxy_password_row())
+        row = self._proxy_password_row()
+        label = QLabel("Proxy pass&word", self)
+        label.setBuddy(self.proxy_password)  # a row that is a layout gets no buddy: "&" would show
+        form.addRow(label, row)
         self.error = QLabel(self)
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)

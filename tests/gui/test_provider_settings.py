@@ -24,6 +24,7 @@ def test_every_credential_label_is_a_mnemonic_for_its_field(dialog: ProviderSett
     labels = {label.text(): label for label in dialog.findChildren(QLabel)}
     assert labels["&Cookies"].buddy() is dialog.secret_fields["cookies"]
     assert labels["&Base URL"].buddy() is dialog.fields["base_url"]
+    assert labels["Proxy pass&word"].buddy() is dialog.proxy_password
 
 
 def test_credentials_say_they_go_to_the_keyring_when_they_do(

@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,6 @@ PARLEY = Path(sys.executable).with_name("parley")
 def plugin_path(tmp_path: Path) -> Path:
     """A third-party package registering the Loopback provider."""
     return install_plugin(tmp_path, {"Loopback": "tests.chat.streaming_server:Loopback"})
-
-
-@pytest.fixture(autouse=True)
-def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test has its own settings file, never the user's."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return tmp_path / "config"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[StreamServer]:
-    server = await StreamServer().start()
-    yield server
-    await server.close()
 
 
 async def parley(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -24,19 +23,6 @@ def plugin_path(tmp_path: Path) -> Path:
             "Forgiving": "tests.chat.streaming_server:Forgiving",
         },
     )
-
-
-@pytest.fixture(autouse=True)
-def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return tmp_path / "config"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[StreamServer]:
-    server = await StreamServer().start()
-    yield server
-    await server.close()
 
 
 async def test_a_closed_stdout_ends_quietly_and_stops_the_reply(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -27,13 +26,6 @@ def _service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def plugin(tmp_path: Path) -> Path:
     return install_plugin(tmp_path, {"LoopbackChat": "tests.chat.streaming_server:LoopbackChat"})
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[StreamServer]:
-    server = await StreamServer().start()
-    yield server
-    await server.close()
 
 
 def lookup(username: str) -> str:

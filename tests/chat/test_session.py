@@ -42,13 +42,6 @@ class Recorder(ReplyObserver):
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[StreamServer]:
-    server = await StreamServer().start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
 async def session() -> AsyncIterator[ChatSession]:
     async with new_client_session() as http:
         yield ChatSession(MemorySecretStore(), http, timeouts=Timeouts(connect=2, idle=2))

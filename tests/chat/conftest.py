@@ -1,0 +1,24 @@
+"""Fixtures for chat/ and command-line tests: the loopback SSE server, the config folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from .streaming_server import StreamServer
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[StreamServer]:
+    server = await StreamServer().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def config_home() -> Path:
+    """This test's own XDG_CONFIG_HOME (tests/conftest.py gives every test one)."""
+    return Path(os.environ["XDG_CONFIG_HOME"])

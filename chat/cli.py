@@ -88,11 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().print_help()
         return EXIT_USAGE
     try:
-        if args.command == "ask":
-            return asyncio.run(ask(args, sys.stdout, sys.stderr))
-        if args.command == "providers":
-            return list_providers(sys.stdout)
-        return asyncio.run(keys(args, sys.stdin, sys.stderr))
+        code = _run(args)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe would end with code 120
+        return code
     except KeyboardInterrupt:
         print("\nparley: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -104,6 +102,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except BrokenPipeError:  # `parley ... | head`: the reader has gone, so we end quietly
         return stdout_closed()
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "ask":
+        return asyncio.run(ask(args, sys.stdout, sys.stderr))
+    if args.command == "providers":
+        return list_providers(sys.stdout)
+    return asyncio.run(keys(args, sys.stdin, sys.stderr))
 
 
 def stdout_closed() -> int:

@@ -157,6 +157,33 @@ async def test_stopping_a_sync_provider_early_stops_its_worker() -> None:
     await agen.aclose()  # type: ignore[attr-defined]
 
 
+async def test_an_endless_sync_provider_makes_no_piece_after_it_is_closed() -> None:
+    # The test above checks only the first chunk: with ``stop.set()`` dropped it still passed.
+    made: list[int] = []
+    ended = threading.Event()
+
+    class Endless(AbstractProvider):
+        @classmethod
+        def create_completion(  # type: ignore[override]
+            cls, model: str, messages: Messages, stream: bool = False, **kwargs: Any
+        ) -> Iterator[str]:
+            try:
+                while True:
+                    made.append(1)
+                    yield "x"
+                    time.sleep(0.01)
+            finally:
+                ended.set()
+
+    agen = Endless.create_async_generator("m", MESSAGES)
+    assert await anext(agen) == "x"
+    await agen.aclose()  # type: ignore[attr-defined]
+    assert await asyncio.to_thread(ended.wait, 5), "the worker kept making pieces"
+    count = len(made)
+    await asyncio.sleep(0.1)
+    assert len(made) == count  # nothing more after the close
+
+
 def test_stopping_create_completion_early_cancels_the_async_work() -> None:
     cancelled = threading.Event()
 

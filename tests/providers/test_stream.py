@@ -106,6 +106,23 @@ async def test_done_ends_the_stream_and_the_rest_is_not_read(serve: Serve) -> No
     assert await read_all(serve, [body], iter_sse_json) == [{"n": 1}]
 
 
+@pytest.mark.parametrize("reader", [iter_sse, iter_sse_json])
+async def test_done_in_its_own_chunk_ends_the_stream_though_the_server_hangs(
+    serve: Serve, reader: Reader
+) -> None:
+    # A planted bug (``[DONE]`` no longer ends the stream) passed the test above: there the
+    # body ends anyway. Here the server sends [DONE] alone, then nothing, and never closes.
+    pieces = [b'data: {"n": 1}\n\n', b"data: [DONE]\n\n"]
+    url = await serve(streaming_app(pieces, delay=0.05, then="hang"))
+    async with open_http("Test") as http, http.request("GET", url) as response:
+        items = await asyncio.wait_for(_collect(reader(response)), 5)
+    assert len(items) == 1
+
+
+async def _collect(items: AsyncIterator[Any]) -> list[Any]:
+    return [item async for item in items]
+
+
 async def test_last_event_without_blank_line_is_kept(serve: Serve) -> None:
     assert await read_all(serve, [b"data: 1\n\ndata: 2"], iter_sse_json) == [1, 2]
 

@@ -84,6 +84,8 @@ class Emulator:
         self._ssl = ssl_context
         self._runner: web.AppRunner | None = None
         self._released = asyncio.Event()
+        self.hung_up = asyncio.Event()
+        """Set when a client hung up while a slow answer was waiting (a Stop, say)."""
 
     body_type = "application/json"
     """The only Content-Type a POST body may have, as on the real site's API."""
@@ -197,8 +199,12 @@ class Emulator:
             assert request.transport is not None
             request.transport.abort()
             return response
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._released.wait(), SLOW_LIMIT)
+        try:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), SLOW_LIMIT)
+        except asyncio.CancelledError:  # aiohttp cancels the handler when the client hangs up
+            self.hung_up.set()
+            raise
         return response
 
 

@@ -349,6 +349,7 @@ async def test_cancelling_the_reply_leaves_nothing_running(site: ChatGptEmulator
         await drain()
     await stream.aclose()  # type: ignore[attr-defined]
     assert ECHO_HI.startswith(text_of(received))
+    await asyncio.wait_for(site.hung_up.wait(), 5)  # the server saw the connection close
 
 
 async def ask(site: ChatGptEmulator, text: str) -> Conversation:

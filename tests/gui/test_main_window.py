@@ -109,3 +109,24 @@ def test_the_keyring_message_goes_once_the_keyring_is_open(window: MainWindow) -
     assert window.statusBar().currentMessage() == "Opening the keyring…"
     window.set_session(ChatSession(MemorySecretStore()))
     assert window.statusBar().currentMessage() == ""
+
+
+async def test_stop_in_the_same_tick_as_send_ends_the_reply_as_stopped(qtbot: QtBot) -> None:
+    # No server is needed: the reply's task is cancelled before it ever runs.
+    from chat.conversation import MessageState
+    from tests.support.qt import next_signal, until
+
+    tasks = TaskTracker()
+    window = MainWindow(tasks)
+    qtbot.addWidget(window)
+    window.load_providers(ProviderRegistry([Loopback]))
+    window.set_session(ChatSession(MemorySecretStore()))
+    qtbot.keyClicks(window.composer.editor, "never mind")
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
+    assert window.composer.button.text() == "Stop"
+    qtbot.mouseClick(window.composer.button, Qt.MouseButton.LeftButton)
+    assert await next_signal(window.reply_ended) == ("cancelled",)
+    await until(lambda: "Stopped" in window.view.toPlainText())
+    assert window.composer.button.text() == "Send"
+    assert window.conversation.messages[-1].state is MessageState.CANCELLED
+    await tasks.shutdown()

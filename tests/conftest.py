@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -40,11 +41,30 @@ settings.register_profile(
 settings.load_profile(os.environ.get("PARLEY_FUZZ", "ci"))
 
 
+_PRIVATE_TMP = pytest.StashKey[Path]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Hypothesis keeps a few files (found constants) even with its database off, from the
-    time tests are collected: in one folder of the system's temp folder per user, reused by
-    every run, never in the checkout's ``.hypothesis``."""
-    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / f"parley-hypothesis-{os.getuid()}")
+    """The run's own temp folder, and hypothesis's files out of the checkout.
+
+    Tests and the programs they start get a temp folder of this run's own (``TMPDIR``), so the
+    check for files left behind sees only theirs, not other programs' on the machine; it is
+    removed when the run ends. Hypothesis keeps a few files (found constants) even with its
+    database off: in one folder of the system's temp folder per user, reused by every run.
+    """
+    system = Path(tempfile.gettempdir())
+    set_hypothesis_home_dir(system / f"parley-hypothesis-{os.getuid()}")
+    private = Path(tempfile.mkdtemp(prefix="parley-tests-", dir=system))
+    private.chmod(0o755)  # another user may enter it (a test of permissions runs as one)
+    config.stash[_PRIVATE_TMP] = private
+    os.environ["TMPDIR"] = str(private)
+    tempfile.tempdir = str(private)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    private = config.stash.get(_PRIVATE_TMP, None)
+    if private is not None:
+        shutil.rmtree(private, ignore_errors=True)
 
 
 _QT_DIRS = ("gui", "e2e")
@@ -63,7 +83,7 @@ _BEFORE = pytest.StashKey[tuple[set[int | None], dict[Path, set[str]]]]()
 
 
 def _watched_folders() -> list[Path]:
-    """Where a test must not leave files: the system's temp folder and the user's home."""
+    """Where a test must not leave files: the run's temp folder and the user's home."""
     home = Path.home()
     return [Path(tempfile.gettempdir()), *(home / sub for sub in (".config", ".local/share"))]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .cli_input import UsageError, parse_options, read_prompt, seconds_flag
 from .secrets import SecretStoreError  # light: keyring itself is imported when first used
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(ask(args, sys.stdout, sys.stderr))
     if args.command == "providers":
         return list_providers(sys.stdout)
+    from .cli_keys import keys
+
     return asyncio.run(keys(args, sys.stdin, sys.stderr))
 
 
@@ -127,10 +129,6 @@ def stdout_closed() -> int:
     except (OSError, ValueError):  # no real file behind stdout: nothing will flush there
         pass
     return EXIT_PIPE_CLOSED
-
-
-class UsageError(Exception):
-    """A mistake on the command line; the message says what to type instead."""
 
 
 def resolve_provider(
@@ -164,86 +162,6 @@ def _default_provider(registry: Any) -> type[BaseProvider]:
     )
 
 
-def parse_options(pairs: list[str], credential_kinds: tuple[str, ...] = ()) -> dict[str, Any]:
-    """``-o NAME=VALUE`` pairs, each checked as the options table says. A credential the
-    provider declares (``cookies=...``) is passed on as the text given."""
-    from .settings import OPTIONS, SettingsError
-
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--option {pair!r}: write KEY=VALUE, e.g. temperature=0.2.")
-        if key in credential_kinds:
-            options[key] = _credential_value(raw)
-            continue
-        if key not in OPTIONS:
-            known = ", ".join([*OPTIONS, *credential_kinds])
-            flag = {"proxy": " (use --proxy)", "base_url": " (use --base-url)"}.get(key, "")
-            raise UsageError(f"--option {key}: no such option{flag}. Known options: {known}.")
-        try:
-            options[key] = OPTIONS[key].coerce(_option_value(raw))
-        except SettingsError as error:
-            raise UsageError(f"--option {error}") from None
-    return options
-
-
-def _option_value(raw: str) -> Any:
-    """A JSON number or boolean as that; anything else as the text it is."""
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):
-        return raw
-    return value if isinstance(value, int | float | bool) else raw
-
-
-def _credential_value(raw: str) -> Any:
-    """A credential given as ``-o``: a JSON object (cookies by name) as a mapping, else the
-    text as given (a key, or cookies in any form the provider reads)."""
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):
-        return raw
-    return value if isinstance(value, dict) else raw
-
-
-def _seconds_flag(flag: str, value: float | None, settings: Settings) -> float:
-    """A timeout from the command line, checked as its setting is; else the saved one."""
-    from .settings import GLOBAL, SettingsError
-
-    name = flag.removeprefix("--").replace("-", "_")
-    if value is None:
-        return float(settings.get(name))
-    try:
-        return float(GLOBAL[name].coerce(value))
-    except SettingsError as error:
-        message = str(error).removeprefix(f"{name}: ")
-        raise UsageError(f"{flag}: {message}") from None
-
-
-def _text_from(stdin: TextIO, what: str) -> str:
-    """All of ``stdin`` as UTF-8 text; anything else is a usage error that says so."""
-    buffer = getattr(stdin, "buffer", None)
-    if buffer is None:
-        return stdin.read()
-    raw: bytes = buffer.read()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UsageError(
-            f"The {what} on standard input is not UTF-8 text (byte {error.start} is not). "
-            "Save it as UTF-8 and try again."
-        ) from None
-
-
-def read_prompt(words: list[str], stdin: TextIO) -> str:
-    if words and words != ["-"]:
-        return " ".join(words)
-    if stdin.isatty():
-        raise UsageError("Give a prompt: parley ask 'your question' (or pipe it on stdin).")
-    return _text_from(stdin, "prompt")
-
-
 async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Stream one reply to ``out``; errors to ``err``. Returns the exit code.
 
@@ -263,8 +181,8 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("The prompt is empty.")
     options = parse_options(args.option, provider.credential_kinds)
     timeouts_given = (
-        _seconds_flag("--connect-timeout", args.connect_timeout, settings),
-        _seconds_flag("--idle-timeout", args.idle_timeout, settings),
+        seconds_flag("--connect-timeout", args.connect_timeout, settings),
+        seconds_flag("--idle-timeout", args.idle_timeout, settings),
     )
     from providers.http import Timeouts, new_client_session
 
@@ -374,70 +292,3 @@ def list_providers(out: TextIO) -> int:
         if models:
             print(f"{'':<12} models: {', '.join(models)}", file=out)
     return EXIT_OK
-
-
-async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO) -> int:
-    """``parley keys set|delete PROVIDER KIND``: the secret comes from stdin, never argv.
-
-    Like ``ask`` and the window, a base URL saved for the provider decides the site the
-    secret belongs to, so ``ask`` finds it there.
-    """
-    from .settings import Settings
-
-    provider = resolve_provider(args.provider, args.base_url, Settings.load())
-    if args.action == "set":
-        _check_kind(provider, args.kind)  # a wrong one stored by mistake can still be deleted
-    from .secrets import encode_cookies, open_secret_store, secret_name
-
-    store = await open_secret_store()
-    if not store.persistent:
-        print(f"parley: {store.notice} Nothing was stored.", file=err)
-        return EXIT_FAILED
-    name = secret_name(provider.get_name(), args.kind, provider.origin())
-    if args.action == "delete":
-        await store.delete(name)
-        print(f"parley: forgot {args.kind} for {provider.get_name()}.", file=err)
-        return EXIT_OK
-    value = _read_secret(args.kind, stdin, err)
-    if args.kind == "cookies":
-        value = encode_cookies(_parse_cookies(value, provider))
-    await store.set(name, value)
-    print(f"parley: stored {args.kind} for {provider.get_name()} in the keyring.", file=err)
-    return EXIT_OK
-
-
-def _check_kind(provider: type[BaseProvider], kind: str) -> None:
-    """Refuse a secret the provider would never read."""
-    kinds = provider.credential_kinds
-    if kind in kinds:
-        return
-    name = provider.get_name()
-    if not kinds:
-        raise UsageError(f"{name} uses no {kind}: it needs no credentials, so none is stored.")
-    raise UsageError(
-        f"{name} uses no {kind}; it takes {' or '.join(kinds)}: parley keys set {name} {kinds[0]}."
-    )
-
-
-def _read_secret(kind: str, stdin: TextIO, err: TextIO) -> str:
-    if stdin.isatty():
-        import getpass
-
-        value = getpass.getpass(f"{kind} (input hidden): ", stream=err)
-    else:
-        value = _text_from(stdin, kind)
-    value = value.strip()
-    if not value:
-        raise UsageError(f"No {kind} given on stdin.")
-    return value
-
-
-def _parse_cookies(text: str, provider: type[BaseProvider]) -> dict[str, str]:
-    from urllib.parse import urlsplit
-
-    from providers.cookies import parse_cookies
-
-    try:
-        return parse_cookies(text, domain=urlsplit(provider.url).hostname)
-    except ValueError as error:
-        raise UsageError(str(error)) from error

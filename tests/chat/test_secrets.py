@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.backends.chainer
@@ -37,6 +38,7 @@ from chat.secrets import (
     encode_cookies,
     open_secret_store,
     secret_name,
+    unusable_reason,
 )
 
 NO_SERVICE = (
@@ -482,3 +484,18 @@ def test_every_name_parley_makes_fits_the_scheme() -> None:
         PROBE_NAME,
     ):
         checked(made, "v")
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [keyrings.alt.file.EncryptedKeyring, keyrings.alt.file.PlaintextKeyring],
+    ids=["encrypted-file", "plaintext-file"],
+)
+async def test_every_keyrings_alt_file_backend_is_refused(backend: type[Any]) -> None:
+    # keyrings.alt's "encrypted" file keeps secrets in a file beside a password typed at a
+    # prompt: not the OS keyring. Without the keyrings.alt clause only "plaintext" was caught.
+    instance = backend.__new__(backend)  # its __init__ needs pycryptodome; the check reads the type
+    assert unusable_reason(instance) is not None
+    store = await open_secret_store(instance)
+    assert isinstance(store, MemorySecretStore)
+    assert "keyrings.alt" in store.notice

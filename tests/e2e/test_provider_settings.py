@@ -282,6 +282,8 @@ async def test_a_proxy_password_goes_to_the_keyring_not_the_settings_file(
     await until(saved.exists)
     assert "pa" + ":ss" not in saved.read_text()
     assert "pa%3Ass" not in saved.read_text()
+    # What the file does hold: the proxy without its password, and nothing else of it.
+    assert json.loads(saved.read_text())["providers"] == {"Gone": {"proxy": proxy}}
 
 
 async def _saved(window: MainWindow) -> None:

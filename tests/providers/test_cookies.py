@@ -483,3 +483,13 @@ def test_cookies_txt_lines_end_at_line_feeds_only() -> None:
     """``str.splitlines`` broke this comment at NEL: its tail became a row, a value its name."""
     comment = f"# .a.com\t\x85\t.a.com\t.a.com\t{FUTURE}\t.a.com\t{SECRET}\t\x1b\n"
     assert parse_cookies(comment + _cookie_txt("sid", "a\u2028b")) == {"sid": "a\u2028b"}
+
+
+def test_netscape_rows_separated_by_spaces_are_read() -> None:
+    # Some tools write cookies.txt with spaces instead of tabs; a tab-only split missed them.
+    text = (
+        "# Netscape HTTP Cookie File\n"
+        ".chat-gpt.org  TRUE  /  TRUE  0  sid  abc\n"
+        "chat-gpt.org FALSE / FALSE 0 theme dark\n"
+    )
+    assert parse_cookies(text, domain="chat-gpt.org") == {"sid": "abc", "theme": "dark"}

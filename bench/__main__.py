@@ -54,7 +54,7 @@ def main() -> int:
         sections.append(section(module.TITLE, getattr(module, "ABOUT", ""), figures))
     doc = ROOT / "docs" / "PERFORMANCE.md"
     command = " ".join(["python -m bench", *args.only])
-    kept = _sections(doc.read_text()) if args.only and doc.exists() else []
+    kept = _sections(doc.read_text()) if doc.exists() else []  # what was not re-measured
     text = document(merged(kept, sections), command)
     if args.no_write:
         print(text)

@@ -14,7 +14,7 @@ from .common import Figure
 
 # Each module has ``TITLE`` and ``run() -> list[Figure]``; later issues add theirs here.
 MODULES = ["bench.startup", "bench.ask", "bench.stream", "bench.pow"]
-ON_REQUEST = ["bench.fuzz"]
+ON_REQUEST = ["bench.fuzz", "bench.mutation"]
 """Modules run only when named (`python -m bench fuzz`): they take minutes, not seconds."""
 ROOT = Path(__file__).resolve().parent.parent
 

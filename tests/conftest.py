@@ -42,6 +42,7 @@ settings.load_profile(os.environ.get("PARLEY_FUZZ", "ci"))
 
 
 _PRIVATE_TMP = pytest.StashKey[Path]()
+_TMP_BEFORE = pytest.StashKey[tuple[str | None, str | None]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,14 +58,24 @@ def pytest_configure(config: pytest.Config) -> None:
     private = Path(tempfile.mkdtemp(prefix="parley-tests-", dir=system))
     private.chmod(0o755)  # another user may enter it (a test of permissions runs as one)
     config.stash[_PRIVATE_TMP] = private
+    config.stash[_TMP_BEFORE] = (os.environ.get("TMPDIR"), tempfile.tempdir)
     os.environ["TMPDIR"] = str(private)
     tempfile.tempdir = str(private)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the run's temp folder, and point temp files where they went before (pytest may
+    run again in this process: a mutation run does)."""
     private = config.stash.get(_PRIVATE_TMP, None)
-    if private is not None:
-        shutil.rmtree(private, ignore_errors=True)
+    if private is None:
+        return
+    variable, folder = config.stash[_TMP_BEFORE]
+    if variable is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = variable
+    tempfile.tempdir = folder
+    shutil.rmtree(private, ignore_errors=True)
 
 
 _QT_DIRS = ("gui", "e2e")

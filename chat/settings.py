@@ -41,6 +41,9 @@ def _split_url(value: str, what: str) -> SplitResult:
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        (parts.hostname or "").encode("idna")  # an empty or 64+ character label cannot resolve
+    except UnicodeError:
+        raise SettingsError(f"{_shown(value)} is not {what}: its host name is not valid.") from None
     except ValueError:
         raise SettingsError(f"{_shown(value)} is not {what}.") from None
     return parts

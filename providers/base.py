@@ -66,7 +66,11 @@ class BaseProvider(ABC):
         ``InvalidBaseUrlError`` (also a ``ValueError``).
         """
         new_url = base_url.strip().rstrip("/")
-        parts = urlsplit(new_url)
+        try:
+            parts = urlsplit(new_url)
+            (parts.hostname or "").encode("idna")  # an empty or 64+ character label
+        except ValueError:  # UnicodeError is one: a host name no lookup could resolve
+            raise InvalidBaseUrlError(f"Not a valid address: {base_url[:200]!r}.") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidBaseUrlError(f"Not an http(s) URL: {base_url!r}.")
         attrs: dict[str, Any] = {"url": new_url, "__module__": cls.__module__}

@@ -148,3 +148,12 @@ async def test_a_replaced_model_is_said_on_stderr(server: StreamServer, plugin_p
     assert err == (
         "parley: Forgiving does not offer the model “huge”, so it answered with “small”.\n"
     )
+
+
+async def test_a_base_url_whose_host_cannot_exist_is_a_usage_error(plugin_path: Path) -> None:
+    code, _, err = await parley(
+        "ask", "-p", "Loopback", "--base-url", "http://a..b/v1", "hi", plugin=plugin_path
+    )
+    assert code == 2
+    assert "--base-url: Not a valid address: 'http://a..b/v1'" in err
+    assert "UnicodeError" not in err

@@ -66,6 +66,7 @@ def test_json_nested_5000_deep_is_set_aside_not_a_crash(tmp_path: Path) -> None:
         ({"providers": {"ChatGpt": {"base_url": "http://[::1"}}}, "ChatGpt.base_url"),
         ({"providers": {"ChatGpt": {"base_url": "ftp://mirror.example"}}}, "ChatGpt.base_url"),
         ({"providers": {"ChatGpt": {"base_url": "http://a b.example"}}}, "ChatGpt.base_url"),
+        ({"providers": {"ChatGpt": {"base_url": "http://a..b"}}}, "host name is not valid"),
         ({"settings": {"idle_timeout": "abc"}}, "idle_timeout: 'abc' is not a number"),
         ({"settings": {"idle_timeout": None}}, "idle_timeout takes a number, not null"),
         ({"settings": {"provider": ["x"]}}, 'provider takes a text, not ["x"]'),

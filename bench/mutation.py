@@ -30,10 +30,16 @@ def run() -> list[Figure]:
     mutmut = str(Path(sys.executable).with_name("mutmut"))
     started = time.perf_counter()
     workers = str(os.cpu_count() or 1)
-    subprocess.run([mutmut, "run", "--max-children", workers], cwd=ROOT, env=env, check=False)
+    done = subprocess.run([mutmut, "run", "--max-children", workers], cwd=ROOT, env=env)
     took = time.perf_counter() - started
     subprocess.run([mutmut, "export-cicd-stats"], cwd=ROOT, env=env, check=True)
     stats = json.loads((ROOT / "mutants" / "mutmut-cicd-stats.json").read_text())
+    if done.returncode != 0 or stats["killed"] + stats["survived"] == 0:
+        # mutmut first runs the whole suite unmutated; if a test fails there, nothing is known.
+        raise SystemExit(
+            "mutmut could not run the suite on unmutated code (see its output above): "
+            "no score is written. Fix that test, then run `python -m bench mutation` again."
+        )
     listed = subprocess.run(
         [mutmut, "results"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     ).stdout

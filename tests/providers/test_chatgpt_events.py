@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
 from providers.seeds.chatgpt_events import ReplyDecoder, ReplyError
+from tests.support.fuzz import ends_within
 
 TEXT = "/message/content/parts/0"
 
@@ -196,11 +196,12 @@ def test_nested_patch_lists_are_read_in_order() -> None:
 
 def test_many_appends_take_linear_time() -> None:
     decoder = opened()
-    appends = [{"p": TEXT, "o": "append", "v": "x" * 50}] * 200_000  # was quadratic
-    start = time.perf_counter()
-    assert len(decoder.feed({"p": "", "o": "patch", "v": appends})) == 10_000_000
-    assert decoder.feed({"message": msg("assistant", "x" * 10_000_001)}) == "x"
-    assert time.perf_counter() - start < 3.0
+    # Quadratic before: 40,000 appends took 30 s. Linear, these take well under 0.1 s; the
+    # shared bound (5 s) is generous for a loaded machine and still far below quadratic.
+    appends = [{"p": TEXT, "o": "append", "v": "x" * 50}] * 50_000
+    with ends_within():
+        assert len(decoder.feed({"p": "", "o": "patch", "v": appends})) == 2_500_000
+        assert decoder.feed({"message": msg("assistant", "x" * 2_500_001)}) == "x"
 
 
 @pytest.mark.parametrize(
@@ -226,9 +227,7 @@ def test_hostile_fields_are_not_text(event: dict[str, Any]) -> None:
     ],
 )
 def test_hostile_error_events_are_reply_errors_in_short(error: Any, shown: str) -> None:
-    start = time.perf_counter()
-    with pytest.raises(ReplyError) as caught:
+    with ends_within(), pytest.raises(ReplyError) as caught:
         opened().feed({"error": error})
-    assert time.perf_counter() - start < 1.0
     assert f"The site reported an error: {shown}" in str(caught.value)
     assert len(str(caught.value)) < 400

@@ -22,11 +22,16 @@ def plugin_path(tmp_path: Path) -> Path:
     return install_plugin(tmp_path, {"Loopback": "tests.chat.streaming_server:Loopback"})
 
 
+def plugin_env(plugin: Path | None = None) -> dict[str, str]:
+    """The environment for ``parley`` run from this checkout, with ``plugin`` installed."""
+    path = os.pathsep.join(p for p in (str(plugin or ""), str(ROOT)) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
 async def parley(
     *args: str, plugin: Path | None = None, stdin: bytes = b""
 ) -> tuple[int, str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(plugin or ""), str(ROOT)) if p)
+    env = plugin_env(plugin)
     process = await asyncio.create_subprocess_exec(
         str(PARLEY),
         *args,
@@ -146,7 +151,7 @@ async def test_bad_option_and_bad_base_url_are_usage_errors(plugin_path: Path) -
 
 
 async def test_subcommands_never_import_qt(plugin_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=f"{plugin_path}{os.pathsep}{ROOT}")
+    env = plugin_env(plugin_path)
     code = (
         "import sys, io, contextlib\n"
         "from gui.__main__ import main\n"
@@ -166,7 +171,7 @@ async def test_ctrl_c_stops_cleanly_and_keeps_what_arrived(
 ) -> None:
     server.reply = " ".join(f"w{i}" for i in range(400))
     server.delay = 0.02
-    env = dict(os.environ, PYTHONPATH=f"{plugin_path}{os.pathsep}{ROOT}")
+    env = plugin_env(plugin_path)
     args = ["ask", "-p", "Loopback", "--base-url", server.url, "hi"]
     process = await asyncio.create_subprocess_exec(
         str(PARLEY), *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .streaming_server import StreamServer, install_plugin
-from .test_cli import PARLEY, ROOT, parley
+from .test_cli import PARLEY, parley, plugin_env
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ async def test_a_closed_stdout_ends_quietly_and_stops_the_reply(
     # `parley ask ... | head -c 8`: the reader goes away after a few bytes.
     server.reply = " ".join(f"word{i}" for i in range(2000))
     server.delay = 0.005
-    env = dict(os.environ, PYTHONPATH=f"{plugin_path}{os.pathsep}{ROOT}")
+    env = plugin_env(plugin_path)
     read, write = os.pipe()
     process = await asyncio.create_subprocess_exec(
         str(PARLEY), "ask", "-p", "Loopback", "--base-url", server.url, "hi",
@@ -48,7 +48,7 @@ async def test_a_closed_stdout_ends_quietly_and_stops_the_reply(
 
 
 async def test_a_closed_stdout_for_providers_ends_quietly(plugin_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=f"{plugin_path}{os.pathsep}{ROOT}")
+    env = plugin_env(plugin_path)
     read, write = os.pipe()
     os.close(read)
     process = await asyncio.create_subprocess_exec(

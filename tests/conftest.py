@@ -7,6 +7,7 @@ import gc
 import logging
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -53,6 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
     removed when the run ends. Hypothesis keeps a few files (found constants) even with its
     database off: in one folder of the system's temp folder per user, reused by every run.
     """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # Started in the background of a script, the run inherits Ctrl-C ignored, and so
+        # would every parley it starts: the tests of Ctrl-C need what a terminal gives.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     system = Path(tempfile.gettempdir())
     set_hypothesis_home_dir(system / f"parley-hypothesis-{os.getuid()}")
     private = Path(tempfile.mkdtemp(prefix="parley-tests-", dir=system))

@@ -12,8 +12,10 @@ from .cli_input import UsageError, parse_options, read_prompt, seconds_flag
 from .secrets import SecretStoreError  # light: keyring itself is imported when first used
 
 if TYPE_CHECKING:
-    from providers.base import BaseProvider
+    from providers.contract import Provider
 
+    from .conversation import ReplyError
+    from .credentials import Configured
     from .session import Reply
     from .settings import Settings
 
@@ -64,6 +66,9 @@ def _add_ask(commands: Any) -> None:
     )
     ask.add_argument("--connect-timeout", type=float, metavar="S", help="default: settings, 15")
     ask.add_argument("--idle-timeout", type=float, metavar="S", help="default: settings, 60")
+    ask.add_argument(
+        "--reasoning", action="store_true", help="also show the model's reasoning, on stderr"
+    )
 
 
 def _add_keys(commands: Any) -> None:
@@ -132,27 +137,36 @@ def stdout_closed() -> int:
 
 
 def resolve_provider(
-    name: str | None, base_url: str | None, settings: Settings | None = None
-) -> type[BaseProvider]:
-    """The provider by name (or the first working one), pointed at ``base_url`` if given,
-    else at the base URL saved in ``settings`` for it."""
+    name: str | None,
+    base_url: str | None,
+    settings: Settings | None = None,
+    proxy: str | None = None,
+) -> Configured:
+    """The provider by name (or the first working one), as configured: at ``base_url`` if
+    given, else at the base URL saved in ``settings``; with ``proxy``, else its saved one."""
     from providers.errors import ProviderError
-    from providers.registry import ProviderRegistry
 
-    registry = ProviderRegistry.from_entry_points()
+    from .credentials import configured
+
+    registry = load_registry(settings)
     try:
         provider = registry.get(name) if name else _default_provider(registry)
     except ProviderError as error:
         raise UsageError(str(error)) from error
-    if not base_url and settings is not None:
-        base_url = settings.provider(provider.get_name(), "base_url")
     try:
-        return provider.with_base_url(base_url) if base_url else provider
+        return configured(provider, settings, base_url=base_url, proxy=proxy)
     except ValueError as error:
         raise UsageError(f"--base-url: {error}") from error
 
 
-def _default_provider(registry: Any) -> type[BaseProvider]:
+def load_registry(settings: Settings | None = None) -> Any:
+    """Every provider: plugins and presets, and the user's own endpoints."""
+    from providers.registry import ProviderRegistry
+
+    return ProviderRegistry.from_entry_points()
+
+
+def _default_provider(registry: Any) -> Provider:
     for provider in registry.available()[0]:
         if provider.working:
             return provider  # type: ignore[no-any-return]
@@ -174,12 +188,12 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if settings.problem:
         print(f"parley: {settings.problem}", file=err)
     name = args.provider or settings.get("provider") or None
-    provider = resolve_provider(name, args.base_url, settings)
-    proxy = args.proxy or settings.proxy_for(provider.get_name())
+    target = resolve_provider(name, args.base_url, settings, args.proxy)
+    provider, proxy = target.provider, target.proxy
     prompt = read_prompt(args.prompt, sys.stdin)
     if not prompt.strip():
         raise UsageError("The prompt is empty.")
-    options = parse_options(args.option, provider.credential_kinds)
+    options, given = parse_options(args.option, provider.credential_kinds)
     timeouts_given = (
         seconds_flag("--connect-timeout", args.connect_timeout, settings),
         seconds_flag("--idle-timeout", args.idle_timeout, settings),
@@ -192,12 +206,18 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     secrets = await _secrets_for(provider, proxy, err)
     conversation = Conversation(system_prompt=args.system)
     conversation.add("user", prompt)
-    printer = _Printer(out, err)
+    printer = _Printer(out, err, reasoning=args.reasoning)
     timeouts = Timeouts(*timeouts_given)
     async with new_client_session() as http:
         session = ChatSession(secrets, http, timeouts=timeouts)
         reply = session.reply(
-            conversation, provider, args.model, proxy=proxy, options=options, observer=printer
+            conversation,
+            provider,
+            args.model,
+            proxy=proxy,
+            options=options,
+            given=given,
+            observer=printer,
         )
         try:
             await reply.run()
@@ -208,14 +228,11 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return printer.exit_code
 
 
-async def _secrets_for(provider: type[BaseProvider], proxy: str | None, err: TextIO) -> Any:
-    from urllib.parse import urlsplit
-
+async def _secrets_for(provider: Provider, proxy: str | None, err: TextIO) -> Any:
+    from .credentials import needs_keyring
     from .secrets import MemorySecretStore, open_secret_store
 
-    proxy_parts = urlsplit(proxy or "")
-    proxy_needs_password = bool(proxy_parts.username) and proxy_parts.password is None
-    if not provider.credential_kinds and not proxy_needs_password:
+    if not needs_keyring(provider, proxy):
         return MemorySecretStore()  # nothing to read: skip opening the keyring
     store = await open_secret_store()
     if store.notice:
@@ -226,13 +243,16 @@ async def _secrets_for(provider: type[BaseProvider], proxy: str | None, err: Tex
 class _Printer:
     """Writes the reply to stdout as it arrives; the outcome to stderr."""
 
-    def __init__(self, out: TextIO, err: TextIO) -> None:
+    def __init__(self, out: TextIO, err: TextIO, *, reasoning: bool = False) -> None:
         self.out = out
         self.err = err
+        self.reasoning = reasoning
+        """Show the reasoning too, on stderr."""
         self.exit_code = EXIT_OK
         self.closed = False
         """Standard output was closed by its reader; the reply is being stopped."""
         self._ends_with_newline = True
+        self._reasoning_open = False
 
     def reply_started(self, reply: Reply) -> None:
         if reply.message.note:
@@ -241,6 +261,9 @@ class _Printer:
     def reply_text(self, reply: Reply, text: str) -> None:
         if self.closed:
             return
+        if self._reasoning_open:  # the answer starts: end the reasoning's last line
+            self.err.write("\n")
+            self._reasoning_open = False
         try:
             self.out.write(text)
             self.out.flush()
@@ -253,12 +276,18 @@ class _Printer:
         self._ends_with_newline = text.endswith("\n")
 
     def reply_reasoning(self, reply: Reply, text: str) -> None:
-        pass
+        if self.reasoning:
+            self.err.write(text)
+            self.err.flush()
+            self._reasoning_open = not text.endswith("\n")
+
+    def reply_retrying(self, reply: Reply, error: ReplyError, delay: float) -> None:
+        print(f"parley: {error} Trying once more in {delay:g} s.", file=self.err)
 
     def reply_finished(self, reply: Reply) -> None:
         self._newline()
 
-    def reply_failed(self, reply: Reply, error: str) -> None:
+    def reply_failed(self, reply: Reply, error: ReplyError) -> None:
         self._newline()
         print(f"parley: {error}", file=self.err)
         self.exit_code = EXIT_FAILED

@@ -6,6 +6,8 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from providers.contract import Options
+
     from .settings import Settings
 
 
@@ -13,18 +15,23 @@ class UsageError(Exception):
     """A mistake on the command line; the message says what to type instead."""
 
 
-def parse_options(pairs: list[str], credential_kinds: tuple[str, ...] = ()) -> dict[str, Any]:
-    """``-o NAME=VALUE`` pairs, each checked as the options table says. A credential the
-    provider declares (``cookies=...``) is passed on as the text given."""
+def parse_options(
+    pairs: list[str], credential_kinds: tuple[str, ...] = ()
+) -> tuple[Options, dict[str, Any]]:
+    """``-o NAME=VALUE`` pairs: the generation options, each checked as the options table
+    says, and the credentials the provider declares (``cookies=...``), as the text given."""
+    from providers.contract import Options
+
     from .settings import OPTIONS, SettingsError
 
     options: dict[str, Any] = {}
+    given: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise UsageError(f"--option {pair!r}: write KEY=VALUE, e.g. temperature=0.2.")
         if key in credential_kinds:
-            options[key] = _credential_value(raw)
+            given[key] = _credential_value(raw)
             continue
         if key not in OPTIONS:
             known = ", ".join([*OPTIONS, *credential_kinds])
@@ -34,7 +41,7 @@ def parse_options(pairs: list[str], credential_kinds: tuple[str, ...] = ()) -> d
             options[key] = OPTIONS[key].coerce(_option_value(raw))
         except SettingsError as error:
             raise UsageError(f"--option {error}") from None
-    return options
+    return Options.of(options), given
 
 
 def _option_value(raw: str) -> Any:

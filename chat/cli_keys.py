@@ -9,7 +9,7 @@ from .cli import resolve_provider
 from .cli_input import UsageError, text_from
 
 if TYPE_CHECKING:
-    from providers.base import BaseProvider
+    from providers.contract import Provider
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -22,16 +22,17 @@ async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO) -> int:
     """
     from .settings import Settings
 
-    provider = resolve_provider(args.provider, args.base_url, Settings.load())
+    provider = resolve_provider(args.provider, args.base_url, Settings.load()).provider
     if args.action == "set":
         _check_kind(provider, args.kind)  # a wrong one stored by mistake can still be deleted
-    from .secrets import encode_cookies, open_secret_store, secret_name
+    from .credentials import credential_name
+    from .secrets import encode_cookies, open_secret_store
 
     store = await open_secret_store()
     if not store.persistent:
         print(f"parley: {store.notice} Nothing was stored.", file=err)
         return EXIT_FAILED
-    name = secret_name(provider.get_name(), args.kind, provider.origin())
+    name = credential_name(provider, args.kind)
     if args.action == "delete":
         await store.delete(name)
         print(f"parley: forgot {args.kind} for {provider.get_name()}.", file=err)
@@ -44,7 +45,7 @@ async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _check_kind(provider: type[BaseProvider], kind: str) -> None:
+def _check_kind(provider: Provider, kind: str) -> None:
     """Refuse a secret the provider would never read."""
     kinds = provider.credential_kinds
     if kind in kinds:
@@ -70,7 +71,7 @@ def _read_secret(kind: str, stdin: TextIO, err: TextIO) -> str:
     return value
 
 
-def _parse_cookies(text: str, provider: type[BaseProvider]) -> dict[str, str]:
+def _parse_cookies(text: str, provider: Provider) -> dict[str, str]:
     from urllib.parse import urlsplit
 
     from providers.cookies import parse_cookies

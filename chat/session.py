@@ -6,25 +6,27 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from providers.base import BaseProvider
-from providers.errors import ProviderError
+from providers.contract import Context, Options, Provider, Request
+from providers.errors import ErrorKind, ProviderError
 from providers.http import Timeouts
-from providers.types import CredentialUpdate, FinishReason, ProviderInfo, Reasoning, Usage
+from providers.legacy import as_provider
+from providers.types import (
+    CredentialUpdate,
+    FinishReason,
+    ProviderInfo,
+    Reasoning,
+    ReasoningSignature,
+    Usage,
+)
 
-from .conversation import Conversation, Message, MessageState
+from . import credentials
+from .conversation import Conversation, Message, MessageState, ReplyError
+from .secrets import SecretStore, SecretStoreError
 
 if TYPE_CHECKING:
     import aiohttp
-
-from .secrets import (
-    SecretStore,
-    SecretStoreError,
-    decode_cookies,
-    encode_cookies,
-    secret_name,
-)
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,12 @@ class ReplyObserver(Protocol):
         """The reply is complete."""
         return None
 
-    def reply_failed(self, reply: Reply, error: str) -> None:
-        """The reply failed; ``error`` is a sentence for the user. Text so far is kept."""
+    def reply_failed(self, reply: Reply, error: ReplyError) -> None:
+        """The reply failed; ``str(error)`` is a sentence for the user. Text so far is kept."""
+        return None
+
+    def reply_retrying(self, reply: Reply, error: ReplyError, delay: float) -> None:
+        """A transient failure before any text: the request goes once more in ``delay`` s."""
         return None
 
     def reply_cancelled(self, reply: Reply) -> None:
@@ -62,11 +68,6 @@ class _Unobserved(ReplyObserver):
     """The observer of a reply nobody watches."""
 
 
-def proxy_secret_name(proxy: str) -> str:
-    """The keyring name of the password of ``proxy`` (a URL without the password)."""
-    return secret_name("proxy", "password", proxy)
-
-
 class ChatSession:
     """Runs replies for the app and the command line, with the app's shared parts."""
 
@@ -76,77 +77,57 @@ class ChatSession:
         http: aiohttp.ClientSession | None = None,
         *,
         timeouts: Timeouts | None = None,
+        retry_delay: float = 1.0,
     ) -> None:
         self.secrets = secrets
         self.http = http
         self.timeouts = timeouts or Timeouts()
+        self.retry_delay = retry_delay
+        """Seconds before the one retry of a transient failure the service gave no wait for."""
 
     def reply(
         self,
         conversation: Conversation,
-        provider: type[BaseProvider],
+        provider: Provider | type[BaseProvider],
         model: str,
         *,
         proxy: str | None = None,
-        options: Mapping[str, Any] | None = None,
+        options: Options | Mapping[str, Any] | None = None,
+        given: Mapping[str, Any] | None = None,
         observer: ReplyObserver | None = None,
     ) -> Reply:
-        """A new assistant reply at the end of ``conversation``; ``await reply.run()`` runs it."""
-        return Reply(self, conversation, provider, model, proxy, dict(options or {}), observer)
+        """A new assistant reply at the end of ``conversation``; ``await reply.run()`` runs it.
 
-    async def credentials(self, provider: type[BaseProvider]) -> dict[str, Any]:
-        """The stored credentials ``provider`` declares, as its keyword arguments."""
-        found: dict[str, Any] = {}
-        for kind in provider.credential_kinds:
-            value = await self.secrets.get(
-                secret_name(provider.get_name(), kind, provider.origin())
-            )
-            if kind == "cookies":
-                if cookies := decode_cookies(value):
-                    found["cookies"] = cookies
-            elif value:
-                found[kind] = value
-        return found
+        ``provider`` is used as given (see ``chat.credentials.configured`` for the provider
+        at its saved base URL); ``given`` holds credentials that win over the stored ones.
+        """
+        if not isinstance(options, Options):
+            options = Options.of(options or {})
+        return Reply(
+            self, conversation, as_provider(provider), model, proxy, options, given, observer
+        )
 
-    async def proxy_with_password(self, proxy: str | None) -> str | None:
-        """``proxy`` with its password from the keyring put back, when it names a user
-        without a password and a password is stored for it (see ``proxy_secret_name``)."""
-        if not proxy:
-            return proxy
-        parts = urlsplit(proxy)
-        if not parts.username or parts.password is not None:
-            return proxy
-        password = await self.secrets.get(proxy_secret_name(proxy))
-        if not password:
-            return proxy
-        userinfo, _, hostport = parts.netloc.rpartition("@")
-        netloc = f"{userinfo}:{quote(password, safe='')}@{hostport}"
-        return urlunsplit(parts._replace(netloc=netloc))
-
-    async def store_credential(
-        self, provider: type[BaseProvider], update: CredentialUpdate
-    ) -> None:
-        """Keep (or forget) a credential a provider handed back."""
-        name = secret_name(provider.get_name(), update.kind, update.scope or provider.origin())
-        if update.value is None or update.value == {} or update.value == "":
-            await self.secrets.delete(name)
-        elif isinstance(update.value, dict):
-            await self.secrets.set(name, encode_cookies(update.value))
-        else:
-            await self.secrets.set(name, update.value)
+    async def context(
+        self, provider: Provider, proxy: str | None, given: Mapping[str, Any] | None = None
+    ) -> Context:
+        """What ``provider`` is driven with: the app's client, its credentials, the timeouts
+        and the proxy with its password."""
+        return Context(
+            http=self.http,
+            credentials=await credentials.credentials_for(provider, self.secrets, given=given),
+            timeouts=self.timeouts,
+            proxy=await credentials.proxy_with_password(proxy, self.secrets),
+        )
 
 
-def _model_used(provider: type[BaseProvider], model: str) -> tuple[str, str]:
+def _model_used(provider: Provider, model: str) -> tuple[str, str]:
     """The model ``provider`` will answer with for ``model``, and a note when that is not
     the one asked for (a provider may replace a name it does not know with its default)."""
-    get_model = getattr(provider, "get_model", None)
-    if get_model is None:  # a provider without a model list sends what it is given
-        return model, ""
     try:
-        used = str(get_model(model))
+        used = provider.get_model(model)
     except ProviderError:  # not offered: the stream raises it, where it is reported
         return model, ""
-    if not model or used == model or model in getattr(provider, "model_aliases", {}):
+    if not model or used == model or model in provider.model_aliases:
         return used or model, ""
     name = provider.get_label()
     return used, f"{name} does not offer the model “{model}”, so it answered with “{used}”."
@@ -159,10 +140,11 @@ class Reply:
         self,
         session: ChatSession,
         conversation: Conversation,
-        provider: type[BaseProvider],
+        provider: Provider,
         model: str,
         proxy: str | None,
-        options: dict[str, Any],
+        options: Options,
+        given: Mapping[str, Any] | None,
         observer: ReplyObserver | None,
     ) -> None:
         self.session = session
@@ -171,6 +153,7 @@ class Reply:
         self.model = model
         self.proxy = proxy
         self.options = options
+        self.given = dict(given or {})
         self.observer = observer or _Unobserved()
         self.usage: Usage | None = None
         self._parts: list[str] = []
@@ -180,7 +163,7 @@ class Reply:
             "assistant",
             "",
             state=MessageState.PENDING,
-            provider=provider.get_name(),
+            provider=provider.name,
             model=used,
             note=note,
         )
@@ -192,31 +175,56 @@ class Reply:
     async def run(self) -> Message:
         """Drive the provider's stream to the end. Cancelling the task stops the request."""
         message = self.message
+        provider = self.provider
         messages = self.conversation.history(
             until=message,
-            with_history=self.provider.supports_message_history,
-            with_system=self.provider.supports_system_message,
+            with_history=provider.supports_message_history,
+            with_system=provider.supports_system_message,
+            alternating=provider.alternating_roles,
         )
         message.state = MessageState.STREAMING
         self.observer.reply_started(self)
         try:
-            await self._stream(messages)
+            provider.check_options(self.options)
+            await self._attempts(
+                Request(message.model or self.model, tuple(messages), self.options)
+            )
         except asyncio.CancelledError:
             self._end(MessageState.CANCELLED)
             self.observer.reply_cancelled(self)
             raise
-        except (ProviderError, SecretStoreError) as error:
-            self._fail(str(error))
+        except ProviderError as error:
+            self._fail(reply_error(error, provider.name))
+        except SecretStoreError as error:
+            self._fail(ReplyError("keyring", str(error), provider.name))
         except Exception as error:  # a provider's bug must reach the user, not only a log
-            log.warning("%s failed unexpectedly", self.provider.get_name(), exc_info=True)
+            log.warning("%s failed unexpectedly", provider.name, exc_info=True)
             self._fail(
-                f"{self.provider.get_name()} failed unexpectedly: {error!r}. Try again, or "
-                "pick another provider; if it keeps happening, report it to the provider's authors."
+                ReplyError(
+                    ErrorKind.UNEXPECTED,
+                    f"{provider.get_label()} failed unexpectedly: {error!r}. Try again, or "
+                    "pick another provider; if it keeps happening, report it to the "
+                    "provider's authors.",
+                    provider.name,
+                )
             )
         else:
             self._end(MessageState.COMPLETE)
             self.observer.reply_finished(self)
         return message
+
+    async def _attempts(self, request: Request) -> None:
+        """The request, and once more after a short wait when it failed in a way worth
+        retrying before any text arrived. Once text has arrived, there is no retry."""
+        try:
+            await self._stream(request)
+        except ProviderError as error:
+            if not error.transient or self._parts or self._reasoning:
+                raise
+            delay = min(error.retry_after or self.session.retry_delay, 10.0)
+            self.observer.reply_retrying(self, reply_error(error, self.provider.name), delay)
+            await asyncio.sleep(delay)
+            await self._stream(request)
 
     def cancelled_before_start(self) -> None:
         """End the reply as cancelled if its task was cancelled before ``run`` began.
@@ -229,17 +237,9 @@ class Reply:
             self._end(MessageState.CANCELLED)
             self.observer.reply_cancelled(self)
 
-    async def _stream(self, messages: list[dict[str, Any]]) -> None:
-        kwargs = await self.session.credentials(self.provider)
-        kwargs.update(self.options)
-        stream = self.provider.create_async_generator(
-            self.model,
-            messages,
-            proxy=await self.session.proxy_with_password(self.proxy),
-            session=self.session.http,
-            timeouts=self.session.timeouts,
-            **kwargs,
-        )
+    async def _stream(self, request: Request) -> None:
+        context = await self.session.context(self.provider, self.proxy, self.given)
+        stream = self.provider.stream(request, context)
         try:
             async for chunk in stream:
                 if isinstance(chunk, str):
@@ -269,15 +269,28 @@ class Reply:
         elif isinstance(chunk, ProviderInfo):
             self.message.provider = chunk.name
             self.message.model = chunk.model or self.message.model
+        elif isinstance(chunk, ReasoningSignature):
+            self.message.signature = chunk.signature
         elif isinstance(chunk, CredentialUpdate):
-            await self.session.store_credential(self.provider, chunk)
+            await credentials.store_update(self.provider, chunk, self.session.secrets)
 
     def _end(self, state: MessageState) -> None:
         self.message.content = self.text
         self.message.reasoning = "".join(self._reasoning)
         self.message.state = state
 
-    def _fail(self, error: str) -> None:
+    def _fail(self, error: ReplyError) -> None:
         self.message.error = error
         self._end(MessageState.FAILED)
         self.observer.reply_failed(self, error)
+
+
+def reply_error(error: ProviderError, provider: str) -> ReplyError:
+    """What is kept of ``error`` on the failed message."""
+    return ReplyError(
+        kind=str(error.kind),
+        sentence=str(error),
+        provider=error.provider or provider,
+        status=error.status,
+        retry_after=error.retry_after,
+    )

@@ -143,7 +143,7 @@ class ConversationView(QTextBrowser):
         if message.content:
             block.append(message.content)
         if message.state is MessageState.FAILED:
-            block.fail(message.error or "The reply failed.")
+            block.fail(str(message.error or "") or "The reply failed.")
         elif message.state is MessageState.CANCELLED:
             block.stop()
 

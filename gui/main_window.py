@@ -29,9 +29,10 @@ from .provider_picker import ProviderPicker
 from .tasks import TaskTracker
 
 if TYPE_CHECKING:
+    from chat.credentials import Configured
     from chat.session import ChatSession, Reply
     from chat.settings import Settings
-    from providers.base import BaseProvider
+    from providers.contract import Provider
     from providers.registry import ProviderRegistry
 
     from .provider_settings import ProviderSettingsDialog
@@ -219,10 +220,12 @@ class MainWindow(QMainWindow):
         self._retitle_current()
         model = self.picker.current_model()
         block = self.view.begin_reply(reply_title(provider.get_label(), model))
-        self._feed = ReplyFeed(block, self.on_reply_feed_ended)
+        self._feed = ReplyFeed(block, self.on_reply_feed_ended, self.statusBar().showMessage)
         self._remember(provider, model)
-        target, proxy = self._configured(provider)
-        reply = self.session.reply(conversation, target, model, proxy=proxy, observer=self._feed)
+        target = self._configured(provider)
+        reply = self.session.reply(
+            conversation, target.provider, model, proxy=target.proxy, observer=self._feed
+        )
         self._reply_task = self._tasks.start(reply.run(), name=f"reply from {provider.get_label()}")
         self._reply_task.add_done_callback(partial(self.on_reply_task_done, reply))
         self._set_busy(True)
@@ -233,23 +236,20 @@ class MainWindow(QMainWindow):
         if provider is not None and self.settings is not None and self.session is not None:
             self._tasks.start(self._open_settings(provider), name="open provider settings")
 
-    async def _open_settings(self, provider: type[BaseProvider]) -> None:
+    async def _open_settings(self, provider: Provider) -> None:
         """Look up which credentials are stored (off the GUI thread), then show the dialog."""
         from urllib.parse import urlsplit
 
-        from chat.secrets import SecretStoreError, secret_name
-        from chat.session import proxy_secret_name
+        from chat.credentials import names_for, proxy_secret_name
+        from chat.secrets import SecretStoreError
 
         from .provider_settings import PROXY_PASSWORD, ProviderSettingsDialog
 
         assert self.session is not None
         assert self.settings is not None
-        target, _ = self._configured(provider)
-        proxy = str(self.settings.provider(provider.get_name(), "proxy"))
-        names = {
-            kind: secret_name(target.get_name(), kind, target.origin())
-            for kind in provider.credential_kinds
-        }
+        target = self._configured(provider).provider
+        proxy = str(self.settings.provider(provider.name, "proxy"))
+        names = names_for(target)
         if proxy and urlsplit(proxy).username:
             names[PROXY_PASSWORD] = proxy_secret_name(proxy)
         stored: dict[str, bool] = {}
@@ -340,21 +340,18 @@ class MainWindow(QMainWindow):
         if self.settings is not None and (name := self.settings.get("provider")):
             self.picker.select(name, self.settings.provider(name, "model"))
 
-    def _remember(self, provider: type[BaseProvider], model: str) -> None:
+    def _remember(self, provider: Provider, model: str) -> None:
         """Save the provider and model just used, to pick them again next time."""
         if self.settings is not None:
             self.settings.set("provider", provider.get_name())
             self.settings.set_provider(provider.get_name(), "model", model)
             self._save_settings()
 
-    def _configured(self, provider: type[BaseProvider]) -> tuple[type[BaseProvider], str | None]:
-        """``provider`` pointed at its saved base URL, and its proxy."""
-        if self.settings is None:
-            return provider, None
-        name = provider.get_name()
-        base_url = self.settings.provider(name, "base_url")
-        target = provider.with_base_url(base_url) if base_url else provider
-        return target, self.settings.proxy_for(name)
+    def _configured(self, provider: Provider) -> Configured:
+        """``provider`` at its saved base URL, with its proxy."""
+        from chat.credentials import configured
+
+        return configured(provider, self.settings)
 
     def _save_settings(self) -> None:
         if self.settings is not None:

@@ -9,7 +9,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 if TYPE_CHECKING:  # at run time the classes arrive from the registry, after the first paint
-    from providers.base import BaseProvider
+    from providers.contract import Provider
     from providers.registry import ProviderRegistry
 
 NOT_WORKING = "not working"
@@ -23,14 +23,9 @@ def not_working_tip(label: str) -> str:
     )
 
 
-def provider_models(provider: type[BaseProvider]) -> tuple[list[str], str]:
-    """The models to offer for ``provider`` and the one to preselect: a ProviderModelMixin
-    lists its models; any other provider offers its ``default_model``, if it has one."""
-    default = str(getattr(provider, "default_model", "") or "")
-    get_models = getattr(provider, "get_models", None)
-    if callable(get_models):
-        return [str(model) for model in get_models()], default
-    return ([default] if default else []), default
+def provider_models(provider: Provider) -> tuple[list[str], str]:
+    """The models to offer for ``provider`` and the one to preselect."""
+    return provider.get_models(), provider.default_model
 
 
 class ProviderPicker(QWidget):
@@ -48,7 +43,7 @@ class ProviderPicker(QWidget):
         self.model_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.model_box.setMinimumContentsLength(22)
         self.model_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._providers: list[type[BaseProvider] | None] = []
+        self._providers: list[Provider | None] = []
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for text, box in (("&Provider", self.provider_box), ("&Model", self.model_box)):
@@ -64,7 +59,7 @@ class ProviderPicker(QWidget):
         self.provider_box.blockSignals(True)
         self.provider_box.clear()
         self._providers.clear()
-        loaded: list[type[BaseProvider]] = []
+        loaded: list[Provider] = []
         broken: list[tuple[str, Exception]] = []
         for name in registry.names():
             try:
@@ -80,7 +75,7 @@ class ProviderPicker(QWidget):
         self.provider_box.setCurrentIndex(self._first_working())
         self.on_provider_box_changed()
 
-    def _add_provider(self, provider: type[BaseProvider]) -> None:
+    def _add_provider(self, provider: Provider) -> None:
         label = provider.get_label()
         if provider.working:
             self._add_item(label, provider, provider.url)
@@ -90,7 +85,7 @@ class ProviderPicker(QWidget):
             self.provider_box.count() - 1, QBrush(QColor(GREY)), Qt.ItemDataRole.ForegroundRole
         )
 
-    def _add_item(self, text: str, provider: type[BaseProvider] | None, tip: str) -> None:
+    def _add_item(self, text: str, provider: Provider | None, tip: str) -> None:
         self.provider_box.addItem(text)
         self._providers.append(provider)
         index = self.provider_box.count() - 1
@@ -119,7 +114,7 @@ class ProviderPicker(QWidget):
                 return True
         return False
 
-    def current_provider(self) -> type[BaseProvider] | None:
+    def current_provider(self) -> Provider | None:
         index = self.provider_box.currentIndex()
         return self._providers[index] if 0 <= index < len(self._providers) else None
 

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chat.secrets import encode_cookies, secret_name
-from chat.session import proxy_secret_name
+from chat.credentials import credential_name, proxy_secret_name
+from chat.secrets import encode_cookies
 from chat.settings import PER_PROVIDER, Settings, SettingsError, split_proxy_password
 
 if TYPE_CHECKING:
-    from providers.base import BaseProvider
+    from providers.contract import Provider
 
 FIELDS = ("base_url", "proxy")
 PROXY_PASSWORD = "proxy_password"
@@ -49,7 +49,7 @@ class ProviderSettingsDialog(QDialog):
 
     def __init__(
         self,
-        provider: type[BaseProvider],
+        provider: Provider,
         settings: Settings,
         stored: dict[str, bool] | None = None,
         parent: QWidget | None = None,
@@ -235,7 +235,7 @@ class ProviderSettingsDialog(QDialog):
         writes: dict[str, str | None] = {}
         for kind, field in self.secret_fields.items():
             text = field.text() if isinstance(field, QLineEdit) else field.toPlainText()
-            name = secret_name(self.provider.get_name(), kind, self.scope())
+            name = credential_name(self.provider, kind, self.scope())
             if text.strip():
                 writes[name] = self._secret_value(kind, text.strip())
             elif self.forget[kind].isChecked():

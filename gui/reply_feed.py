@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
+from chat.conversation import ReplyError
 from chat.session import Reply, ReplyObserver
 
 from .conversation_view import ReplyBlock, reply_title
@@ -24,9 +25,15 @@ class ReplyFeed(ReplyObserver):
     ``on_end`` hears the outcome at once, before it is shown.
     """
 
-    def __init__(self, block: ReplyBlock, on_end: Callable[[Outcome], None]) -> None:
+    def __init__(
+        self,
+        block: ReplyBlock,
+        on_end: Callable[[Outcome], None],
+        on_status: Callable[[str], None] | None = None,
+    ) -> None:
         self._block = block
         self._on_end = on_end
+        self._on_status = on_status
         self._pending: list[str] = []
         self._outcome: Outcome | None = None
         self._error = ""
@@ -47,8 +54,12 @@ class ReplyFeed(ReplyObserver):
     def reply_finished(self, reply: Reply) -> None:
         self._end(Outcome.FINISHED)
 
-    def reply_failed(self, reply: Reply, error: str) -> None:
-        self._end(Outcome.FAILED, error)
+    def reply_failed(self, reply: Reply, error: ReplyError) -> None:
+        self._end(Outcome.FAILED, str(error))
+
+    def reply_retrying(self, reply: Reply, error: ReplyError, delay: float) -> None:
+        if self._on_status is not None:
+            self._on_status(f"{error} Trying once more in {delay:g} s.")
 
     def reply_cancelled(self, reply: Reply) -> None:
         self._end(Outcome.CANCELLED)

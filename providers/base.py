@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from .errors import InvalidBaseUrlError, ModelNotSupportedError
+from .contract import checked_base_url
+from .errors import ModelNotSupportedError
 from .types import Chunk, CredentialKind, Messages
 
 _END = object()
@@ -42,6 +43,8 @@ class BaseProvider(ABC):
     needs_auth: ClassVar[bool] = False
     credential_kinds: ClassVar[tuple[CredentialKind, ...]] = ()
     """The credentials the provider reads from its keyword arguments, for the caller to supply."""
+    supported_options: ClassVar[frozenset[str] | None] = None
+    """The generation options (``temperature``...) it reads; None: not declared, all are passed."""
 
     @classmethod
     def get_name(cls) -> str:
@@ -65,14 +68,7 @@ class BaseProvider(ABC):
         its path moves to the new origin. A base URL that is not http(s) raises
         ``InvalidBaseUrlError`` (also a ``ValueError``).
         """
-        new_url = base_url.strip().rstrip("/")
-        try:
-            parts = urlsplit(new_url)
-            (parts.hostname or "").encode("idna")  # an empty or 64+ character label
-        except ValueError:  # UnicodeError is one: a host name no lookup could resolve
-            raise InvalidBaseUrlError(f"Not a valid address: {base_url[:200]!r}.") from None
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidBaseUrlError(f"Not an http(s) URL: {base_url!r}.")
+        new_url = checked_base_url(base_url)
         attrs: dict[str, Any] = {"url": new_url, "__module__": cls.__module__}
         if cls.api_endpoint:
             attrs["api_endpoint"] = _moved_endpoint(cls.api_endpoint, cls.url, new_url)

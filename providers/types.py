@@ -36,6 +36,13 @@ class Reasoning:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasoningSignature:
+    """The service's signature of the reasoning so far, to send back with it later."""
+
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderInfo:
     """Which provider (and model) actually answered, for providers that delegate."""
 
@@ -61,4 +68,6 @@ class CredentialUpdate:
     scope: str = ""
 
 
-Chunk: TypeAlias = str | FinishReason | Usage | Reasoning | ProviderInfo | CredentialUpdate
+Chunk: TypeAlias = (
+    str | FinishReason | Usage | Reasoning | ReasoningSignature | ProviderInfo | CredentialUpdate
+)

@@ -57,6 +57,7 @@ class Aichat(AsyncGeneratorProvider, ProviderModelMixin):
 
     url = "https://chat-gpt.org/chat"
     working = False
+    supported_options: ClassVar[frozenset[str] | None] = frozenset({"temperature", "top_p"})
     needs_auth = True
     supports_gpt_35_turbo: ClassVar[bool] = True
     default_model = "gpt-3.5-turbo"

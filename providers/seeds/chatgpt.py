@@ -112,6 +112,7 @@ class ChatGpt(AsyncGeneratorProvider, ProviderModelMixin):
 
     url = "https://chatgpt.com"
     working = False
+    supported_options: ClassVar[frozenset[str] | None] = frozenset()
     supports_stream = True
     supports_message_history = True
     supports_system_message = True

@@ -30,6 +30,7 @@ class ChatGptt(AsyncGeneratorProvider, ProviderModelMixin):
     url = "https://chatgptt.me"
     api_endpoint = "https://chatgptt.me/wp-admin/admin-ajax.php"
     working = False
+    supported_options: ClassVar[frozenset[str] | None] = frozenset()
     supports_stream = True
     supports_system_message = True
     supports_message_history = True

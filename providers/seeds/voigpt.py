@@ -27,6 +27,7 @@ class VoiGpt(AsyncGeneratorProvider, ProviderModelMixin):
 
     url = "https://voigpt.com"
     working = False
+    supported_options: ClassVar[frozenset[str] | None] = frozenset()
     supports_stream = False
     supports_message_history = True
     supports_gpt_35_turbo: ClassVar[bool] = True

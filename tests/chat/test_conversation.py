@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from chat.conversation import Conversation, MessageState
+import itertools
+
+from chat.conversation import Conversation, MessageState, ReplyError
 
 
 def _chat() -> Conversation:
@@ -12,7 +14,12 @@ def _chat() -> Conversation:
     conversation.add("user", "And 3+3?")
     conversation.add("assistant", "Partial 6", state=MessageState.CANCELLED)
     conversation.add("user", "Why?")
-    conversation.add("assistant", "half an answer", state=MessageState.FAILED, error="HTTP 500")
+    conversation.add(
+        "assistant",
+        "half an answer",
+        state=MessageState.FAILED,
+        error=ReplyError("http", "HTTP 500"),
+    )
     conversation.add("assistant", "", state=MessageState.COMPLETE)
     conversation.add("user", "Try again")
     return conversation
@@ -25,9 +32,43 @@ def test_the_history_holds_every_kept_turn_with_its_words() -> None:
         {"role": "assistant", "content": "4"},
         {"role": "user", "content": "And 3+3?"},
         {"role": "assistant", "content": "Partial 6"},  # stopped by the user: what came is kept
-        {"role": "user", "content": "Why?"},
-        {"role": "user", "content": "Try again"},
+        {"role": "user", "content": "Try again"},  # "Why?" got no reply: it is not sent
     ]
+
+
+def test_a_user_turn_whose_reply_failed_is_not_sent_as_a_second_one_in_a_row() -> None:
+    roles = [m["role"] for m in _chat().history()]
+    assert all(a != b for a, b in itertools.pairwise(roles)), roles
+
+
+def test_alternating_joins_turns_of_one_role_and_starts_with_a_user_turn() -> None:
+    conversation = Conversation()
+    conversation.add("assistant", "Hello! How can I help?")
+    conversation.add("user", "one")
+    conversation.add("assistant", "first", state=MessageState.COMPLETE)
+    conversation.add("assistant", "second", state=MessageState.CANCELLED)
+    conversation.add("user", "two")
+    assert conversation.history(alternating=True) == [
+        {"role": "user", "content": "one"},
+        {"role": "assistant", "content": "first\n\nsecond"},
+        {"role": "user", "content": "two"},
+    ]
+    assert [m["role"] for m in conversation.history()] == [
+        "assistant", "user", "assistant", "assistant", "user"
+    ]  # fmt: skip
+
+
+def test_a_reasoning_signature_goes_back_with_its_reply() -> None:
+    conversation = Conversation()
+    conversation.add("user", "q")
+    conversation.add("assistant", "a", reasoning="because", signature="sig")
+    conversation.add("user", "next")
+    assert conversation.history()[1] == {
+        "role": "assistant",
+        "content": "a",
+        "reasoning": "because",
+        "signature": "sig",
+    }
 
 
 def test_a_failed_reply_is_never_sent_back_even_with_text() -> None:

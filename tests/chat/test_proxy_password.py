@@ -11,8 +11,9 @@ import pytest
 from aiohttp import web
 
 from chat.conversation import Conversation, MessageState
+from chat.credentials import proxy_secret_name
 from chat.secrets import MemorySecretStore
-from chat.session import ChatSession, proxy_secret_name
+from chat.session import ChatSession
 from chat.settings import Settings, SettingsError, split_proxy_password
 from providers.http import new_client_session
 from tests.support.loopback import serve_on_loopback
@@ -98,7 +99,7 @@ async def test_the_stored_password_is_used_for_the_proxy(
         chat.add("user", "hi")
         failed = await session.reply(chat, provider, "m", proxy=proxy).run()
         assert failed.state is MessageState.FAILED
-        assert "The proxy wants a user name and password (HTTP 407)" in (failed.error or "")
+        assert "The proxy wants a user name and password (HTTP 407)" in str(failed.error)
 
         await store.set(proxy_secret_name(proxy), PASSWORD)
         chat.add("user", "again")

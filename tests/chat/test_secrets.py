@@ -474,7 +474,7 @@ async def test_a_store_refuses_a_name_outside_the_scheme(
 
 
 def test_every_name_parley_makes_fits_the_scheme() -> None:
-    from chat.session import proxy_secret_name
+    from chat.credentials import proxy_secret_name
 
     for made in (
         secret_name("VoiGpt", "access_token", "https://voigpt.com"),

@@ -91,8 +91,8 @@ async def test_server_error_fails_with_its_message(
     ).run()
     assert message.state is MessageState.FAILED
     assert message.error is not None
-    assert "HTTP 500" in message.error
-    assert "Server exploded" in message.error
+    assert "HTTP 500" in message.error.sentence
+    assert "Server exploded" in message.error.sentence
     assert recorder.events[-1][0] == "failed"
 
 
@@ -104,8 +104,8 @@ async def test_cut_stream_keeps_the_text_that_arrived(
     assert message.state is MessageState.FAILED
     assert message.content == "Hello there,"
     assert message.error is not None
-    assert "closed in the middle of the reply" in message.error
-    assert "kept" in message.error
+    assert "closed in the middle of the reply" in message.error.sentence
+    assert "kept" in message.error.sentence
 
 
 async def test_cancel_stops_the_request_and_keeps_text(
@@ -177,7 +177,8 @@ async def test_a_provider_bug_reaches_the_user(session: ChatSession) -> None:
     message = await session.reply(conversation(), Broken, "m").run()
     assert message.state is MessageState.FAILED
     assert message.content == "partial "
-    assert message.error == (
+    assert message.error is not None
+    assert message.error.sentence == (
         "Broken failed unexpectedly: KeyError('choices'). Try again, or pick another "
         "provider; if it keeps happening, report it to the provider's authors."
     )

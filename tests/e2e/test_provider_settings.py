@@ -13,8 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QGroupBox, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
+from chat.credentials import proxy_secret_name
 from chat.secrets import KeyringSecretStore, MemorySecretStore, decode_cookies, secret_name
-from chat.session import ChatSession, proxy_secret_name
+from chat.session import ChatSession
 from chat.settings import Settings
 from gui.main_window import MainWindow
 from gui.provider_settings import ProviderSettingsDialog

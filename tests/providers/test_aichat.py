@@ -259,7 +259,7 @@ async def test_chat_session_without_cookies_fails_and_keeps_the_question(
     reply = await ChatSession(MemorySecretStore()).reply(conversation, aichat, MODEL).run()
     assert reply.state is MessageState.FAILED
     assert reply.error is not None
-    assert reply.error.startswith("Aichat requires cookies")
+    assert reply.error.sentence.startswith("Aichat requires cookies")
     assert conversation.messages[0].content == "still here"
     assert site.seen == []
 

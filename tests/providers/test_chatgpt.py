@@ -380,7 +380,7 @@ async def test_chat_session_keeps_the_partial_reply_of_a_cut_stream(site: ChatGp
     assert reply.content
     assert LONG.startswith(reply.content)
     assert reply.error is not None
-    assert "closed in the middle of the reply" in reply.error
+    assert "closed in the middle of the reply" in reply.error.sentence
 
 
 class Watched:

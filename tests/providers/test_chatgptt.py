@@ -210,7 +210,7 @@ async def test_failure_through_the_chat_session_keeps_the_conversation(
         )
     assert reply.state is MessageState.FAILED
     assert reply.error is not None
-    assert "Cloudflare" in reply.error
+    assert "Cloudflare" in reply.error.sentence
     assert conversation.messages[0].content == "still here"
 
 

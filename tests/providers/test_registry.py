@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from providers import AsyncGeneratorProvider, ProviderError, ProviderRegistry, get_provider
+from providers.contract import Context, Request
 from providers.registry import (
     ENTRY_POINT_GROUP,
     ProviderLoadError,
@@ -57,16 +58,16 @@ def test_names_are_listed_without_loading_anything() -> None:
 
 def test_entry_points_load_on_first_use() -> None:
     providers = registry()
-    assert providers.get("Echo") is Echo
-    assert providers.get("Echo") is Echo
-    assert providers.get("Other") is Other
+    assert providers.get("Echo").cls is Echo  # type: ignore[attr-defined]
+    assert providers.get("Echo") is providers.get("Echo")
+    assert providers.get("Other").cls is Other  # type: ignore[attr-defined]
 
 
 def test_lookup_is_case_insensitive() -> None:
     providers = registry()
-    assert providers.get("echo") is Echo
-    assert providers.get("ECHO") is Echo
-    assert providers.get("other") is Other
+    assert providers.get("echo").name == "Echo"
+    assert providers.get("ECHO").name == "Echo"
+    assert providers.get("other").name == "Other"
 
 
 def test_unknown_name_lists_the_known_ones() -> None:
@@ -103,14 +104,20 @@ def test_an_entry_point_that_cannot_be_imported_says_which_one() -> None:
 
 def test_available_keeps_the_good_and_reports_the_broken() -> None:
     loaded, broken = registry().available()
-    assert loaded == [Echo, Other]
+    assert [provider.cls for provider in loaded] == [Echo, Other]  # type: ignore[attr-defined]
     assert sorted(broken) == ["Abstract", "Gone", "NotAClass"]
 
 
-def test_a_class_added_by_hand_can_be_called() -> None:
-    providers = ProviderRegistry([Echo])
-    provider = providers.get("echo")
-    assert "".join(provider.create_completion("m", [{"role": "user", "content": "hi"}])) == "hi"
+async def test_a_class_added_by_hand_is_driven_through_the_contract() -> None:
+    provider = ProviderRegistry([Echo]).get("echo")
+    request = Request("m", ({"role": "user", "content": "hi"},))
+    assert [chunk async for chunk in provider.stream(request, Context())] == ["hi"]
+
+
+def test_get_provider_gives_a_class_of_the_older_conventions_itself() -> None:
+    from providers import VoiGpt
+
+    assert get_provider("VoiGpt") is VoiGpt
 
 
 def test_installed_entry_points_name_the_four_seeds() -> None:

@@ -317,8 +317,8 @@ async def test_chat_session_failure_keeps_the_conversation_and_the_token(
     assert (user.role, user.content) == ("user", "keep me")
     assert reply.state is MessageState.FAILED
     assert reply.error is not None
-    assert "closed in the middle of the reply" in reply.error
-    assert reply.error.startswith("VoiGpt: ")
+    assert "closed in the middle of the reply" in reply.error.sentence
+    assert reply.error.sentence.startswith("VoiGpt: ")
     assert await store.get(secret_name("VoiGpt", "access_token", site.url)) in site.tokens
 
 

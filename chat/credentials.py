@@ -1,0 +1,151 @@
+"""Credentials in one place: the keyring name of each one, how a reply finds its own, and
+the provider as configured (at its saved base URL, with its proxy).
+
+A credential is kept under the provider's name and the origin of the base URL it is used
+with, so a key stored for one site is never sent to another. When nothing is stored, an API
+key may come from the service's usual environment variable (``OPENAI_API_KEY``...), and only
+while the provider is at its own address; it is read, never written anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from providers.contract import Credentials, Provider
+from providers.types import CredentialUpdate
+
+from .secrets import SecretStore, decode_cookies, encode_cookies, secret_name
+
+if TYPE_CHECKING:
+    from .settings import Settings
+
+
+def credential_name(provider: Provider, kind: str, origin: str | None = None) -> str:
+    """The keyring name of ``provider``'s ``kind`` at ``origin`` (default: where it is now)."""
+    return secret_name(provider.name, kind, origin or provider.origin())
+
+
+def header_secret_name(provider: Provider, header: str, origin: str | None = None) -> str:
+    """The keyring name of the value of ``provider``'s secret header ``header``."""
+    return credential_name(provider, f"header:{header.lower()}", origin)
+
+
+def proxy_secret_name(proxy: str) -> str:
+    """The keyring name of the password of ``proxy`` (a URL without the password)."""
+    return secret_name("proxy", "password", proxy)
+
+
+def names_for(provider: Provider, origin: str | None = None) -> dict[str, str]:
+    """Every secret ``provider`` may read, by what it is (a kind, or ``header:NAME``)."""
+    names: dict[str, str] = {
+        kind: credential_name(provider, kind, origin) for kind in provider.credential_kinds
+    }
+    for header in provider.secret_headers:
+        names[f"header:{header.lower()}"] = header_secret_name(provider, header, origin)
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class Configured:
+    """A provider as the user set it up: at its base URL, with its proxy."""
+
+    provider: Provider
+    proxy: str | None
+
+
+def configured(
+    provider: Provider,
+    settings: Settings | None = None,
+    *,
+    base_url: str | None = None,
+    proxy: str | None = None,
+) -> Configured:
+    """``provider`` at ``base_url``, else at the base URL saved for it; with ``proxy``, else
+    its saved proxy (its own, or the global one). Raises ``InvalidBaseUrlError``."""
+    if not base_url and settings is not None:
+        base_url = str(settings.provider(provider.name, "base_url") or "")
+    if base_url:
+        provider = provider.with_base_url(base_url)
+    if not proxy and settings is not None:
+        proxy = settings.proxy_for(provider.name)
+    return Configured(provider, proxy or None)
+
+
+def environment_key(provider: Provider, environ: Mapping[str, str] | None = None) -> str | None:
+    """The API key from the service's usual environment variable, while ``provider`` is at
+    its own address (a key for api.openai.com never goes to a base URL set elsewhere)."""
+    if "api_key" not in provider.credential_kinds or not provider.at_home():
+        return None
+    env = os.environ if environ is None else environ
+    return next((value for name in provider.key_env if (value := env.get(name, "").strip())), None)
+
+
+async def credentials_for(
+    provider: Provider,
+    store: SecretStore,
+    *,
+    given: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Credentials:
+    """What ``provider`` may send: ``given`` (the command line's), else the keyring's, else
+    the environment's API key. Secret headers come from the keyring."""
+    given = given or {}
+    found: dict[str, Any] = {}
+    for kind in provider.credential_kinds:
+        if given.get(kind):
+            found[kind] = given[kind]
+            continue
+        value = await store.get(credential_name(provider, kind))
+        if kind == "cookies":
+            found[kind] = decode_cookies(value) or None
+        else:
+            found[kind] = value or None
+    if not found.get("api_key") and (key := environment_key(provider, environ)):
+        found["api_key"] = key
+    headers = dict(provider.headers)
+    for header in provider.secret_headers:
+        if value := await store.get(header_secret_name(provider, header)):
+            headers[header] = value
+    return Credentials(headers=headers, **found)
+
+
+async def proxy_with_password(proxy: str | None, store: SecretStore) -> str | None:
+    """``proxy`` with its password from the keyring put back, when it names a user without
+    a password and a password is stored for it (see ``proxy_secret_name``)."""
+    if not proxy:
+        return proxy
+    parts = urlsplit(proxy)
+    if not parts.username or parts.password is not None:
+        return proxy
+    password = await store.get(proxy_secret_name(proxy))
+    if not password:
+        return proxy
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    netloc = f"{userinfo}:{quote(password, safe='')}@{hostport}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def proxy_needs_password(proxy: str | None) -> bool:
+    """Does ``proxy`` name a user and leave the password to the keyring?"""
+    parts = urlsplit(proxy or "")
+    return bool(parts.username) and parts.password is None
+
+
+def needs_keyring(provider: Provider, proxy: str | None) -> bool:
+    """Could a reply from ``provider`` through ``proxy`` read anything from the keyring?"""
+    return bool(provider.credential_kinds or provider.secret_headers) or proxy_needs_password(proxy)
+
+
+async def store_update(provider: Provider, update: CredentialUpdate, store: SecretStore) -> None:
+    """Keep (or forget) a credential a provider handed back."""
+    name = credential_name(provider, update.kind, update.scope or None)
+    if update.value is None or update.value == {} or update.value == "":
+        await store.delete(name)
+    elif isinstance(update.value, dict):
+        await store.set(name, encode_cookies(update.value))
+    else:
+        await store.set(name, update.value)

@@ -230,6 +230,15 @@ async def iter_sse(response: aiohttp.ClientResponse) -> AsyncIterator[ServerSent
             yield event
 
 
+async def iter_sse_batches(
+    response: aiohttp.ClientResponse,
+) -> AsyncIterator[list[ServerSentEvent]]:
+    """The events of ``iter_sse``, in the batches they arrived in (one list per read from
+    the socket): a fast reader handles a batch in one loop, with no await per event."""
+    async for events in _event_batches(response):
+        yield events
+
+
 def parse_json(payload: str | bytes, provider: str | None = None) -> Any:
     """``json.loads`` of ``payload`` (a leading BOM dropped).
 

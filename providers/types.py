@@ -43,6 +43,11 @@ class ReasoningSignature:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerWasReasoning:
+    """The text given out as answer so far was reasoning (its closing tag just came)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderInfo:
     """Which provider (and model) actually answered, for providers that delegate."""
 
@@ -69,5 +74,12 @@ class CredentialUpdate:
 
 
 Chunk: TypeAlias = (
-    str | FinishReason | Usage | Reasoning | ReasoningSignature | ProviderInfo | CredentialUpdate
+    str
+    | FinishReason
+    | Usage
+    | Reasoning
+    | ReasoningSignature
+    | AnswerWasReasoning
+    | ProviderInfo
+    | CredentialUpdate
 )

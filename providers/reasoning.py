@@ -1,0 +1,90 @@
+"""Reasoning sent inline in the answer text, as ``<think>…</think>`` at its start."""
+
+from __future__ import annotations
+
+from .types import AnswerWasReasoning, Chunk, Reasoning
+
+OPEN, CLOSE = "<think>", "</think>"
+LOOK_CHARS = 65536
+"""How much answer text is watched for a closing tag that had no opening one."""
+
+
+class ThinkSplitter:
+    """Splits answer text into reasoning and answer as it streams.
+
+    LM Studio and many local models put their reasoning first, inside ``<think>…</think>``.
+    Some chat templates write the opening tag into the prompt, so the reply starts inside
+    the reasoning and only ``</think>`` arrives: then what was given out as answer so far
+    is taken back as reasoning (``AnswerWasReasoning``). Only the start of a reply is
+    looked at; a tag later in an answer is text.
+    """
+
+    def __init__(self) -> None:
+        self._state = "start"  # start -> (thinking ->) answer
+        self._held = ""  # text that may be the start of a tag
+        self._answered = 0  # characters given out as answer while no tag was seen
+
+    def feed(self, text: str) -> list[Chunk]:
+        if self._state == "answer":
+            return [text]
+        text = self._held + text
+        self._held = ""
+        if self._state == "start":
+            return self._at_start(text)
+        return self._thinking(text)
+
+    def _at_start(self, text: str) -> list[Chunk]:
+        if self._answered == 0:
+            body = text.lstrip()
+            if body.startswith(OPEN):
+                self._state = "thinking"
+                return self._thinking(body[len(OPEN) :])
+            if OPEN.startswith(body):  # "", or a part of "<think>": wait for more
+                self._held = text
+                return []
+        close = text.find(CLOSE)
+        if close != -1:  # reasoning with no opening tag: what came so far was reasoning
+            self._state = "answer"
+            taken = [AnswerWasReasoning()] if self._answered else []
+            return [*taken, *_pieces(Reasoning(text[:close]), text[close + len(CLOSE) :])]
+        keep = _partial_tag(text, CLOSE)
+        self._held = text[len(text) - keep :] if keep else ""
+        shown = text[: len(text) - keep]
+        self._answered += len(shown)
+        if self._answered > LOOK_CHARS:  # a long answer: a tag from here on is text
+            self._state = "answer"
+        return [shown] if shown else []
+
+    def _thinking(self, text: str) -> list[Chunk]:
+        close = text.find(CLOSE)
+        if close != -1:
+            self._state = "answer"
+            return _pieces(Reasoning(text[:close]), text[close + len(CLOSE) :].lstrip("\n"))
+        keep = _partial_tag(text, CLOSE)
+        self._held = text[len(text) - keep :] if keep else ""
+        thought = text[: len(text) - keep]
+        return [Reasoning(thought)] if thought else []
+
+    def finish(self) -> list[Chunk]:
+        """What is still held back when the stream ends."""
+        held, self._held = self._held, ""
+        if not held:
+            return []
+        if self._state == "thinking":
+            return [Reasoning(held)]
+        return [held] if held.strip() or self._answered else []
+
+
+def _partial_tag(text: str, tag: str) -> int:
+    """How many characters at the end of ``text`` could begin ``tag``."""
+    for size in range(min(len(tag) - 1, len(text)), 0, -1):
+        if tag.startswith(text[-size:]):
+            return size
+    return 0
+
+
+def _pieces(reasoning: Reasoning, answer: str) -> list[Chunk]:
+    pieces: list[Chunk] = [reasoning] if reasoning.text else []
+    if answer:
+        pieces.append(answer)
+    return pieces

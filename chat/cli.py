@@ -281,6 +281,14 @@ class _Printer:
             self.err.flush()
             self._reasoning_open = not text.endswith("\n")
 
+    def reply_text_was_reasoning(self, reply: Reply) -> None:
+        # WORKAROUND for chat templates that open <think> in the prompt: the reasoning came
+        # as answer text until its closing tag, and stdout cannot take it back.
+        self._newline()
+        print(
+            "parley: the text above was the model's reasoning; its answer follows.", file=self.err
+        )
+
     def reply_retrying(self, reply: Reply, error: ReplyError, delay: float) -> None:
         print(f"parley: {error} Trying once more in {delay:g} s.", file=self.err)
 

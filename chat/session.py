@@ -13,6 +13,7 @@ from providers.errors import ErrorKind, ProviderError
 from providers.http import Timeouts
 from providers.legacy import as_provider
 from providers.types import (
+    AnswerWasReasoning,
     CredentialUpdate,
     FinishReason,
     ProviderInfo,
@@ -53,6 +54,10 @@ class ReplyObserver(Protocol):
 
     def reply_failed(self, reply: Reply, error: ReplyError) -> None:
         """The reply failed; ``str(error)`` is a sentence for the user. Text so far is kept."""
+        return None
+
+    def reply_text_was_reasoning(self, reply: Reply) -> None:
+        """The text reported so far was the model's reasoning (``reply.reasoning`` now)."""
         return None
 
     def reply_retrying(self, reply: Reply, error: ReplyError, delay: float) -> None:
@@ -172,6 +177,10 @@ class Reply:
     def text(self) -> str:
         return "".join(self._parts)
 
+    @property
+    def reasoning(self) -> str:
+        return "".join(self._reasoning)
+
     async def run(self) -> Message:
         """Drive the provider's stream to the end. Cancelling the task stops the request."""
         message = self.message
@@ -256,6 +265,12 @@ class Reply:
     async def _typed(self, chunk: object) -> None:
         if isinstance(chunk, FinishReason):
             self.message.finish_reason = chunk.reason
+            if note := finish_note(self.provider, chunk.reason):
+                self.message.note = " ".join(filter(None, (self.message.note, note)))
+        elif isinstance(chunk, AnswerWasReasoning):
+            self._reasoning.append("".join(self._parts))
+            self._parts.clear()
+            self.observer.reply_text_was_reasoning(self)
         elif isinstance(chunk, Reasoning):
             self._reasoning.append(chunk.text)
             self.observer.reply_reasoning(self, chunk.text)
@@ -294,3 +309,28 @@ def reply_error(error: ProviderError, provider: str) -> ReplyError:
         status=error.status,
         retry_after=error.retry_after,
     )
+
+
+_STOPPED_BY = {
+    "content_filter": "its content filter",
+    "safety": "its safety rules",
+    "prohibited_content": "its rules on prohibited content",
+    "blocklist": "its list of blocked terms",
+    "spii": "its rules on personal information",
+    "recitation": "its rule against reciting sources",
+    "refusal": "its safety rules",
+}
+
+
+def finish_note(provider: Provider, reason: str) -> str:
+    """A sentence for a reply the service ended early, "" for one that simply ended."""
+    if reason == "length":
+        return (
+            "The reply reached the longest length allowed; raise max_tokens or ask it to continue."
+        )
+    if reason in _STOPPED_BY:
+        return (
+            f"{provider.get_label()} stopped the reply because of {_STOPPED_BY[reason]} "
+            f"(finish reason “{reason}”); the text above is what came before."
+        )
+    return ""

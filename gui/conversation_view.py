@@ -65,6 +65,9 @@ class ReplyBlock:
     def __init__(self, view: ConversationView, frame: QTextFrame) -> None:
         self._view = view
         self._frame = frame
+        heading = frame.firstCursorPosition().block()
+        self._body_start = heading.position() + heading.length()
+        """Where the reply's text starts (after its heading and notes)."""
 
     def set_title(self, title: str) -> None:
         """Replace the reply's heading (the provider and model that really answered)."""
@@ -81,6 +84,14 @@ class ReplyBlock:
             cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
             cursor.insertBlock()
             cursor.insertText(note, _char(MUTED, italic=True, small=True))
+        self._body_start += len(note) + 1
+
+    def clear_text(self) -> None:
+        """Take back the reply's text (it turned out to be the model's reasoning)."""
+        cursor = QTextCursor(self._view.document())
+        cursor.setPosition(self._body_start)
+        cursor.setPosition(self._frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
 
     def append(self, text: str) -> None:
         with self._view.following():

@@ -38,7 +38,8 @@ class ReplyFeed(ReplyObserver):
         self._outcome: Outcome | None = None
         self._error = ""
         self._reply: Reply | None = None
-        self._note = ""
+        self._shown_note = ""
+        self._retract = False
 
     @property
     def outcome(self) -> Outcome | None:
@@ -46,10 +47,13 @@ class ReplyFeed(ReplyObserver):
 
     def reply_started(self, reply: Reply) -> None:
         self._reply = reply
-        self._note = reply.message.note
 
     def reply_text(self, reply: Reply, text: str) -> None:
         self._pending.append(text)
+
+    def reply_text_was_reasoning(self, reply: Reply) -> None:
+        self._pending.clear()
+        self._retract = True
 
     def reply_finished(self, reply: Reply) -> None:
         self._end(Outcome.FINISHED)
@@ -74,13 +78,22 @@ class ReplyFeed(ReplyObserver):
         self._error = error
         self._on_end(outcome)
 
+    def _show_note(self, note: str) -> None:
+        """Show what was added to the reply's note since the last tick."""
+        if note == self._shown_note:
+            return
+        added = note.removeprefix(self._shown_note).strip()
+        self._block.add_note(added or note)
+        self._shown_note = note
+
     def flush(self) -> bool:
         """Show the text that arrived since the last tick; True once the outcome is shown."""
         if self._reply is not None:  # the provider may say who really answered
             self._block.set_title(_title(self._reply))
-        if self._note:
-            self._block.add_note(self._note)
-            self._note = ""
+            self._show_note(self._reply.message.note)
+        if self._retract:
+            self._block.clear_text()
+            self._retract = False
         if self._pending:
             self._block.append("".join(self._pending))
             self._pending.clear()

@@ -101,7 +101,15 @@ def api_error(
     model: str = "",
     path: str = "",
 ) -> ProviderError:
-    """The error a person should see for an API's HTTP error reply."""
+    """The error a person should see for an API's HTTP error reply (``status`` kept on it)."""
+    error = _status_error(status, body, headers, provider, model, path)
+    error.status = status
+    return error
+
+
+def _status_error(
+    status: int, body: str, headers: Any, provider: Provider, model: str, path: str
+) -> ProviderError:
     name = provider.name
     if is_cloudflare_page(status, body, headers):
         return status_error(status, body, headers, name)
@@ -110,14 +118,14 @@ def api_error(
     lowered = f"{said} {kind}".lower()
     if status == 401 or (status == 403 and "key" in lowered):
         return AuthenticationError(
-            _said(f"{provider.get_label()} rejected the API key (HTTP {status})", said),
+            _said(f"The API key was rejected (HTTP {status})", said),
             provider=name,
             hint=f"Check the key for {provider.get_label()} in Provider settings "
             "(or `parley keys set`).",
         )
     if status == 403:
         return AuthenticationError(
-            _said(f"{provider.get_label()} refused access (HTTP 403)", said),
+            _said("Access was refused (HTTP 403)", said),
             provider=name,
             hint="Your key may not be allowed to use this model or this service; "
             "check your account's permissions.",
@@ -132,9 +140,9 @@ def api_error(
             _said("The request is too large for the service (HTTP 413)", said), provider=name
         )
     if status == 404:
-        what = f"the model “{model}” or the path {path}" if model else f"the path {path}"
+        what = f"no model “{model}” here, or no path {path}" if model else f"no path {path} here"
         return NotFoundError(
-            _said(f"{provider.get_label()} has no {what} (HTTP 404)", said),
+            _said(f"There is {what} (HTTP 404)", said),
             provider=name,
             hint="Pick a model from the refreshed model list, or check the base URL "
             f"({provider.url}).",
@@ -143,13 +151,13 @@ def api_error(
     if status == 429:
         retry = headers.get("retry-after") if headers is not None else None
         return RateLimitError(
-            _said(f"{provider.get_label()} is rate limiting requests (HTTP 429)", said),
+            _said("Too many requests (HTTP 429)", said),
             retry_after=retry_after_seconds(retry),
             provider=name,
         )
     if status == 529 or any(word in lowered for word in _OVERLOADED_WORDS):
         return OverloadedError(
-            _said(f"{provider.get_label()} is overloaded (HTTP {status})", said),
+            _said(f"The service is overloaded (HTTP {status})", said),
             provider=name,
             status=status,
         )
@@ -161,21 +169,20 @@ def stream_error(value: Mapping[str, Any], provider: Provider) -> ProviderError:
     said = excerpt(_message_of(value)) or "no details"
     kind = _error_kind(json.dumps(value, default=str))
     lowered = f"{said} {kind}".lower()
-    label = provider.get_label()
     code = value.get("error", {}).get("code") if isinstance(value.get("error"), dict) else None
     status = code if isinstance(code, int) and 400 <= code < 600 else None
     if "overloaded" in lowered:
         return OverloadedError(
-            f"{label} is overloaded and stopped the reply: {said}", provider=provider.name
+            f"The service is overloaded and stopped the reply: {said}", provider=provider.name
         )
     if any(word in lowered for word in _CONTEXT_WORDS):
         return ContextLengthError(
             f"The conversation is longer than the model's context: {said}", provider=provider.name
         )
     if status == 429 or "rate" in kind:
-        return RateLimitError(f"{label} is rate limiting requests: {said}", provider=provider.name)
+        return RateLimitError(f"Too many requests: {said}", provider=provider.name)
     return ProviderError(
-        f"{label} sent an error in the middle of the reply: {said}",
+        f"The service sent an error in the middle of the reply: {said}",
         provider=provider.name,
         hint="The text received so far is kept; try again to get the rest.",
         status=status,
@@ -189,7 +196,8 @@ def required_key(provider: Provider, key: str | None) -> str | None:
     env = " or ".join(provider.key_env)
     where = f", or set {env}" if env and provider.at_home() else ""
     raise MissingCredentialsError(
-        f"{provider.get_label()} needs an API key.",
+        "An API key is needed.",
         provider=provider.name,
-        hint=f"Add it in Provider settings (or `parley keys set {provider.name} api_key`){where}.",
+        hint=f"Add the key for {provider.get_label()} in Provider settings (or `parley keys set "
+        f"{provider.name} api_key`){where}.",
     )

@@ -106,7 +106,7 @@ class OpenAIEmulator(ApiEmulator):
     def _invalid(self, body: Any) -> web.Response | None:
         if not isinstance(body, dict):
             return error(400, "The body must be a JSON object.", "invalid_request_error")
-        if "strict_fields" in self.quirks and (extra := set(body) - FIELDS):
+        if "strict_fields" in self.quirks and (extra := set(body) - (FIELDS - {"stream_options"})):
             return error(422, f"Extra inputs are not permitted: {sorted(extra)}", "invalid_request")
         model = body.get("model")
         if not isinstance(model, str) or not model:

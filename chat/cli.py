@@ -1,4 +1,4 @@
-"""``parley`` subcommands: ``ask``, ``providers``, ``keys``. No Qt, imports kept lazy."""
+"""``parley`` subcommands: ``ask``, ``providers``, ``models``, ``keys``. No Qt, imports lazy."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_ask(commands)
     commands.add_parser("providers", help="list the providers, their flags and models")
+    _add_models(commands)
     _add_keys(commands)
     return parser
 
@@ -69,6 +70,18 @@ def _add_ask(commands: Any) -> None:
     ask.add_argument(
         "--reasoning", action="store_true", help="also show the model's reasoning, on stderr"
     )
+
+
+def _add_models(commands: Any) -> None:
+    listing = commands.add_parser(
+        "models",
+        help="list a provider's models, as its service gives them",
+        description="Print the models of a provider, one per line (cached for a day).",
+    )
+    listing.add_argument("-p", "--provider", help="provider name (default: the saved one)")
+    listing.add_argument("--base-url", help="ask the server at this URL instead")
+    listing.add_argument("--proxy", help="http://, https:// or socks5:// proxy URL")
+    listing.add_argument("--refresh", action="store_true", help="ask the service again")
 
 
 def _add_keys(commands: Any) -> None:
@@ -114,6 +127,10 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(ask(args, sys.stdout, sys.stderr))
     if args.command == "providers":
         return list_providers(sys.stdout)
+    if args.command == "models":
+        from .cli_models import models
+
+        return asyncio.run(models(args, sys.stdout, sys.stderr))
     from .cli_keys import keys
 
     return asyncio.run(keys(args, sys.stdin, sys.stderr))
@@ -203,7 +220,7 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .conversation import Conversation
     from .session import ChatSession
 
-    secrets = await _secrets_for(provider, proxy, err)
+    secrets = await secrets_for(provider, proxy, err)
     conversation = Conversation(system_prompt=args.system)
     conversation.add("user", prompt)
     printer = _Printer(out, err, reasoning=args.reasoning)
@@ -228,15 +245,15 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return printer.exit_code
 
 
-async def _secrets_for(provider: Provider, proxy: str | None, err: TextIO) -> Any:
-    from .credentials import needs_keyring
+async def secrets_for(provider: Provider, proxy: str | None, err: TextIO) -> Any:
+    from .credentials import needs_keyring, proxy_needs_password
     from .secrets import MemorySecretStore, open_secret_store
 
     if not needs_keyring(provider, proxy):
         return MemorySecretStore()  # nothing to read: skip opening the keyring
     store = await open_secret_store()
-    if store.notice:
-        print(f"parley: {store.notice}", file=err)
+    if store.notice and (provider.needs_auth or proxy_needs_password(proxy)):
+        print(f"parley: {store.notice}", file=err)  # a key is optional: no need to say
     return store
 
 
@@ -282,8 +299,8 @@ class _Printer:
             self._reasoning_open = not text.endswith("\n")
 
     def reply_text_was_reasoning(self, reply: Reply) -> None:
-        # WORKAROUND for chat templates that open <think> in the prompt: the reasoning came
-        # as answer text until its closing tag, and stdout cannot take it back.
+        # A chat template that opens <think> in the prompt: the reasoning came as answer
+        # text until its closing tag, and what went to stdout cannot be taken back.
         self._newline()
         print(
             "parley: the text above was the model's reasoning; its answer follows.", file=self.err

@@ -1,0 +1,35 @@
+"""``parley models``: the models a provider offers now, one per line."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from .cli import EXIT_FAILED, EXIT_OK, resolve_provider, secrets_for
+
+
+async def models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Print the provider's models: its service's list (cached for a day; ``--refresh``
+    asks again), else the last one fetched, else the built-in list, with the reason."""
+    from providers.http import new_client_session
+
+    from .models import ModelCache, model_list
+    from .session import ChatSession
+    from .settings import Settings
+
+    settings = Settings.load()
+    if settings.problem:
+        print(f"parley: {settings.problem}", file=err)
+    name = args.provider or settings.get("provider") or None
+    target = resolve_provider(name, args.base_url, settings, args.proxy)
+    secrets = await secrets_for(target.provider, target.proxy, err)
+    async with new_client_session() as http:
+        session = ChatSession(secrets, http)
+        context = await session.context(target.provider, target.proxy)
+        listed = await model_list(target.provider, context, ModelCache(), refresh=args.refresh)
+    if listed.problem:
+        shown = "no list" if not listed.models else f"the {listed.source} list"
+        print(f"parley: {listed.problem} Showing {shown}.", file=err)
+    for model in listed.models:
+        print(model, file=out)
+    return EXIT_OK if listed.models else EXIT_FAILED

@@ -43,7 +43,9 @@ _CLOUDFLARE_MARKERS = (
 )
 
 
-CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "api-key", "x-csrftoken"})
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "cookie", "x-api-key", "api-key", "x-csrftoken", "x-goog-api-key"}
+)
 """Request headers that carry a credential: a request with one never follows a redirect."""
 
 

@@ -230,6 +230,12 @@ async def iter_sse(response: aiohttp.ClientResponse) -> AsyncIterator[ServerSent
             yield event
 
 
+async def iter_line_batches(response: aiohttp.ClientResponse) -> AsyncIterator[list[bytes]]:
+    """The body's lines (without their endings), in the batches they arrived in."""
+    async for lines in _line_batches(response):
+        yield lines
+
+
 async def iter_sse_batches(
     response: aiohttp.ClientResponse,
 ) -> AsyncIterator[list[ServerSentEvent]]:

@@ -25,6 +25,7 @@ from chat.conversation import Conversation
 from .banner import Banner
 from .composer import ComposerBar
 from .conversation_view import ConversationView, reply_title
+from .model_lists import ModelLists
 from .provider_picker import ProviderPicker
 from .tasks import TaskTracker
 
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Parley")
         self.resize(1000, 700)
         self._build()
+        self.model_lists = ModelLists(self.picker, tasks)
         self._connect_signals()
         self.new_conversation()
         self.composer.editor.setFocus()
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self.on_settings_action_triggered)
         self.conversation_list.currentRowChanged.connect(self.on_conversation_list_row_changed)
         self.picker.provider_changed.connect(self.on_picker_provider_changed)
+        self.picker.refresh_requested.connect(self.on_picker_refresh_requested)
         self.composer.send_requested.connect(self.on_composer_send_requested)
         self.composer.stop_requested.connect(self.on_composer_stop_requested)
         self._frame_timer.timeout.connect(self.on_frame_timer_timeout)
@@ -174,6 +177,7 @@ class MainWindow(QMainWindow):
         if self.statusBar().currentMessage() == OPENING_KEYRING:
             self.statusBar().clearMessage()
         self._update_ready()
+        self._load_models()
 
     @property
     def conversation(self) -> Conversation:
@@ -205,6 +209,15 @@ class MainWindow(QMainWindow):
 
     def on_picker_provider_changed(self) -> None:
         self._update_ready()
+        self._load_models()
+
+    def on_picker_refresh_requested(self) -> None:
+        self._load_models(refresh=True)
+
+    def _load_models(self, *, refresh: bool = False) -> None:
+        provider = self.picker.current_provider()
+        if self.session is not None and provider is not None:
+            self.model_lists.load(self.session, self._configured(provider), refresh=refresh)
 
     def on_composer_send_requested(self, text: str) -> None:
         provider = self.picker.current_provider()

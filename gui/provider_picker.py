@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 if TYPE_CHECKING:  # at run time the classes arrive from the registry, after the first paint
     from providers.contract import Provider
@@ -33,6 +33,8 @@ class ProviderPicker(QWidget):
     and the chosen provider's models (editable, its default preselected)."""
 
     provider_changed = Signal()
+    refresh_requested = Signal()
+    """The user asked for the chosen provider's model list to be fetched again."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,7 +53,18 @@ class ProviderPicker(QWidget):
             label.setBuddy(box)
             layout.addWidget(label)
             layout.addWidget(box)
+        self.refresh_button = QToolButton(self)
+        self.refresh_button.setText("⟳")
+        self.refresh_button.setToolTip("Fetch the provider's model list again")
+        self.refresh_button.setAccessibleName("Refresh the model list")
+        layout.addWidget(self.refresh_button)
+        self.model_problem = QLabel(self)
+        self.model_problem.setStyleSheet(f"color: {GREY};")
+        self.model_problem.setText("⚠ built-in list")
+        self.model_problem.hide()
+        layout.addWidget(self.model_problem)
         self.provider_box.currentIndexChanged.connect(self.on_provider_box_changed)
+        self.refresh_button.clicked.connect(self.refresh_requested)
 
     def populate(self, registry: ProviderRegistry) -> None:
         """List every provider in ``registry`` by label; one that cannot be loaded is shown
@@ -114,6 +127,26 @@ class ProviderPicker(QWidget):
                 return True
         return False
 
+    def set_models(self, provider: Provider, models: list[str], problem: str = "") -> None:
+        """Offer ``models`` for ``provider`` (if it is still the one chosen), keeping the
+        model shown when it is one of them or was typed by the user; ``problem`` says why
+        the list is not the service's own."""
+        current = self.current_provider()
+        if current is None or current.name != provider.name:
+            return
+        shown = self.current_model()
+        self.model_box.blockSignals(True)
+        self.model_box.clear()
+        self.model_box.addItems(models)
+        self.model_box.blockSignals(False)
+        keep = shown if shown else (provider.default_model or (models[0] if models else ""))
+        index = self.model_box.findText(keep)
+        self.model_box.setCurrentIndex(index)
+        self.model_box.setEditText(keep)
+        self.model_problem.setVisible(bool(problem))
+        self.model_problem.setToolTip(problem)
+        self.model_box.setToolTip(problem)
+
     def current_provider(self) -> Provider | None:
         index = self.provider_box.currentIndex()
         return self._providers[index] if 0 <= index < len(self._providers) else None
@@ -131,5 +164,7 @@ class ProviderPicker(QWidget):
                 self.model_box.insertItem(0, default)
             self.model_box.setCurrentIndex(self.model_box.findText(default) if default else -1)
             self.model_box.setEditText(default)
+        self.model_problem.hide()
+        self.model_box.setToolTip("")
         self.provider_box.setToolTip(self.provider_box.currentData(Qt.ItemDataRole.ToolTipRole))
         self.provider_changed.emit()

@@ -79,8 +79,10 @@ def _error_kind(body: str) -> str:
         return ""
     if isinstance(value, list) and value:
         value = value[0]
-    if not isinstance(value, dict):
-        return ""
+    return _kind_of(value) if isinstance(value, dict) else ""
+
+
+def _kind_of(value: Mapping[str, Any]) -> str:
     error = value.get("error")
     if not isinstance(error, Mapping):
         return ""
@@ -167,7 +169,7 @@ def _status_error(
 def stream_error(value: Mapping[str, Any], provider: Provider) -> ProviderError:
     """The error for an error object sent in the middle of a 200 stream."""
     said = excerpt(_message_of(value)) or "no details"
-    kind = _error_kind(json.dumps(value, default=str))
+    kind = _kind_of(value)
     lowered = f"{said} {kind}".lower()
     code = value.get("error", {}).get("code") if isinstance(value.get("error"), dict) else None
     status = code if isinstance(code, int) and 400 <= code < 600 else None

@@ -161,6 +161,8 @@ class Provider(ABC):
 
     kind: ClassVar[str] = "provider"
     """What kind of service this is, for the window ("OpenAI-compatible", "Anthropic")."""
+    lists_models: ClassVar[bool] = False
+    """Does ``list_models`` ask the service (else it gives the built-in list)?"""
 
     def __post_init__(self) -> None:
         if not self.home_url:

@@ -63,6 +63,7 @@ class Gemini(Provider):
     supported_options: frozenset[str] = frozenset(CONFIG_NAMES)
 
     kind: ClassVar[str] = "Gemini"
+    lists_models: ClassVar[bool] = True
 
     def _headers(self, context: Context) -> dict[str, str]:
         headers = dict(context.credentials.headers)

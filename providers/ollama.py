@@ -67,6 +67,7 @@ class Ollama(Provider):
     local: bool = True
 
     kind: ClassVar[str] = "Ollama"
+    lists_models: ClassVar[bool] = True
 
     def _api(self) -> str:
         if not self.url:

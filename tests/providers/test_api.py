@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,12 +27,11 @@ def test_any_error_reply_gives_a_provider_error_with_its_status(status: int, bod
 
 
 def test_a_deeply_nested_error_object_in_a_stream_is_still_a_sentence() -> None:
-    for depth in (10, 900, 990, 999):
-        value = json.loads(
-            '{"error": {"message": "boom", "param": ' + "[" * depth + "]" * depth + "}}"
-        )
-        error = stream_error(value, OPENAI)
-        assert "boom" in str(error)
+    nested: list[object] = []
+    for _ in range(5000):  # deeper than json.dumps could write back
+        nested = [nested]
+    error = stream_error({"error": {"message": "boom", "param": nested}}, OPENAI)
+    assert "boom" in str(error)
 
 
 def test_a_huge_error_body_is_read_in_linear_time() -> None:

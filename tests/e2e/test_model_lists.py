@@ -1,0 +1,69 @@
+"""The model dropdown: the service's list, fetched in the background; the reason when not."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from pytestqt.qtbot import QtBot
+
+from chat.secrets import MemorySecretStore
+from chat.session import ChatSession
+from gui.main_window import MainWindow
+from gui.tasks import TaskTracker
+from providers.presets import OPENAI, OPENAI_COMPATIBLE
+from providers.registry import ProviderRegistry
+from tests.emulators.openai import OpenAIEmulator
+from tests.support.qt import until
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[OpenAIEmulator]:
+    async with OpenAIEmulator("keyless") as emulator:
+        yield emulator
+
+
+async def _window(
+    qtbot: QtBot, tasks: TaskTracker, http: aiohttp.ClientSession, registry: ProviderRegistry
+) -> MainWindow:
+    window = MainWindow(tasks)
+    qtbot.addWidget(window)
+    window.load_providers(registry)
+    window.set_session(ChatSession(MemorySecretStore(), http))
+    window.show()
+    return window
+
+
+def models(window: MainWindow) -> list[str]:
+    box = window.picker.model_box
+    return [box.itemText(i) for i in range(box.count())]
+
+
+async def test_the_services_models_fill_the_dropdown(
+    qtbot: QtBot, tasks: TaskTracker, http: aiohttp.ClientSession, emulator: OpenAIEmulator
+) -> None:
+    registry = ProviderRegistry([OPENAI_COMPATIBLE.with_base_url(emulator.base_url)])
+    window = await _window(qtbot, tasks, http, registry)
+    await until(lambda: models(window) == ["test-model", "other-model"])
+    assert window.picker.current_model() == "test-model"
+    assert not window.picker.model_problem.isVisible()
+    emulator.models = ("fresh-model",)
+    window.picker.refresh_button.click()
+    await until(lambda: models(window) == ["fresh-model"])
+    assert window.picker.current_model() == "test-model"  # what was shown stays shown
+    window.close()
+    await tasks.shutdown()
+
+
+async def test_a_failed_fetch_keeps_the_built_in_list_and_says_why(
+    qtbot: QtBot, tasks: TaskTracker, http: aiohttp.ClientSession, emulator: OpenAIEmulator
+) -> None:
+    registry = ProviderRegistry([OPENAI])  # no key: its service cannot be asked
+    window = await _window(qtbot, tasks, http, registry)
+    await until(lambda: window.picker.model_problem.isVisible())
+    assert models(window) == list(OPENAI.models)
+    assert "An API key is needed" in window.picker.model_problem.toolTip()
+    assert window.picker.refresh_button.isEnabled()
+    window.close()
+    await tasks.shutdown()

@@ -31,6 +31,7 @@ from .tasks import TaskTracker
 
 if TYPE_CHECKING:
     from chat.credentials import Configured
+    from chat.discovery import Found
     from chat.session import ChatSession, Reply
     from chat.settings import Settings
     from providers.contract import Provider
@@ -178,6 +179,7 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
         self._update_ready()
         self._load_models()
+        self.model_lists.find_local_servers(session, self.on_local_servers_found)
 
     @property
     def conversation(self) -> Conversation:
@@ -210,6 +212,19 @@ class MainWindow(QMainWindow):
     def on_picker_provider_changed(self) -> None:
         self._update_ready()
         self._load_models()
+
+    def on_local_servers_found(self, found: list[Found]) -> None:
+        """With no provider picked before, a local server found running is picked, so a
+        new user can chat at once."""
+        saved = self.settings.get("provider") if self.settings is not None else ""
+        if found and not saved and not self.composer.busy:
+            server = found[0]
+            self.picker.select(server.provider.name, server.models[0] if server.models else "")
+            self.statusBar().showMessage(
+                f"Found {server.provider.get_label()} running on this machine; "
+                "it is picked for you.",
+                8000,
+            )
 
     def on_picker_refresh_requested(self) -> None:
         self._load_models(refresh=True)

@@ -6,7 +6,10 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chat.credentials import Configured
+    from chat.discovery import Found
     from chat.models import ModelCache
     from chat.session import ChatSession
 
@@ -23,6 +26,27 @@ class ModelLists:
         self._tasks = tasks
         self._task: asyncio.Task[Any] | None = None
         self.cache: ModelCache | None = None
+
+    def find_local_servers(
+        self, session: ChatSession, on_found: Callable[[list[Found]], None]
+    ) -> None:
+        """Probe the local presets' ports in the background; the servers that answer are
+        marked running, their models cached, and ``on_found`` told."""
+        if not any(p.local and p.lists_models for p in self._picker.providers()):
+            return
+        self._tasks.start(self._find(session, on_found), name="find local servers")
+
+    async def _find(self, session: ChatSession, on_found: Callable[[list[Found]], None]) -> None:
+        from chat.discovery import discover
+        from chat.models import ModelCache
+
+        found = await discover(self._picker.providers(), session.http)
+        if self.cache is None:
+            self.cache = ModelCache()
+        for server in found:
+            await self.cache.put(server.provider, server.models)
+        self._picker.mark_running({server.provider.name for server in found})
+        on_found(found)
 
     def load(self, session: ChatSession, target: Configured, *, refresh: bool = False) -> None:
         """Fetch ``target``'s models in the background and show them when they come (a

@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # at run time the classes arrive from the registry, after the
     from providers.registry import ProviderRegistry
 
 NOT_WORKING = "not working"
+RUNNING = "running"
 GREY = "#7a7f87"
 
 
@@ -146,6 +147,20 @@ class ProviderPicker(QWidget):
         self.model_problem.setVisible(bool(problem))
         self.model_problem.setToolTip(problem)
         self.model_box.setToolTip(problem)
+
+    def providers(self) -> list[Provider]:
+        """Every provider listed (the ones that loaded)."""
+        return [provider for provider in self._providers if provider is not None]
+
+    def mark_running(self, names: set[str]) -> None:
+        """Show the local servers called ``names`` as running (found at start)."""
+        for index, provider in enumerate(self._providers):
+            if provider is not None and provider.name in names:
+                text = self.provider_box.itemText(index)
+                if not text.endswith(RUNNING):
+                    self.provider_box.setItemText(index, f"{text} — {RUNNING}")
+                    tip = f"{provider.get_label()} is running on this machine, at {provider.url}."
+                    self.provider_box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
 
     def current_provider(self) -> Provider | None:
         index = self.provider_box.currentIndex()

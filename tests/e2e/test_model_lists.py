@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -12,7 +13,7 @@ from chat.secrets import MemorySecretStore
 from chat.session import ChatSession
 from gui.main_window import MainWindow
 from gui.tasks import TaskTracker
-from providers.presets import OPENAI, OPENAI_COMPATIBLE
+from providers.presets import LM_STUDIO, OPENAI, OPENAI_COMPATIBLE
 from providers.registry import ProviderRegistry
 from tests.emulators.openai import OpenAIEmulator
 from tests.support.qt import until
@@ -65,5 +66,23 @@ async def test_a_failed_fetch_keeps_the_built_in_list_and_says_why(
     assert models(window) == list(OPENAI.models)
     assert "An API key is needed" in window.picker.model_problem.toolTip()
     assert window.picker.refresh_button.isEnabled()
+    window.close()
+    await tasks.shutdown()
+
+
+async def test_a_local_server_found_running_is_picked_for_a_new_user(
+    qtbot: QtBot, tasks: TaskTracker, http: aiohttp.ClientSession, emulator: OpenAIEmulator
+) -> None:
+    local = dataclasses.replace(LM_STUDIO, url=emulator.base_url)
+    registry = ProviderRegistry([OPENAI, local])
+    window = await _window(qtbot, tasks, http, registry)
+    box = window.picker.provider_box
+    await until(lambda: box.currentText() == "LM Studio (local) — running")
+    assert window.picker.current_provider() == local
+    await until(lambda: models(window) == ["test-model", "other-model"])
+    assert window.picker.current_model() == "test-model"
+    window.composer.editor.setPlainText("hi")
+    window.composer.button.click()
+    await until(lambda: "Hello from the emulator." in window.view.toPlainText())
     window.close()
     await tasks.shutdown()

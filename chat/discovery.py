@@ -1,0 +1,48 @@
+"""Local servers found on their own: the local presets' ports probed, all together, briefly.
+
+A probe is one model-list request to 127.0.0.1; a server that answers is offered with its
+models. Nothing listens: Parley only connects out, and only to loopback addresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from providers.contract import Context, Provider
+from providers.errors import ProviderError
+from providers.http import Timeouts
+
+if TYPE_CHECKING:
+    import aiohttp
+
+PROBE_SECONDS = 0.25
+"""How long one probe may take; they run together, so all are done well within 300 ms."""
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A local server that answered, and the models it offers."""
+
+    provider: Provider
+    models: list[str]
+
+
+async def _probe(provider: Provider, http: aiohttp.ClientSession | None) -> Found | None:
+    context = Context(http=http, timeouts=Timeouts(connect=PROBE_SECONDS, idle=PROBE_SECONDS))
+    try:
+        models = await asyncio.wait_for(provider.list_models(context), PROBE_SECONDS)
+    except (ProviderError, TimeoutError):
+        return None
+    return Found(provider, models)
+
+
+async def discover(
+    providers: Iterable[Provider], http: aiohttp.ClientSession | None = None
+) -> list[Found]:
+    """The local servers among ``providers`` that answer, in the order given."""
+    local = [p for p in providers if p.local and p.lists_models]
+    found = await asyncio.gather(*(_probe(provider, http) for provider in local))
+    return [server for server in found if server is not None]

@@ -167,13 +167,35 @@ def resolve_provider(
 
     registry = load_registry(settings)
     try:
-        provider = registry.get(name) if name else _default_provider(registry)
+        provider = registry.get(name) if name else _no_provider(registry)
     except ProviderError as error:
         raise UsageError(str(error)) from error
     try:
         return configured(provider, settings, base_url=base_url, proxy=proxy)
     except ValueError as error:
         raise UsageError(f"--base-url: {error}") from error
+
+
+async def choose_provider(
+    name: str | None,
+    base_url: str | None,
+    settings: Settings,
+    proxy: str | None,
+    err: TextIO,
+) -> Configured:
+    """``resolve_provider``; with no provider named or saved, a local server found running
+    (said on ``err``)."""
+    if name or base_url:
+        return resolve_provider(name, base_url, settings, proxy)
+    from .credentials import configured
+    from .discovery import discover
+
+    found = await discover(load_registry(settings).available()[0])
+    if not found:
+        return resolve_provider(None, None, settings, proxy)  # says what to do
+    server = found[0].provider
+    print(f"parley: using {server.get_label()}, found running at {server.url}.", file=err)
+    return configured(server, settings, proxy=proxy)
 
 
 def load_registry(settings: Settings | None = None) -> Any:
@@ -183,13 +205,11 @@ def load_registry(settings: Settings | None = None) -> Any:
     return ProviderRegistry.from_entry_points()
 
 
-def _default_provider(registry: Any) -> Provider:
-    for provider in registry.available()[0]:
-        if provider.working:
-            return provider  # type: ignore[no-any-return]
+def _no_provider(registry: Any) -> Provider:
     raise UsageError(
-        "No working provider is known; pick one with --provider NAME "
-        f"(known: {', '.join(registry.names()) or 'none'})."
+        "No provider is chosen and no local server was found running. Pick one with "
+        "--provider NAME (see `parley providers`), or start Ollama, LM Studio, llama.cpp's "
+        "server or vLLM on this machine."
     )
 
 
@@ -205,9 +225,9 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if settings.problem:
         print(f"parley: {settings.problem}", file=err)
     name = args.provider or settings.get("provider") or None
-    target = resolve_provider(name, args.base_url, settings, args.proxy)
-    provider, proxy = target.provider, target.proxy
     prompt = read_prompt(args.prompt, sys.stdin)
+    target = await choose_provider(name, args.base_url, settings, args.proxy, err)
+    provider, proxy = target.provider, target.proxy
     if not prompt.strip():
         raise UsageError("The prompt is empty.")
     options, given = parse_options(args.option, provider.credential_kinds)

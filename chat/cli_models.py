@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from .cli import EXIT_FAILED, EXIT_OK, resolve_provider, secrets_for
+from .cli import EXIT_FAILED, EXIT_OK, choose_provider, secrets_for
 
 
 async def models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -21,7 +21,7 @@ async def models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if settings.problem:
         print(f"parley: {settings.problem}", file=err)
     name = args.provider or settings.get("provider") or None
-    target = resolve_provider(name, args.base_url, settings, args.proxy)
+    target = await choose_provider(name, args.base_url, settings, args.proxy, err)
     secrets = await secrets_for(target.provider, target.proxy, err)
     async with new_client_session() as http:
         session = ChatSession(secrets, http)

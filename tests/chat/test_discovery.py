@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import pytest
+
+from chat.cli import EXIT_OK, EXIT_USAGE, main
 from chat.discovery import discover
 from providers.presets import LM_STUDIO, LOCAL, OPENAI
 from tests.emulators.openai import OpenAIEmulator
+
+from .streaming_server import install_plugin
 
 
 @asynccontextmanager
@@ -57,3 +64,26 @@ async def test_a_local_server_that_wants_a_key_is_not_offered() -> None:
 async def test_the_local_presets_are_on_loopback_only() -> None:
     assert all(p.url.startswith("http://127.0.0.1:") for p in LOCAL)
     assert all(p.local and not p.needs_auth for p in LOCAL)
+
+
+async def test_ask_with_no_provider_chosen_uses_a_local_server_found_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with OpenAIEmulator("keyless") as local:
+        monkeypatch.setenv("PARLEY_TEST_LOCAL_URL", local.base_url)
+        path = install_plugin(tmp_path, {"TestLocal": "tests.support.local_plugin:TEST_LOCAL"})
+        monkeypatch.syspath_prepend(str(path))
+        sys.modules.pop("tests.support.local_plugin", None)
+        code = await asyncio.to_thread(main, ["ask", "hi"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (EXIT_OK, "Hello from the emulator.")
+    assert err == f"parley: using Test local server, found running at {local.base_url}.\n"
+
+
+async def test_ask_with_no_provider_and_no_local_server_says_what_to_do(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = await asyncio.to_thread(main, ["ask", "hi"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (EXIT_USAGE, "")
+    assert "No provider is chosen and no local server was found running" in err

@@ -166,8 +166,15 @@ def resolve_provider(
     from .credentials import configured
 
     registry = load_registry(settings)
+    provider: Provider
     try:
-        provider = registry.get(name) if name else _no_provider(registry)
+        if name and name.casefold() == "auto":
+            from .auto import make_auto
+
+            order = str(settings.get("auto_providers")) if settings is not None else ""
+            provider = make_auto(registry.available()[0], order)
+        else:
+            provider = registry.get(name) if name else _no_provider(registry)
     except ProviderError as error:
         raise UsageError(str(error)) from error
     try:
@@ -295,6 +302,12 @@ class _Printer:
         if reply.message.note:
             print(f"parley: {reply.message.note}", file=self.err)
 
+    def reply_finished(self, reply: Reply) -> None:
+        self._newline()
+        if reply.current is not reply.provider:  # Auto: say who answered
+            model = f" ({reply.message.model})" if reply.message.model else ""
+            print(f"parley: answered by {reply.current.get_label()}{model}.", file=self.err)
+
     def reply_text(self, reply: Reply, text: str) -> None:
         if self.closed:
             return
@@ -328,9 +341,6 @@ class _Printer:
 
     def reply_retrying(self, reply: Reply, error: ReplyError, delay: float) -> None:
         print(f"parley: {error} Trying once more in {delay:g} s.", file=self.err)
-
-    def reply_finished(self, reply: Reply) -> None:
-        self._newline()
 
     def reply_failed(self, reply: Reply, error: ReplyError) -> None:
         self._newline()

@@ -65,7 +65,14 @@ def configured(
     proxy: str | None = None,
 ) -> Configured:
     """``provider`` at ``base_url``, else at the base URL saved for it; with ``proxy``, else
-    its saved proxy (its own, or the global one). Raises ``InvalidBaseUrlError``."""
+    its saved proxy (its own, or the global one). Raises ``InvalidBaseUrlError``.
+
+    Auto is configured member by member (each at its own base URL, with its own proxy).
+    """
+    from .auto import Auto
+
+    if isinstance(provider, Auto):
+        return Configured(provider.configured_with(settings), None)
     if not base_url and settings is not None:
         base_url = str(settings.provider(provider.name, "base_url") or "")
     if base_url:

@@ -23,6 +23,7 @@ from providers.types import (
 )
 
 from . import credentials
+from .auto import Auto, ProviderHealth, all_failed
 from .conversation import Conversation, Message, MessageState, ReplyError
 from .secrets import SecretStore, SecretStoreError
 
@@ -89,6 +90,8 @@ class ChatSession:
         self.timeouts = timeouts or Timeouts()
         self.retry_delay = retry_delay
         """Seconds before the one retry of a transient failure the service gave no wait for."""
+        self.health = ProviderHealth()
+        """Which providers Auto skips for now (they kept failing)."""
 
     def reply(
         self,
@@ -160,6 +163,7 @@ class Reply:
         self.options = options
         self.given = dict(given or {})
         self.observer = observer or _Unobserved()
+        self._current = provider
         self.usage: Usage | None = None
         self._parts: list[str] = []
         self._reasoning: list[str] = []
@@ -178,6 +182,11 @@ class Reply:
         return "".join(self._parts)
 
     @property
+    def current(self) -> Provider:
+        """The provider being asked (one of Auto's, for Auto)."""
+        return self._current
+
+    @property
     def reasoning(self) -> str:
         return "".join(self._reasoning)
 
@@ -185,19 +194,13 @@ class Reply:
         """Drive the provider's stream to the end. Cancelling the task stops the request."""
         message = self.message
         provider = self.provider
-        messages = self.conversation.history(
-            until=message,
-            with_history=provider.supports_message_history,
-            with_system=provider.supports_system_message,
-            alternating=provider.alternating_roles,
-        )
         message.state = MessageState.STREAMING
         self.observer.reply_started(self)
         try:
-            provider.check_options(self.options)
-            await self._attempts(
-                Request(message.model or self.model, tuple(messages), self.options)
-            )
+            if isinstance(provider, Auto):
+                await self._fall_back(provider)
+            else:
+                await self.attempt(provider, self.proxy, message.model or self.model)
         except asyncio.CancelledError:
             self._end(MessageState.CANCELLED)
             self.observer.reply_cancelled(self)
@@ -222,18 +225,51 @@ class Reply:
             self.observer.reply_finished(self)
         return message
 
-    async def _attempts(self, request: Request) -> None:
-        """The request, and once more after a short wait when it failed in a way worth
+    async def attempt(self, provider: Provider, proxy: str | None, model: str) -> None:
+        """Ask ``provider``; once more after a short wait when it failed in a way worth
         retrying before any text arrived. Once text has arrived, there is no retry."""
+        provider.check_options(self.options)
+        self._current = provider
+        messages = self.conversation.history(
+            until=self.message,
+            with_history=provider.supports_message_history,
+            with_system=provider.supports_system_message,
+            alternating=provider.alternating_roles,
+        )
+        request = Request(model, tuple(messages), self.options)
         try:
-            await self._stream(request)
+            await self._stream(provider, proxy, request)
         except ProviderError as error:
             if not error.transient or self._parts or self._reasoning:
                 raise
             delay = min(error.retry_after or self.session.retry_delay, 10.0)
-            self.observer.reply_retrying(self, reply_error(error, self.provider.name), delay)
+            self.observer.reply_retrying(self, reply_error(error, provider.name), delay)
             await asyncio.sleep(delay)
-            await self._stream(request)
+            await self._stream(provider, proxy, request)
+
+    async def _fall_back(self, auto: Auto) -> None:
+        """Each of Auto's providers in turn, until one answers; never once text came."""
+        health = self.session.health
+        failures: list[tuple[Provider, str]] = []
+        skipped: list[str] = []
+        for candidate in auto.candidates:
+            provider = candidate.provider
+            if not health.usable(provider.name):
+                skipped.append(provider.get_label())
+                continue
+            used, _ = _model_used(provider, candidate.model)
+            self.message.provider, self.message.model = provider.name, used
+            try:
+                await self.attempt(provider, candidate.proxy, used)
+            except (ProviderError, SecretStoreError) as error:
+                if self._parts or self._reasoning:
+                    raise
+                health.failed(provider.name)
+                failures.append((provider, str(error)))
+                continue
+            health.succeeded(provider.name)
+            return
+        raise all_failed(auto, failures, skipped)
 
     def cancelled_before_start(self) -> None:
         """End the reply as cancelled if its task was cancelled before ``run`` began.
@@ -246,9 +282,9 @@ class Reply:
             self._end(MessageState.CANCELLED)
             self.observer.reply_cancelled(self)
 
-    async def _stream(self, request: Request) -> None:
-        context = await self.session.context(self.provider, self.proxy, self.given)
-        stream = self.provider.stream(request, context)
+    async def _stream(self, provider: Provider, proxy: str | None, request: Request) -> None:
+        context = await self.session.context(provider, proxy, self.given)
+        stream = provider.stream(request, context)
         try:
             async for chunk in stream:
                 if isinstance(chunk, str):
@@ -265,7 +301,7 @@ class Reply:
     async def _typed(self, chunk: object) -> None:
         if isinstance(chunk, FinishReason):
             self.message.finish_reason = chunk.reason
-            if note := finish_note(self.provider, chunk.reason):
+            if note := finish_note(self._current, chunk.reason):
                 self.message.note = " ".join(filter(None, (self.message.note, note)))
         elif isinstance(chunk, AnswerWasReasoning):
             self._reasoning.append("".join(self._parts))
@@ -287,7 +323,7 @@ class Reply:
         elif isinstance(chunk, ReasoningSignature):
             self.message.signature = chunk.signature
         elif isinstance(chunk, CredentialUpdate):
-            await credentials.store_update(self.provider, chunk, self.session.secrets)
+            await credentials.store_update(self._current, chunk, self.session.secrets)
 
     def _end(self, state: MessageState) -> None:
         self.message.content = self.text

@@ -159,6 +159,13 @@ GLOBAL = {
     for s in (
         Setting("provider", str, "", "The provider picked for a new conversation."),
         Setting("proxy", str, "", "Proxy for every provider without its own.", _proxy_url),
+        Setting(
+            "auto_providers",
+            str,
+            "",
+            "The providers Auto tries, in order (names, comma-separated); empty: the local "
+            "servers, then the API services.",
+        ),
         Setting("connect_timeout", float, 15.0, "Seconds to open a connection.", _seconds),
         Setting(
             "idle_timeout", float, 60.0, "Seconds to wait for the next part of a reply.", _seconds

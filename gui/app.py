@@ -83,6 +83,7 @@ async def _serve(
     settings_path: Path | None,
 ) -> int:
     # Imported after the first paint: aiohttp, keyring and the provider plugins are slow.
+    from chat.auto import make_auto
     from chat.secrets import open_secret_store
     from chat.session import ChatSession
     from chat.settings import Settings
@@ -91,7 +92,9 @@ async def _serve(
 
     settings = await asyncio.to_thread(Settings.load, settings_path)
     window.set_settings(settings)
-    window.load_providers(registry or ProviderRegistry.from_entry_points())
+    registry = registry or ProviderRegistry.from_entry_points()
+    registry.add(make_auto(registry.available()[0], str(settings.get("auto_providers"))))
+    window.load_providers(registry)
     http = new_client_session()
     timeouts = Timeouts(connect=settings.get("connect_timeout"), idle=settings.get("idle_timeout"))
     try:

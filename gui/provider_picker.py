@@ -80,7 +80,7 @@ class ProviderPicker(QWidget):
                 loaded.append(registry.get(name))
             except Exception as error:  # a broken plugin is shown, not fatal
                 broken.append((name, error))
-        for provider in sorted(loaded, key=lambda p: p.get_label().casefold()):
+        for provider in sorted(loaded, key=lambda p: (not p.delegates, p.get_label().casefold())):
             self._add_provider(provider)
         for name, problem in broken:
             self._add_item(f"{name} — failed to load", None, f"{name}: {problem}")
@@ -113,7 +113,7 @@ class ProviderPicker(QWidget):
 
     def _first_working(self) -> int:
         for index, provider in enumerate(self._providers):
-            if provider is not None and provider.working:
+            if provider is not None and provider.working and not provider.delegates:
                 return index
         loaded = [i for i, p in enumerate(self._providers) if p is not None]
         return loaded[0] if loaded else -1

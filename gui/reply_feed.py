@@ -106,6 +106,6 @@ class ReplyFeed(ReplyObserver):
 
 def _title(reply: Reply) -> str:
     """The heading of ``reply``: the provider (its label) and the model that answered."""
-    message, provider = reply.message, reply.provider
-    name = provider.get_label() if message.provider == provider.get_name() else message.provider
+    message, provider = reply.message, reply.current
+    name = provider.get_label() if message.provider == provider.name else message.provider
     return reply_title(name or "Assistant", message.model)

@@ -163,6 +163,8 @@ class Provider(ABC):
     """What kind of service this is, for the window ("OpenAI-compatible", "Anthropic")."""
     lists_models: ClassVar[bool] = False
     """Does ``list_models`` ask the service (else it gives the built-in list)?"""
+    delegates: ClassVar[bool] = False
+    """Does it answer through other providers (Auto)? Never picked by default."""
 
     def __post_init__(self) -> None:
         if not self.home_url:

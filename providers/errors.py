@@ -26,6 +26,7 @@ class ErrorKind(StrEnum):
     PROXY = "proxy"
     INVALID_URL = "invalid_url"
     REFUSED = "refused"
+    ALL_FAILED = "all_failed"
     UNEXPECTED = "unexpected"
 
 

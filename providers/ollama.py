@@ -31,7 +31,7 @@ from .errors import (
 from .http import Http, open_http, read_text
 from .reasoning import ThinkSplitter
 from .stream import iter_line_batches, parse_json
-from .types import Chunk, CredentialKind, FinishReason, Message, Reasoning, Usage
+from .types import Chunk, CredentialKind, FinishReason, Message, ProviderInfo, Reasoning, Usage
 
 OPTION_FIELDS = {
     "temperature": "temperature",
@@ -115,7 +115,10 @@ class Ollama(Provider):
         url = f"{self._api()}/chat"
         headers = self._headers(context, stream=True)
         async with self._http(context) as http:
-            model = self.get_model(request.model) or await self._first_model(http, context)
+            model = self.get_model(request.model)
+            if not model:  # none named: the server's first, and the reply says which
+                model = await self._first_model(http, context)
+                yield ProviderInfo(self.name, model)
             payload = self.payload(request, model)
             async with http.request(
                 "POST", url, check=False, json=payload, headers=headers

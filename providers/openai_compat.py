@@ -22,7 +22,7 @@ from .errors import EmptyReplyError, InvalidBaseUrlError, MalformedResponseError
 from .http import Http, open_http, read_text
 from .reasoning import ThinkSplitter
 from .stream import iter_sse_batches, parse_json
-from .types import Chunk, CredentialKind, FinishReason, Reasoning, Usage
+from .types import Chunk, CredentialKind, FinishReason, ProviderInfo, Reasoning, Usage
 
 EMPTY_REPLY = (
     "The server sent an empty reply; the conversation may be longer than the model's context."
@@ -76,7 +76,10 @@ class OpenAICompatible(Provider):
         async with open_http(
             self.name, session=context.http, proxy=context.proxy, timeouts=context.timeouts
         ) as http:
-            model = self.get_model(request.model) or await self._first_model(http, context)
+            model = self.get_model(request.model)
+            if not model:  # none named: the server's first, and the reply says which
+                model = await self._first_model(http, context)
+                yield ProviderInfo(self.name, model)
             url = f"{base}/chat/completions"
             payload = self.payload(request, model)
             async with http.request(

@@ -67,7 +67,7 @@ async def test_closing_right_after_sending_still_remembers_the_provider_and_mode
     await until(lambda: (w := shown_window(qapp)) is not None and w.session is not None)
     window = shown_window(qapp)
     assert window is not None
-    window.picker.provider_box.setCurrentIndex(1)
+    assert window.picker.select("Gone")
     window.picker.model_box.setEditText("slow")
     qtbot.keyClicks(window.composer.editor, "bye")
     qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)

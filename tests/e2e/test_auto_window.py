@@ -1,0 +1,42 @@
+"""Auto in the window: the reply is headed with the provider that answered."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import aiohttp
+from pytestqt.qtbot import QtBot
+
+from chat.auto import make_auto
+from chat.secrets import MemorySecretStore
+from chat.session import ChatSession
+from gui.main_window import MainWindow
+from gui.tasks import TaskTracker
+from providers.presets import LM_STUDIO
+from providers.registry import ProviderRegistry
+from tests.emulators.openai import OpenAIEmulator
+from tests.support.qt import until
+
+
+async def test_the_reply_is_headed_with_the_provider_that_answered(
+    qtbot: QtBot, tasks: TaskTracker, http: aiohttp.ClientSession
+) -> None:
+    async with OpenAIEmulator("keyless") as down, OpenAIEmulator("keyless") as up:
+        down.answer_with(404, '{"error": {"message": "no such model"}}')
+        members = [
+            dataclasses.replace(LM_STUDIO, name=name, label=name, url=server.base_url)
+            for name, server in (("First", down), ("Second", up))
+        ]
+        window = MainWindow(tasks)
+        qtbot.addWidget(window)
+        window.load_providers(ProviderRegistry([make_auto(members)]))
+        window.set_session(ChatSession(MemorySecretStore(), http))
+        window.show()
+        assert window.picker.select("Auto")
+        window.composer.editor.setPlainText("hi")
+        window.composer.button.click()
+        await until(lambda: "Hello from the emulator." in window.view.toPlainText())
+        await until(lambda: "Second · test-model" in window.view.toPlainText())
+        assert "First" not in window.view.toPlainText()
+        window.close()
+        await tasks.shutdown()

@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("providers", help="list the providers, their flags and models")
     _add_models(commands)
     _add_keys(commands)
+    from .cli_endpoints import add_parser
+
+    add_parser(commands)
     return parser
 
 
@@ -92,7 +95,9 @@ def _add_keys(commands: Any) -> None:
     for name, text in (("set", "store a secret read from stdin"), ("delete", "forget it")):
         action = actions.add_parser(name, help=text)
         action.add_argument("provider")
-        action.add_argument("kind", choices=["api_key", "access_token", "cookies"])
+        action.add_argument(
+            "kind", help="api_key, access_token, cookies, or header:NAME (an endpoint's)"
+        )
         action.add_argument(
             "--base-url",
             help="the site the secret belongs to (default: the provider's saved base URL, "
@@ -127,6 +132,10 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(ask(args, sys.stdout, sys.stderr))
     if args.command == "providers":
         return list_providers(sys.stdout)
+    if args.command == "endpoints":
+        from .cli_endpoints import endpoints
+
+        return asyncio.run(endpoints(args, sys.stdout, sys.stderr))
     if args.command == "models":
         from .cli_models import models
 
@@ -209,7 +218,13 @@ def load_registry(settings: Settings | None = None) -> Any:
     """Every provider: plugins and presets, and the user's own endpoints."""
     from providers.registry import ProviderRegistry
 
-    return ProviderRegistry.from_entry_points()
+    registry = ProviderRegistry.from_entry_points()
+    if settings is not None and settings.section("endpoints") is not None:
+        from .endpoints import add_to
+
+        for problem in add_to(registry, settings):
+            print(f"parley: {problem}", file=sys.stderr)
+    return registry
 
 
 def _no_provider(registry: Any) -> Provider:

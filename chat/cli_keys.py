@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import TYPE_CHECKING, TextIO
 
 from .cli import resolve_provider
@@ -23,16 +24,15 @@ async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO) -> int:
     from .settings import Settings
 
     provider = resolve_provider(args.provider, args.base_url, Settings.load()).provider
+    name = _secret_name(provider, args.kind)
     if args.action == "set":
         _check_kind(provider, args.kind)  # a wrong one stored by mistake can still be deleted
-    from .credentials import credential_name
     from .secrets import encode_cookies, open_secret_store
 
     store = await open_secret_store()
     if not store.persistent:
         print(f"parley: {store.notice} Nothing was stored.", file=err)
         return EXIT_FAILED
-    name = credential_name(provider, args.kind)
     if args.action == "delete":
         await store.delete(name)
         print(f"parley: forgot {args.kind} for {provider.get_name()}.", file=err)
@@ -45,10 +45,24 @@ async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _secret_name(provider: Provider, kind: str) -> str:
+    from .credentials import credential_name, header_secret_name
+
+    if kind in ("api_key", "access_token", "cookies"):
+        return credential_name(provider, kind)
+    header = kind.removeprefix("header:")
+    if kind.startswith("header:") and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}", header):
+        return header_secret_name(provider, header)
+    raise UsageError(
+        f"{kind!r} is not a kind of secret: use api_key, access_token, cookies, or "
+        "header:NAME for an endpoint's secret header."
+    )
+
+
 def _check_kind(provider: Provider, kind: str) -> None:
     """Refuse a secret the provider would never read."""
-    kinds = provider.credential_kinds
-    if kind in kinds:
+    kinds = [*provider.credential_kinds, *(f"header:{h}" for h in provider.secret_headers)]
+    if kind in kinds or kind.lower() in (k.lower() for k in kinds if k.startswith("header:")):
         return
     name = provider.get_name()
     if not kinds:

@@ -268,6 +268,22 @@ class Settings:
         self._store(self._providers.setdefault(provider, {}), _setting(PER_PROVIDER, name), value)
         self._kept["providers"].get(provider, {}).pop(name, None)
 
+    def section(self, name: str) -> Any:
+        """A copy of the file's top-level section ``name`` that this table does not type
+        (``endpoints``, read by ``chat.endpoints``); None when there is none."""
+        if name in ("settings", "providers"):
+            raise SettingsError(f"{name} is typed: use get/set or provider/set_provider.")
+        return json.loads(json.dumps(self._kept[name])) if name in self._kept else None
+
+    def set_section(self, name: str, value: Any) -> None:
+        """Replace the top-level section ``name`` (None removes it)."""
+        if name in ("settings", "providers"):
+            raise SettingsError(f"{name} is typed: use get/set or provider/set_provider.")
+        if value is None:
+            self._kept.pop(name, None)
+        else:
+            self._kept[name] = value
+
     def proxy_for(self, provider: str) -> str | None:
         return str(self.provider(provider, "proxy") or self.get("proxy")) or None
 

@@ -79,3 +79,39 @@ async def test_keys_go_to_the_base_url_saved_in_the_window(
     code, _, err = await parley("keys", "delete", "LoopbackChat", "api_key", plugin=plugin)
     assert code == 0, err
     assert await asyncio.to_thread(lookup, name) == ""
+
+
+async def test_an_endpoints_key_and_secret_header_go_to_the_keyring_and_out_with_it(
+    tmp_path: Path,
+) -> None:
+    from tests.emulators.openai import OpenAIEmulator
+
+    async with OpenAIEmulator() as server:
+        url = server.base_url
+        origin = server.url
+        code, _, err = await parley(
+            "endpoints", "add", "Team", "--base-url", url, "--secret-header", "X-Gateway-Key"
+        )
+        assert code == 0, err
+        code, _, err = await parley("keys", "set", "Team", "api_key", stdin=b"test-key\n")
+        assert code == 0, err
+        args = ("keys", "set", "Team", "header:X-Gateway-Key")
+        code, _, err = await parley(*args, stdin=b"g-secret\n")
+        assert code == 0, err
+        assert await asyncio.to_thread(lookup, f"Team/header:x-gateway-key@{origin}") == "g-secret"
+        settings = (tmp_path / "config" / "parley" / "settings.json").read_text()
+        assert "g-secret" not in settings
+        assert "test-key" not in settings
+        code, out, err = await parley("ask", "-p", "Team", "--model", "test-model", "hi")
+        assert (code, out, err) == (0, "Hello from the emulator.", "")
+        assert server.seen[-1].headers["X-Gateway-Key"] == "g-secret"
+        code, _, err = await parley("endpoints", "remove", "Team")
+        assert code == 0, err
+        assert await asyncio.to_thread(lookup, f"Team/api_key@{origin}") == ""
+        assert await asyncio.to_thread(lookup, f"Team/header:x-gateway-key@{origin}") == ""
+
+
+async def test_keys_refuses_a_kind_that_is_not_one(plugin: Path) -> None:
+    code, _, err = await parley("keys", "delete", "LoopbackChat", "my key", plugin=plugin)
+    assert code == 2
+    assert "is not a kind of secret" in err

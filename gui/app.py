@@ -84,6 +84,7 @@ async def _serve(
 ) -> int:
     # Imported after the first paint: aiohttp, keyring and the provider plugins are slow.
     from chat.auto import make_auto
+    from chat.endpoints import add_to as add_endpoints
     from chat.secrets import open_secret_store
     from chat.session import ChatSession
     from chat.settings import Settings
@@ -93,8 +94,11 @@ async def _serve(
     settings = await asyncio.to_thread(Settings.load, settings_path)
     window.set_settings(settings)
     registry = registry or ProviderRegistry.from_entry_points()
+    problems = add_endpoints(registry, settings)
     registry.add(make_auto(registry.available()[0], str(settings.get("auto_providers"))))
     window.load_providers(registry)
+    if problems:
+        window.settings_notice.show_message(" ".join([settings.problem, *problems]).strip())
     http = new_client_session()
     timeouts = Timeouts(connect=settings.get("connect_timeout"), idle=settings.get("idle_timeout"))
     try:

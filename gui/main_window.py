@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from providers.contract import Provider
     from providers.registry import ProviderRegistry
 
+    from .endpoint_dialog import EndpointDialog
     from .provider_settings import ProviderSettingsDialog
     from .reply_feed import Outcome, ReplyFeed
 
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._tasks = tasks
         self.session: ChatSession | None = None
+        self._registry: ProviderRegistry | None = None
         self.settings: Settings | None = None
         self._conversations: list[Conversation] = []
         self._conversation = Conversation()
@@ -86,11 +88,15 @@ class MainWindow(QMainWindow):
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.setToolTip("Base URL and proxy of the chosen provider")
         self.settings_action.setEnabled(False)
+        self.endpoint_action = QAction("Add an &endpoint…", self)
+        self.endpoint_action.setToolTip("Your own OpenAI-compatible server or gateway")
+        self.endpoint_action.setEnabled(False)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         menu = self.menuBar().addMenu("&Conversation")
         menu.addAction(self.new_action)
         menu.addAction(self.settings_action)
+        menu.addAction(self.endpoint_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -148,6 +154,7 @@ class MainWindow(QMainWindow):
         self.new_action.triggered.connect(self.on_new_action_triggered)
         self.quit_action.triggered.connect(self.close)
         self.settings_action.triggered.connect(self.on_settings_action_triggered)
+        self.endpoint_action.triggered.connect(self.on_endpoint_action_triggered)
         self.conversation_list.currentRowChanged.connect(self.on_conversation_list_row_changed)
         self.picker.provider_changed.connect(self.on_picker_provider_changed)
         self.picker.refresh_requested.connect(self.on_picker_refresh_requested)
@@ -166,6 +173,7 @@ class MainWindow(QMainWindow):
         self._update_ready()
 
     def load_providers(self, registry: ProviderRegistry) -> None:
+        self._registry = registry
         self.picker.populate(registry)
         self._select_saved()
         self._update_ready()
@@ -295,6 +303,32 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
+    def on_endpoint_action_triggered(self) -> None:
+        from .endpoint_dialog import EndpointDialog
+
+        if self._registry is None or self.settings is None or self.session is None:
+            return
+        dialog = EndpointDialog(self._registry.names(), self)
+        dialog.accepted.connect(lambda: self.on_endpoint_dialog_accepted(dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def on_endpoint_dialog_accepted(self, dialog: EndpointDialog) -> None:
+        """Keep the new endpoint, store its secrets, and pick it."""
+        from chat.endpoints import save_endpoint
+
+        endpoint = dialog.endpoint
+        if endpoint is None or self._registry is None or self.settings is None:
+            return
+        save_endpoint(self.settings, endpoint)
+        self._save_settings()
+        if dialog.secret_writes:
+            writes = dict(dialog.secret_writes)
+            self._tasks.start(self._store_secrets(endpoint.name, writes), name="store credentials")
+        self._registry.add(endpoint.provider())
+        self.picker.populate(self._registry)
+        self.picker.select(endpoint.name)
+
     def on_settings_dialog_accepted(self, dialog: ProviderSettingsDialog) -> None:
         self._save_settings()
         if dialog.secret_writes:
@@ -363,6 +397,7 @@ class MainWindow(QMainWindow):
         has_provider = self.picker.current_provider() is not None
         self.composer.set_ready(self.session is not None and has_provider)
         self.settings_action.setEnabled(self.settings is not None and has_provider)
+        self.endpoint_action.setEnabled(self.settings is not None and self.session is not None)
 
     def _select_saved(self) -> None:
         if self.settings is not None and (name := self.settings.get("provider")):

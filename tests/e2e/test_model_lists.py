@@ -86,3 +86,37 @@ async def test_a_local_server_found_running_is_picked_for_a_new_user(
     await until(lambda: "Hello from the emulator." in window.view.toPlainText())
     window.close()
     await tasks.shutdown()
+
+
+async def test_an_endpoint_added_in_the_window_is_listed_picked_and_kept(
+    qtbot: QtBot, tasks: TaskTracker, http: aiohttp.ClientSession, emulator: OpenAIEmulator
+) -> None:
+    from chat.settings import Settings
+    from gui.endpoint_dialog import EndpointDialog
+
+    settings = Settings.load()
+    store = MemorySecretStore()
+    window = MainWindow(tasks)
+    qtbot.addWidget(window)
+    window.set_settings(settings)
+    window.load_providers(ProviderRegistry([OPENAI]))
+    window.set_session(ChatSession(store, http))
+    window.show()
+    window.endpoint_action.trigger()
+    await until(lambda: window.findChild(EndpointDialog) is not None)
+    dialog = window.findChild(EndpointDialog)
+    assert dialog is not None
+    dialog.name.setText("Mine")
+    dialog.base_url.setText(emulator.base_url)
+    dialog.key.setText("sk-mine")
+    dialog.accept()
+    await until(lambda: window.picker.current_provider() is not None
+                and window.picker.current_provider().name == "Mine")  # fmt: skip
+    await until(lambda: models(window) == ["test-model", "other-model"])
+    await until(lambda: bool(store.names()))
+    assert store.names() == [f"Mine/api_key@{emulator.url}"]
+    assert settings.path is not None
+    await until(lambda: settings.path.exists() and "Mine" in settings.path.read_text())
+    assert "sk-mine" not in settings.path.read_text()
+    window.close()
+    await tasks.shutdown()

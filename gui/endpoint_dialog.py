@@ -1,0 +1,140 @@
+"""A dialog to add your own OpenAI-compatible endpoint: name, base URL, key, extra headers."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chat.credentials import credential_name, header_secret_name
+from chat.endpoints import Endpoint, checked_name, parse
+from chat.settings import SettingsError
+
+ERROR_STYLE = "QLabel { color: #a1262d; }"
+INTRO = (
+    "An endpoint is any server that speaks the OpenAI chat API: vLLM, LiteLLM, a company "
+    "gateway. It joins the provider list under its name. The key and the values of secret "
+    "headers go to the OS keyring; the rest is kept in the settings file."
+)
+
+
+class EndpointDialog(QDialog):
+    """Collects one endpoint. On Save, ``endpoint`` holds it and ``secret_writes`` (keyring
+    name → value) what the window stores off the GUI thread; a bad value is refused in place."""
+
+    def __init__(self, taken: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add an endpoint")
+        self.setMinimumWidth(560)
+        self._taken = taken
+        self.endpoint: Endpoint | None = None
+        self.secret_writes: dict[str, str | None] = {}
+        self.name = QLineEdit(self)
+        self.name.setPlaceholderText("My vLLM")
+        self.base_url = QLineEdit(self)
+        self.base_url.setPlaceholderText("http://127.0.0.1:8000/v1")
+        self.key = QLineEdit(self)
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText("none (a server that needs no key)")
+        form = QFormLayout()
+        form.addRow("&Name", self.name)
+        form.addRow("&Base URL", self.base_url)
+        form.addRow("API &key", self.key)
+        self.headers = QTableWidget(0, 3, self)
+        self.headers.setHorizontalHeaderLabels(["Header", "Value", "Secret"])
+        self.headers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.headers.verticalHeader().hide()
+        self.headers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.headers.setMinimumHeight(120)
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
+        intro = QLabel(INTRO, self)
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Extra &headers (optional)", self, buddy=self.headers))
+        layout.addWidget(self.headers)
+        layout.addLayout(self._row_buttons())
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _row_buttons(self) -> QHBoxLayout:
+        add = QPushButton("&Add header", self)
+        remove = QPushButton("&Remove header", self)
+        add.clicked.connect(self.on_add_clicked)
+        remove.clicked.connect(self.on_remove_clicked)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        return row
+
+    def add_header(self, name: str = "", value: str = "", secret: bool = False) -> None:
+        row = self.headers.rowCount()
+        self.headers.insertRow(row)
+        self.headers.setItem(row, 0, QTableWidgetItem(name))
+        self.headers.setItem(row, 1, QTableWidgetItem(value))
+        box = QCheckBox(self.headers)
+        box.setChecked(secret)
+        box.setToolTip("Keep the value in the keyring, not in the settings file")
+        self.headers.setCellWidget(row, 2, box)
+
+    def on_add_clicked(self) -> None:
+        self.add_header()
+        self.headers.editItem(self.headers.item(self.headers.rowCount() - 1, 0))
+
+    def on_remove_clicked(self) -> None:
+        for index in sorted({i.row() for i in self.headers.selectedIndexes()}, reverse=True):
+            self.headers.removeRow(index)
+
+    def _rows(self) -> list[tuple[str, str, bool]]:
+        rows = []
+        for row in range(self.headers.rowCount()):
+            name = (self.headers.item(row, 0) or QTableWidgetItem()).text().strip()
+            value = (self.headers.item(row, 1) or QTableWidgetItem()).text().strip()
+            box = self.headers.cellWidget(row, 2)
+            if name or value:
+                rows.append((name, value, isinstance(box, QCheckBox) and box.isChecked()))
+        return rows
+
+    def accept(self) -> None:
+        rows = self._rows()
+        plain = {name: value for name, value, secret in rows if not secret}
+        hidden = {name: value for name, value, secret in rows if secret}
+        try:
+            name = checked_name(self.name.text(), self._taken)
+            raw = Endpoint(name, self.base_url.text(), plain, tuple(hidden)).to_json()
+            endpoint = parse(name, raw)
+        except SettingsError as error:
+            self.error.setText(str(error)[:1].upper() + str(error)[1:])
+            self.error.show()
+            return
+        provider = endpoint.provider()
+        writes: dict[str, str | None] = {}
+        if self.key.text().strip():
+            writes[credential_name(provider, "api_key")] = self.key.text().strip()
+        for header, value in hidden.items():
+            writes[header_secret_name(provider, header)] = value or None
+        self.endpoint, self.secret_writes = endpoint, writes
+        super().accept()

@@ -372,22 +372,31 @@ class _Printer:
 
 
 def list_providers(out: TextIO) -> int:
-    from providers.registry import ProviderRegistry
+    from .settings import Settings
 
-    providers, broken = ProviderRegistry.from_entry_points().available()
+    settings = Settings.load()
+    providers, broken = load_registry(settings).available()
+    width = max([12, *(len(p.name) + 1 for p in providers), *(len(n) + 1 for n in broken)])
     for name, why in broken.items():
-        print(f"{name:<12} could not be loaded: {why}", file=out)
+        print(f"{name:<{width}} could not be loaded: {why}", file=out)
     for provider in providers:
         flags = [
             "working" if provider.working else "NOT WORKING",
+            "local" if provider.local else "",
             "stream" if provider.supports_stream else "",
             "history" if provider.supports_message_history else "",
             "system" if provider.supports_system_message else "",
             "needs " + "/".join(provider.credential_kinds) if provider.needs_auth else "",
+            "models listed by the service" if provider.lists_models else "",
         ]
-        models: list[str] = getattr(provider, "get_models", list)()
-        print(f"{provider.get_name():<12} {provider.url}", file=out)
-        print(f"{'':<12} {', '.join(f for f in flags if f)}", file=out)
+        models = provider.get_models()
+        print(f"{provider.name:<{width}} {provider.url or '(give --base-url)'}", file=out)
+        print(f"{'':<{width}} {provider.get_label()}: {', '.join(f for f in flags if f)}", file=out)
         if models:
-            print(f"{'':<12} models: {', '.join(models)}", file=out)
+            print(f"{'':<{width}} models: {', '.join(models)}", file=out)
+    from .auto import make_auto
+
+    auto = make_auto(providers, str(settings.get("auto_providers")))
+    tries = ", ".join(member.name for member in auto.members) or "nothing"
+    print(f"{auto.name:<{width}} tries in turn: {tries} (setting auto_providers)", file=out)
     return EXIT_OK

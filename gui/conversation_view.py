@@ -67,7 +67,9 @@ class ReplyBlock:
         self._frame = frame
         heading = frame.firstCursorPosition().block()
         self._body_start = heading.position() + heading.length()
-        """Where the reply's text starts (after its heading and notes)."""
+        """Where the reply's text starts (after its heading, notes and reasoning)."""
+        self._reasoning_end: int | None = None
+        """Where the next piece of reasoning goes; None until the first one."""
 
     def set_title(self, title: str) -> None:
         """Replace the reply's heading (the provider and model that really answered)."""
@@ -85,6 +87,25 @@ class ReplyBlock:
             cursor.insertBlock()
             cursor.insertText(note, _char(MUTED, italic=True, small=True))
         self._body_start += len(note) + 1
+        if self._reasoning_end is not None:
+            self._reasoning_end += len(note) + 1
+
+    def append_reasoning(self, text: str) -> None:
+        """Add to the model's reasoning, shown muted above the answer."""
+        with self._view.following():
+            cursor = QTextCursor(self._view.document())
+            if self._reasoning_end is None:
+                cursor.setPosition(self._body_start)
+                label = "Reasoning"
+                cursor.insertText(label, _char(MUTED, bold=True, small=True))
+                cursor.insertBlock()
+                cursor.insertBlock()
+                self._reasoning_end = self._body_start + len(label) + 1
+                self._body_start += len(label) + 2
+            cursor.setPosition(self._reasoning_end)
+            cursor.insertText(text, _char(MUTED, italic=True))
+        self._reasoning_end += len(text)
+        self._body_start += len(text)
 
     def clear_text(self) -> None:
         """Take back the reply's text (it turned out to be the model's reasoning)."""
@@ -151,6 +172,8 @@ class ConversationView(QTextBrowser):
         block = self.begin_reply(reply_title(message.provider or "Assistant", message.model))
         if message.note:
             block.add_note(message.note)
+        if message.reasoning:
+            block.append_reasoning(message.reasoning)
         if message.content:
             block.append(message.content)
         if message.state is MessageState.FAILED:

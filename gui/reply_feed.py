@@ -35,6 +35,8 @@ class ReplyFeed(ReplyObserver):
         self._on_end = on_end
         self._on_status = on_status
         self._pending: list[str] = []
+        self._pending_reasoning: list[str] = []
+        self._reasoning_seen = 0
         self._outcome: Outcome | None = None
         self._error = ""
         self._reply: Reply | None = None
@@ -51,8 +53,15 @@ class ReplyFeed(ReplyObserver):
     def reply_text(self, reply: Reply, text: str) -> None:
         self._pending.append(text)
 
+    def reply_reasoning(self, reply: Reply, text: str) -> None:
+        self._pending_reasoning.append(text)
+        self._reasoning_seen += len(text)
+
     def reply_text_was_reasoning(self, reply: Reply) -> None:
+        moved = reply.reasoning[self._reasoning_seen :]  # the text shown as answer so far
         self._pending.clear()
+        self._pending_reasoning.append(moved)
+        self._reasoning_seen += len(moved)
         self._retract = True
 
     def reply_finished(self, reply: Reply) -> None:
@@ -94,6 +103,9 @@ class ReplyFeed(ReplyObserver):
         if self._retract:
             self._block.clear_text()
             self._retract = False
+        if self._pending_reasoning:
+            self._block.append_reasoning("".join(self._pending_reasoning))
+            self._pending_reasoning.clear()
         if self._pending:
             self._block.append("".join(self._pending))
             self._pending.clear()

@@ -20,13 +20,18 @@ class ThinkSplitter:
     """
 
     def __init__(self) -> None:
-        self._state = "start"  # start -> (thinking ->) answer
+        self._state = "start"  # start -> (thinking ->) after -> answer
         self._held = ""  # text that may be the start of a tag
         self._answered = 0  # characters given out as answer while no tag was seen
 
     def feed(self, text: str) -> list[Chunk]:
         if self._state == "answer":
             return [text]
+        if self._state == "after":  # the blank lines after </think> are not the answer
+            text = text.lstrip("\r\n")
+            if text:
+                self._state = "answer"
+            return [text] if text else []
         text = self._held + text
         self._held = ""
         if self._state == "start":
@@ -44,9 +49,8 @@ class ThinkSplitter:
                 return []
         close = text.find(CLOSE)
         if close != -1:  # reasoning with no opening tag: what came so far was reasoning
-            self._state = "answer"
-            taken = [AnswerWasReasoning()] if self._answered else []
-            return [*taken, *_pieces(Reasoning(text[:close]), text[close + len(CLOSE) :])]
+            taken: list[Chunk] = [AnswerWasReasoning()] if self._answered else []
+            return [*taken, *self._closed(text[:close], text[close + len(CLOSE) :])]
         keep = _partial_tag(text, CLOSE)
         self._held = text[len(text) - keep :] if keep else ""
         shown = text[: len(text) - keep]
@@ -58,12 +62,17 @@ class ThinkSplitter:
     def _thinking(self, text: str) -> list[Chunk]:
         close = text.find(CLOSE)
         if close != -1:
-            self._state = "answer"
-            return _pieces(Reasoning(text[:close]), text[close + len(CLOSE) :].lstrip("\n"))
+            return self._closed(text[:close], text[close + len(CLOSE) :])
         keep = _partial_tag(text, CLOSE)
         self._held = text[len(text) - keep :] if keep else ""
         thought = text[: len(text) - keep]
         return [Reasoning(thought)] if thought else []
+
+    def _closed(self, thought: str, rest: str) -> list[Chunk]:
+        """The reasoning has ended: ``thought`` is its last piece, ``rest`` the answer's first."""
+        rest = rest.lstrip("\r\n")
+        self._state = "answer" if rest else "after"
+        return _pieces(Reasoning(thought), rest)
 
     def finish(self) -> list[Chunk]:
         """What is still held back when the stream ends."""

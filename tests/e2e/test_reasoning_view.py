@@ -1,0 +1,51 @@
+"""Reasoning in the window: shown apart from the answer, also when its closing tag came late."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from pytestqt.qtbot import QtBot
+
+from chat.secrets import MemorySecretStore
+from chat.session import ChatSession
+from gui.main_window import MainWindow
+from gui.tasks import TaskTracker
+from providers.presets import OPENAI_COMPATIBLE
+from providers.registry import ProviderRegistry
+from tests.emulators.openai import OpenAIEmulator
+from tests.support.qt import until
+
+THOUGHT = "Let me think about it."
+
+
+@pytest.mark.parametrize("quirk", ["reasoning_content", "think_inline", "think_unopened"])
+async def test_reasoning_is_shown_above_the_answer_and_never_as_it(
+    qtbot: QtBot, tasks: TaskTracker, http: aiohttp.ClientSession, quirk: str
+) -> None:
+    async with OpenAIEmulator("keyless", quirk) as server:
+        server.script.reasoning = THOUGHT
+        window = MainWindow(tasks)
+        qtbot.addWidget(window)
+        registry = ProviderRegistry([OPENAI_COMPATIBLE.with_base_url(server.base_url)])
+        window.load_providers(registry)
+        window.set_session(ChatSession(MemorySecretStore(), http))
+        window.show()
+        window.picker.model_box.setEditText("test-model")
+        window.composer.editor.setPlainText("hi")
+        window.composer.button.click()
+        await until(lambda: not window.composer.busy)
+        await until(lambda: "Hello from the emulator." in window.view.toPlainText())
+        await until(lambda: window._feed is None)
+        text = window.view.toPlainText()
+        reply = text[text.index("OpenAI-compatible · test-model") :]
+        lines = [line.strip() for line in reply.splitlines() if line.strip()]
+        assert lines[1:] == ["Reasoning", THOUGHT, "Hello from the emulator."]
+        window.view.show_conversation(window.conversation)  # the same when shown again
+        again = window.view.toPlainText()
+        assert [line.strip() for line in again[again.index("OpenAI") :].splitlines()][1:4] == [
+            "Reasoning",
+            THOUGHT,
+            "Hello from the emulator.",
+        ]
+        window.close()
+        await tasks.shutdown()

@@ -89,7 +89,8 @@ def _add_models(commands: Any) -> None:
 
 def _add_keys(commands: Any) -> None:
     keys = commands.add_parser(
-        "keys", help="store or forget a provider's API key, token or cookies in the OS keyring"
+        "keys",
+        help="store or forget a provider's API key, token, cookies or secret header in the keyring",
     )
     actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, text in (("set", "store a secret read from stdin"), ("delete", "forget it")):

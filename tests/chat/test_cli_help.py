@@ -1,0 +1,69 @@
+"""The help every command prints, word for word: it is what a person reads first.
+
+When a command changes, regenerate the expected text with
+``PARLEY_WRITE_HELP=1 pytest tests/chat/test_cli_help.py`` and read the diff.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from chat.cli import main
+
+EXPECTED = Path(__file__).with_name("cli_help.txt")
+COMMANDS = [
+    [],
+    ["ask"],
+    ["models"],
+    ["providers"],
+    ["keys"],
+    ["keys", "set"],
+    ["keys", "delete"],
+    ["endpoints"],
+    ["endpoints", "add"],
+    ["endpoints", "list"],
+    ["endpoints", "remove"],
+]
+
+
+def help_of(argv: list[str]) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    return out.getvalue()
+
+
+def all_help() -> str:
+    return "".join(
+        f"$ parley {' '.join([*argv, '--help'])}\n{help_of(argv)}\n" for argv in COMMANDS
+    )
+
+
+def test_every_commands_help_reads_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    text = all_help()
+    if os.environ.get("PARLEY_WRITE_HELP"):
+        EXPECTED.write_text(text)
+    assert text == EXPECTED.read_text()
+
+
+def test_the_version_is_the_installed_one(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out == f"parley {version('parley')}\n"
+
+
+def test_no_command_prints_the_help_and_says_it_was_a_usage_mistake(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main([]) == 2
+    assert capsys.readouterr().out == help_of([])

@@ -13,7 +13,14 @@ from pathlib import Path
 from .common import Figure
 
 # Each module has ``TITLE`` and ``run() -> list[Figure]``; later issues add theirs here.
-MODULES = ["bench.startup", "bench.ask", "bench.stream", "bench.pow"]
+MODULES = [
+    "bench.startup",
+    "bench.ask",
+    "bench.stream",
+    "bench.api_stream",
+    "bench.discovery",
+    "bench.pow",
+]
 ON_REQUEST = ["bench.fuzz", "bench.mutation"]
 """Modules run only when named (`python -m bench fuzz`): they take minutes, not seconds."""
 ROOT = Path(__file__).resolve().parent.parent

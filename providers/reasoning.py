@@ -27,6 +27,11 @@ class ThinkSplitter:
     def feed(self, text: str) -> list[Chunk]:
         if self._state == "answer":
             return [text]
+        if self._state == "start" and self._answered and not self._held and "<" not in text:
+            self._answered += len(text)  # no tag can start in it: the common case, made quick
+            if self._answered > LOOK_CHARS:
+                self._state = "answer"
+            return [text]
         if self._state == "after":  # the blank lines after </think> are not the answer
             text = text.lstrip("\r\n")
             if text:

@@ -26,6 +26,7 @@ from .banner import Banner
 from .composer import ComposerBar
 from .conversation_view import ConversationView, reply_title
 from .model_lists import ModelLists
+from .provider_dialogs import ProviderDialogs
 from .provider_picker import ProviderPicker
 from .tasks import TaskTracker
 
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
     from providers.contract import Provider
     from providers.registry import ProviderRegistry
 
-    from .endpoint_dialog import EndpointDialog
-    from .provider_settings import ProviderSettingsDialog
     from .reply_feed import Outcome, ReplyFeed
 
 FRAME_MS = 16
@@ -65,7 +64,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._tasks = tasks
         self.session: ChatSession | None = None
-        self._registry: ProviderRegistry | None = None
+        self.registry: ProviderRegistry | None = None
         self.settings: Settings | None = None
         self._conversations: list[Conversation] = []
         self._conversation = Conversation()
@@ -77,6 +76,7 @@ class MainWindow(QMainWindow):
         self.resize(1000, 700)
         self._build()
         self.model_lists = ModelLists(self.picker, tasks)
+        self.dialogs = ProviderDialogs(self, tasks)
         self._connect_signals()
         self.new_conversation()
         self.composer.editor.setFocus()
@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         self._update_ready()
 
     def load_providers(self, registry: ProviderRegistry) -> None:
-        self._registry = registry
+        self.registry = registry
         self.picker.populate(registry)
         self._select_saved()
         self._update_ready()
@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
     def _load_models(self, *, refresh: bool = False) -> None:
         provider = self.picker.current_provider()
         if self.session is not None and provider is not None:
-            self.model_lists.load(self.session, self._configured(provider), refresh=refresh)
+            self.model_lists.load(self.session, self.configured(provider), refresh=refresh)
 
     def on_composer_send_requested(self, text: str) -> None:
         provider = self.picker.current_provider()
@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
         block = self.view.begin_reply(reply_title(provider.get_label(), model))
         self._feed = ReplyFeed(block, self.on_reply_feed_ended, self.statusBar().showMessage)
         self._remember(provider, model)
-        target = self._configured(provider)
+        target = self.configured(provider)
         reply = self.session.reply(
             conversation, target.provider, model, proxy=target.proxy, observer=self._feed
         )
@@ -270,87 +270,10 @@ class MainWindow(QMainWindow):
     def on_settings_action_triggered(self) -> None:
         provider = self.picker.current_provider()
         if provider is not None and self.settings is not None and self.session is not None:
-            self._tasks.start(self._open_settings(provider), name="open provider settings")
-
-    async def _open_settings(self, provider: Provider) -> None:
-        """Look up which credentials are stored (off the GUI thread), then show the dialog."""
-        from urllib.parse import urlsplit
-
-        from chat.credentials import names_for, proxy_secret_name
-        from chat.secrets import SecretStoreError
-
-        from .provider_settings import PROXY_PASSWORD, ProviderSettingsDialog
-
-        assert self.session is not None
-        assert self.settings is not None
-        target = self._configured(provider).provider
-        proxy = str(self.settings.provider(provider.name, "proxy"))
-        names = names_for(target)
-        if proxy and urlsplit(proxy).username:
-            names[PROXY_PASSWORD] = proxy_secret_name(proxy)
-        stored: dict[str, bool] = {}
-        for kind, name in names.items():
-            try:
-                stored[kind] = bool(await self.session.secrets.get(name))
-            except SecretStoreError as error:  # the base URL and proxy can still be set
-                stored[kind] = False
-                self.statusBar().showMessage(str(error))
-        persistent = self.session.secrets.persistent
-        dialog = ProviderSettingsDialog(
-            provider, self.settings, stored, self, persistent=persistent
-        )
-        dialog.accepted.connect(lambda: self.on_settings_dialog_accepted(dialog))
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
+            self.dialogs.open_settings(provider)
 
     def on_endpoint_action_triggered(self) -> None:
-        from .endpoint_dialog import EndpointDialog
-
-        if self._registry is None or self.settings is None or self.session is None:
-            return
-        dialog = EndpointDialog(self._registry.names(), self)
-        dialog.accepted.connect(lambda: self.on_endpoint_dialog_accepted(dialog))
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-
-    def on_endpoint_dialog_accepted(self, dialog: EndpointDialog) -> None:
-        """Keep the new endpoint, store its secrets, and pick it."""
-        from chat.endpoints import save_endpoint
-
-        endpoint = dialog.endpoint
-        if endpoint is None or self._registry is None or self.settings is None:
-            return
-        save_endpoint(self.settings, endpoint)
-        self._save_settings()
-        if dialog.secret_writes:
-            writes = dict(dialog.secret_writes)
-            self._tasks.start(self._store_secrets(endpoint.name, writes), name="store credentials")
-        self._registry.add(endpoint.provider())
-        self.picker.populate(self._registry)
-        self.picker.select(endpoint.name)
-
-    def on_settings_dialog_accepted(self, dialog: ProviderSettingsDialog) -> None:
-        self._save_settings()
-        if dialog.secret_writes:
-            writes = dict(dialog.secret_writes)
-            label = dialog.provider.get_label()
-            self._tasks.start(self._store_secrets(label, writes), name="store credentials")
-
-    async def _store_secrets(self, provider: str, writes: dict[str, str | None]) -> None:
-        from chat.secrets import SecretStoreError
-
-        assert self.session is not None
-        try:
-            for name, value in writes.items():
-                if value is None:
-                    await self.session.secrets.delete(name)
-                else:
-                    await self.session.secrets.set(name, value)
-        except SecretStoreError as error:
-            self.statusBar().showMessage(f"Credentials for {provider} were not saved. {error}")
-            return
-        where = "in the keyring" if self.session.secrets.persistent else "for this session only"
-        self.statusBar().showMessage(f"Credentials for {provider} saved {where}.", 5000)
+        self.dialogs.open_endpoint()
 
     def on_composer_stop_requested(self) -> None:
         if self._reply_task is not None:
@@ -408,15 +331,15 @@ class MainWindow(QMainWindow):
         if self.settings is not None:
             self.settings.set("provider", provider.get_name())
             self.settings.set_provider(provider.get_name(), "model", model)
-            self._save_settings()
+            self.save_settings()
 
-    def _configured(self, provider: Provider) -> Configured:
+    def configured(self, provider: Provider) -> Configured:
         """``provider`` at its saved base URL, with its proxy."""
         from chat.credentials import configured
 
         return configured(provider, self.settings)
 
-    def _save_settings(self) -> None:
+    def save_settings(self) -> None:
         if self.settings is not None:
             self._tasks.start(self._save(self.settings), name="save settings")
 

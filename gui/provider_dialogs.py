@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from providers.contract import Provider
 
+    from .auto_dialog import AutoDialog
     from .endpoint_dialog import EndpointDialog
     from .main_window import MainWindow
     from .provider_settings import ProviderSettingsDialog
@@ -24,7 +25,11 @@ class ProviderDialogs:
         self._tasks = tasks
 
     def open_settings(self, provider: Provider) -> None:
-        """Show the chosen provider's settings once its stored credentials are known."""
+        """Show the chosen provider's settings once its stored credentials are known (for
+        Auto: which providers it tries, in what order)."""
+        if provider.delegates:
+            self.open_auto(provider)
+            return
         self._tasks.start(self._open_settings(provider), name="open provider settings")
 
     async def _open_settings(self, provider: Provider) -> None:
@@ -57,6 +62,32 @@ class ProviderDialogs:
         dialog.accepted.connect(lambda: self.on_settings_dialog_accepted(dialog))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    def open_auto(self, auto: Provider) -> None:
+        from .auto_dialog import AutoDialog
+
+        registry, settings = self._window.registry, self._window.settings
+        if registry is None or settings is None:
+            return
+        members = [m.name for m in getattr(auto, "members", ())]
+        choices = [p for p in registry.available()[0] if not p.delegates]
+        enabled = members if settings.get("auto_providers") else []
+        dialog = AutoDialog(choices, enabled, self._window)
+        dialog.accepted.connect(lambda: self.on_auto_dialog_accepted(dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def on_auto_dialog_accepted(self, dialog: AutoDialog) -> None:
+        from chat.auto import make_auto
+
+        registry, settings = self._window.registry, self._window.settings
+        if registry is None or settings is None:
+            return
+        settings.set("auto_providers", dialog.order)
+        self._window.save_settings()
+        auto = registry.add(make_auto(registry.available()[0], dialog.order))
+        self._window.picker.populate(registry)
+        self._window.picker.select(auto.name)
 
     def open_endpoint(self) -> None:
         """Show the dialog that adds an endpoint."""

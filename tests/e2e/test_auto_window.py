@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import aiohttp
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from chat.auto import make_auto
@@ -40,3 +41,38 @@ async def test_the_reply_is_headed_with_the_provider_that_answered(
         assert "First" not in window.view.toPlainText()
         window.close()
         await tasks.shutdown()
+
+
+async def test_auto_settings_change_the_order_it_tries_and_are_kept(
+    qtbot: QtBot, tasks: TaskTracker, http: aiohttp.ClientSession
+) -> None:
+    from chat.auto import Auto
+    from chat.settings import Settings
+    from gui.auto_dialog import AutoDialog
+    from providers.presets import GROQ, OPENAI
+
+    settings = Settings.load()
+    window = MainWindow(tasks)
+    qtbot.addWidget(window)
+    window.set_settings(settings)
+    registry = ProviderRegistry([OPENAI, GROQ])
+    registry.add(make_auto(registry.available()[0]))
+    window.load_providers(registry)
+    window.set_session(ChatSession(MemorySecretStore(), http))
+    window.show()
+    assert window.picker.select("Auto")
+    window.settings_action.trigger()
+    await until(lambda: window.findChild(AutoDialog) is not None)
+    dialog = window.findChild(AutoDialog)
+    assert dialog is not None
+    dialog.list.item(0).setCheckState(Qt.CheckState.Unchecked)  # Groq out, OpenAI in
+    dialog.list.item(1).setCheckState(Qt.CheckState.Checked)
+    dialog.accept()
+    await until(lambda: settings.get("auto_providers") == "OpenAI")
+    auto = window.picker.current_provider()
+    assert isinstance(auto, Auto)
+    assert [member.name for member in auto.members] == ["OpenAI"]
+    assert settings.path is not None
+    await until(lambda: settings.path.exists() and "auto_providers" in settings.path.read_text())
+    window.close()
+    await tasks.shutdown()

@@ -16,11 +16,19 @@ from typing import Any
 import pytest
 
 from chat.cli import UsageError, parse_options
+from chat.endpoints import endpoints
+from chat.models import ModelCache
 from chat.secrets import decode_cookies
 from chat.settings import Settings
+from providers.api import api_error, error_text
 from providers.cookies import CookieFormatError, parse_cookies
 from providers.errors import MalformedResponseError
+from providers.gemini import generating_models
 from providers.http import excerpt, is_cloudflare_page, retry_after_seconds, status_error
+from providers.ollama import tag_names
+from providers.openai_compat import model_ids
+from providers.presets import OPENAI
+from providers.reasoning import ThinkSplitter
 from providers.seeds.chatgpt_events import ReplyDecoder, ReplyError
 from providers.seeds.chatgpt_turnstile import TurnstileError, decode_program, solve_turnstile
 from providers.stream import parse_json
@@ -79,6 +87,30 @@ def _reply_events(text: str) -> Any:
     return decoder.feed(value if isinstance(value, dict) else {"v": value})
 
 
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
+def _split_think(text: str) -> Any:
+    splitter = ThinkSplitter()
+    return [*splitter.feed(text[: len(text) // 2]), *splitter.feed(text[len(text) // 2 :]),
+            *splitter.finish()]  # fmt: skip
+
+
+def _endpoints(text: str) -> Any:
+    settings = Settings()
+    settings.set_section("endpoints", {"E": _json_or_text(text), "F": {"base_url": text}})
+    return endpoints(settings)
+
+
+def _gemini_models(text: str) -> Any:
+    value = _json_or_text(text)
+    return generating_models(value if isinstance(value, dict) else {"models": value}, "Gemini")
+
+
 PARSERS: dict[str, tuple[Callable[..., Any], tuple[type[BaseException], ...]]] = {
     # network bodies and headers
     "parse_json": (lambda text: parse_json(text, "Test"), (MalformedResponseError,)),
@@ -87,6 +119,18 @@ PARSERS: dict[str, tuple[Callable[..., Any], tuple[type[BaseException], ...]]] =
     "status_error": (lambda text: status_error(502, text, {}, "Test"), ()),
     "retry_after_seconds": (lambda text: retry_after_seconds(text[:10_000]), ()),
     "ChatGpt reply events": (_reply_events, (ReplyError,)),
+    "API error body": (error_text, ()),
+    "API error reply": (lambda text: api_error(400, text, {}, OPENAI, model="m"), ()),
+    "OpenAI model list": (
+        lambda text: model_ids(_json_or_text(text), "T"),
+        (MalformedResponseError,),
+    ),
+    "Ollama model list": (
+        lambda text: tag_names(_json_or_text(text), "T"),
+        (MalformedResponseError,),
+    ),
+    "Gemini model list": (_gemini_models, (MalformedResponseError,)),
+    "inline <think> reasoning": (_split_think, ()),
     "ChatGpt turnstile program": (
         lambda text: decode_program(text, "gAAAAACtoken"),
         (TurnstileError,),
@@ -102,6 +146,7 @@ PARSERS: dict[str, tuple[Callable[..., Any], tuple[type[BaseException], ...]]] =
         (CookieFormatError,),
     ),
     "decode_cookies (a keyring entry)": (decode_cookies, ()),
+    "endpoints in the settings file": (_endpoints, ()),
     "parley ask -o": (lambda text: parse_options([f"temperature={text[:100_000]}"]), (UsageError,)),
 }
 
@@ -125,3 +170,10 @@ def test_the_settings_file_never_stops_parley(tmp_path: Path, corpus: str) -> No
 def test_the_bound_is_generous_and_fixed() -> None:
     assert BASE_BOUND_SECONDS == 5.0  # a quadratic parser took 23 s on 256 KiB of "<"
     assert FUZZ_BOUND_SECONDS >= BASE_BOUND_SECONDS
+
+
+@pytest.mark.parametrize("corpus", list(HOSTILE), ids=list(HOSTILE))
+async def test_the_model_cache_file_is_outside_input_too(tmp_path: Path, corpus: str) -> None:
+    path = tmp_path / "models.json"
+    path.write_text(HOSTILE[corpus], encoding="utf-8", errors="surrogatepass")
+    assert await ModelCache(path).get(OPENAI) is None

@@ -117,7 +117,10 @@ def _load(entry: EntryPoint) -> Provider:
         raise ProviderLoadError(
             f"The entry point {entry.name!r} = {entry.value!r} is an abstract provider class."
         )
-    return as_provider(found)
+    provider = as_provider(found)
+    return (
+        provider if provider.name == entry.name else dataclasses.replace(provider, name=entry.name)
+    )
 
 
 def get_provider(name: str) -> Provider | type[BaseProvider]:

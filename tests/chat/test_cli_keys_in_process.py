@@ -1,0 +1,103 @@
+"""``parley keys`` called in this process against the real keyring, so a mutation run (which
+traces only this process) sees it; tests/chat/test_cli_keys.py runs the same as a program."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chat.cli import EXIT_OK, EXIT_USAGE, main
+
+from .streaming_server import install_plugin
+from .test_secrets import NO_SERVICE, _secret_service_problem, _skip_or_fail
+
+pytestmark = pytest.mark.keyring
+
+
+@pytest.fixture(autouse=True)
+def _service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if (problem := _secret_service_problem()) is not None:
+        _skip_or_fail(f"{NO_SERVICE} ({problem})")
+    path = install_plugin(
+        tmp_path,
+        {
+            "LoopbackChat": "tests.chat.streaming_server:LoopbackChat",
+            "Aichat2": "providers.seeds.aichat:Aichat",
+        },
+    )
+    monkeypatch.syspath_prepend(str(path))
+
+
+def lookup(username: str) -> str:
+    command = ["secret-tool", "lookup", "service", "parley", "username", username]
+    return subprocess.run(command, capture_output=True, text=True, check=False).stdout
+
+
+def stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+async def keys(*argv: str) -> int:
+    return await asyncio.to_thread(main, ["keys", *argv])
+
+
+async def test_set_stores_at_the_sites_origin_and_delete_forgets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stdin(monkeypatch, b"  sk-in-process \n")
+    url = "http://127.0.0.1:7001/v1"
+    assert await keys("set", "LoopbackChat", "api_key", "--base-url", url) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "parley: stored api_key for LoopbackChat in the keyring.\n")
+    name = "LoopbackChat/api_key@http://127.0.0.1:7001"
+    assert await asyncio.to_thread(lookup, name) == "sk-in-process"
+    assert await keys("delete", "LoopbackChat", "api_key", "--base-url", url) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert err == "parley: forgot api_key for LoopbackChat.\n"
+    assert await asyncio.to_thread(lookup, name) == ""
+
+
+async def test_cookies_are_parsed_for_the_site_and_kept_as_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = ".chat-gpt.org\tTRUE\t/\tFALSE\t0\tsession\tabc\n.other.org\tTRUE\t/\tFALSE\t0\tx\ty\n"
+    stdin(monkeypatch, rows.encode())
+    assert await keys("set", "Aichat2", "cookies") == EXIT_OK
+    assert await asyncio.to_thread(lookup, "Aichat2/cookies@https://chat-gpt.org") == (
+        '{"session":"abc"}'
+    )
+    await keys("delete", "Aichat2", "cookies")
+    capsys.readouterr()
+
+
+async def test_cookies_that_cannot_be_read_are_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stdin(monkeypatch, b"{not json or cookies")
+    assert await keys("set", "Aichat2", "cookies") == EXIT_USAGE
+    assert capsys.readouterr().err.startswith("parley: ")
+
+
+async def test_a_kind_the_provider_does_not_use_is_refused_with_the_one_it_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert await keys("set", "LoopbackChat", "cookies") == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        "parley: LoopbackChat uses no cookies; it takes api_key: "
+        "parley keys set LoopbackChat api_key.\n"
+    )
+    assert await keys("set", "Aichat2", "api_key") == EXIT_USAGE
+    assert "it takes cookies" in capsys.readouterr().err
+
+
+async def test_an_empty_secret_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stdin(monkeypatch, b"   \n")
+    assert await keys("set", "LoopbackChat", "api_key") == EXIT_USAGE
+    assert capsys.readouterr().err == "parley: No api_key given on stdin.\n"

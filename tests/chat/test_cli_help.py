@@ -1,6 +1,6 @@
 """The help every command prints, word for word: it is what a person reads first.
 
-When a command changes, regenerate the expected text with
+When a command or the provider list changes, regenerate the expected texts with
 ``PARLEY_WRITE_HELP=1 pytest tests/chat/test_cli_help.py`` and read the diff.
 """
 
@@ -67,3 +67,12 @@ def test_no_command_prints_the_help_and_says_it_was_a_usage_mistake(
     monkeypatch.setenv("COLUMNS", "100")
     assert main([]) == 2
     assert capsys.readouterr().out == help_of([])
+
+
+def test_the_provider_list_reads_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["providers"]) == 0
+    text = capsys.readouterr().out
+    expected = EXPECTED.with_name("cli_providers.txt")
+    if os.environ.get("PARLEY_WRITE_HELP"):
+        expected.write_text(text)
+    assert text == expected.read_text()

@@ -21,6 +21,7 @@ from typing import Any
 import keyring
 import keyring.backends.chainer
 import keyring.backends.fail
+import keyring.backends.null
 import keyring.backends.SecretService
 import keyring.errors
 import keyrings.alt.file
@@ -499,3 +500,234 @@ async def test_every_keyrings_alt_file_backend_is_refused(backend: type[Any]) ->
     store = await open_secret_store(instance)
     assert isinstance(store, MemorySecretStore)
     assert "keyrings.alt" in store.notice
+
+
+# What the window and the error messages say, word for word, for each kind of keyring. The
+# backends below stand in for third-party keyring backends: a locked one, and one that works.
+
+_KEEP = "Unlock or install a keyring (GNOME Keyring, KWallet) to keep them."
+_TRY_AGAIN = (
+    "Unlock your keyring (GNOME Keyring, KWallet) or allow Parley to use it, then try again."
+)
+
+
+class _RefusingBackend:
+    """A keyring backend whose every call raises ``error`` (a locked or broken keyring)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls: list[tuple[str, str, str]] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.calls.append(("get", service, username))
+        raise self.error
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.calls.append(("set", service, username))
+        raise self.error
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.calls.append(("delete", service, username))
+        raise self.error
+
+
+class _DictBackend:
+    """A keyring backend that keeps what it is given, and notes every call."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], object] = {}
+        self.calls: list[tuple[str, str, str]] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.calls.append(("get", service, username))
+        return self.items.get((service, username))  # type: ignore[return-value]
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.calls.append(("set", service, username))
+        self.items[service, username] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.calls.append(("delete", service, username))
+        self.items.pop((service, username))
+
+
+class SharedPlaintextKeyring(_DictBackend):
+    """A third-party backend that says in its name that it writes a plain file."""
+
+
+async def test_opening_a_working_keyring_only_reads_the_probe() -> None:
+    backend = _DictBackend()
+    store = await open_secret_store(backend)
+    assert isinstance(store, KeyringSecretStore)
+    assert store.backend is backend
+    assert backend.calls == [("get", "parley", "parley/probe")]
+    await store.set("VoiGpt/access_token", "sk-1")
+    assert backend.items == {("parley", "VoiGpt/access_token"): "sk-1"}
+
+
+async def test_a_secret_the_keyring_hands_back_as_anything_but_text_is_none() -> None:
+    backend = _DictBackend()
+    backend.items["parley", "VoiGpt/access_token"] = b"sk-bytes"
+    backend.items["parley", "VoiGpt/api_key"] = "sk-text"
+    store = KeyringSecretStore(backend)
+    assert await store.get("VoiGpt/access_token") is None
+    assert await store.get("VoiGpt/api_key") == "sk-text"
+
+
+@pytest.mark.parametrize(
+    ("error", "notice"),
+    [
+        (
+            keyring.errors.KeyringLocked(),
+            "the keyring cannot be used because it is locked. " + _KEEP,
+        ),
+        (
+            keyring.errors.KeyringLocked("Collection is locked. (Unlock it in Seahorse.)"),
+            "the keyring cannot be used because it is locked. "
+            + _KEEP
+            + " (The keyring said: Collection is locked. (Unlock it in Seahorse.))",
+        ),
+        (
+            keyring.errors.InitError("Failed to create\n   the collection:\tPrompt dismissed"),
+            "the keyring cannot be used because it could not be opened. "
+            + _KEEP
+            + " (The keyring said: Failed to create the collection: Prompt dismissed)",
+        ),
+        (
+            RuntimeError("D-Bus " * 50),
+            "the keyring cannot be used because it reported an error. "
+            + _KEEP
+            + " (The keyring said: "
+            + ("D-Bus " * 34)[:200]
+            + ")",
+        ),
+    ],
+)
+async def test_a_keyring_that_fails_its_probe_gives_a_memory_store_saying_why(
+    error: Exception, notice: str
+) -> None:
+    backend = _RefusingBackend(error)
+    store = await open_secret_store(backend)
+    assert isinstance(store, MemorySecretStore)
+    assert store.notice == "Secrets are kept in memory for this session only: " + notice
+    assert backend.calls == [("get", "parley", "parley/probe")]
+
+
+def _no_backends(cls: type) -> list[object]:
+    return []
+
+
+@pytest.mark.parametrize(
+    ("backend", "why"),
+    [
+        (keyring.backends.fail.Keyring(), "no keyring service was found"),
+        (keyring.backends.null.Keyring(), "no keyring service was found"),
+        (
+            keyrings.alt.file.PlaintextKeyring(),
+            "the only keyring backend (keyrings.alt.file.PlaintextKeyring) writes secrets to a "
+            "plain file",
+        ),
+        (
+            SharedPlaintextKeyring(),
+            "the only keyring backend (tests.chat.test_secrets.SharedPlaintextKeyring) writes "
+            "secrets to a plain file",
+        ),
+    ],
+    ids=["fail", "null", "keyrings.alt", "plaintext-named"],
+)
+async def test_a_keyring_that_would_lose_or_expose_secrets_is_never_used(
+    backend: object, why: str
+) -> None:
+    assert unusable_reason(backend) == why
+    store = await open_secret_store(backend)  # type: ignore[arg-type]
+    assert isinstance(store, MemorySecretStore)
+    assert store.notice == f"Secrets are kept in memory for this session only: {why}. {_KEEP}"
+    if isinstance(backend, _DictBackend):
+        assert backend.calls == []  # refused by its name: never touched
+
+
+async def test_a_chainer_with_no_backends_gives_a_memory_store(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chainer = keyring.backends.chainer.ChainerBackend
+    monkeypatch.setattr(chainer, "backends", properties.classproperty(_no_backends))
+    assert unusable_reason(chainer()) == "no keyring service was found"
+    store = await open_secret_store(chainer())
+    assert isinstance(store, MemorySecretStore)
+    assert store.notice == (
+        f"Secrets are kept in memory for this session only: no keyring service was found. {_KEEP}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "why", "said"),
+    [
+        (keyring.errors.KeyringLocked(), "it is locked", ""),
+        (
+            keyring.errors.PasswordSetError("Prompt\n dismissed"),
+            "it did not accept the secret",
+            " (The keyring said: Prompt dismissed)",
+        ),
+        (
+            ConnectionError("x" * 300),
+            "it reported an error",
+            " (The keyring said: " + "x" * 200 + ")",
+        ),
+    ],
+)
+async def test_a_refused_call_says_what_was_refused_and_why(
+    error: Exception, why: str, said: str
+) -> None:
+    store = KeyringSecretStore(_RefusingBackend(error))
+    calls = [
+        ("read a secret", store.get("VoiGpt/api_key")),
+        ("store a secret", store.set("VoiGpt/api_key", "sk-1")),
+        ("delete a secret", store.delete("VoiGpt/api_key")),
+    ]
+    for verb, call in calls:
+        with pytest.raises(SecretStoreError) as refused:
+            await call
+        assert str(refused.value) == f"The keyring refused to {verb}: {why}. {_TRY_AGAIN}{said}"
+        assert refused.value.__cause__ is error
+
+
+async def test_a_real_file_backend_that_fails_reports_an_error_in_its_words(
+    tmp_path: Path,
+) -> None:
+    backend = _plaintext(tmp_path)  # the file it would write is a folder
+    with pytest.raises(SecretStoreError) as refused:
+        await KeyringSecretStore(backend).set("VoiGpt/api_key", "sk-1")
+    assert str(refused.value) == (
+        f"The keyring refused to store a secret: it reported an error. {_TRY_AGAIN} "
+        f"(The keyring said: [Errno 21] Is a directory: '{tmp_path}')"
+    )
+    assert _listing(tmp_path) == []
+
+
+async def test_a_name_or_a_value_outside_the_scheme_is_refused_in_words() -> None:
+    store = MemorySecretStore()
+    with pytest.raises(SecretStoreError) as refused:
+        await store.get("no kind")
+    assert str(refused.value) == (
+        "Parley asked for a secret under the name 'no kind', which is outside its naming "
+        "scheme; nothing was read or stored. Please report this."
+    )
+    with pytest.raises(SecretStoreError) as refused:
+        await store.delete("x" * 100)
+    assert str(refused.value).startswith(f"Parley asked for a secret under the name '{'x' * 80}',")
+    with pytest.raises(SecretStoreError) as refused:
+        await store.set("VoiGpt/api_key", b"sk-1")  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        "Parley tried to store a bytes as the secret VoiGpt/api_key; only text can be kept, so "
+        "nothing was stored. Please report this."
+    )
+    checked("VoiGpt/api_key")  # a name alone: nothing to store, nothing refused
+
+
+async def test_a_memory_store_lists_the_names_it_holds_sorted() -> None:
+    store = MemorySecretStore()
+    assert store.names() == []
+    for name in ("VoiGpt/api_key", "Aichat/cookies@http://127.0.0.1:8080", "Claude/api_key"):
+        await store.set(name, "v")
+    await store.delete("Claude/api_key")
+    assert store.names() == ["Aichat/cookies@http://127.0.0.1:8080", "VoiGpt/api_key"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -18,7 +18,6 @@ from providers.http import Timeouts
 from providers.presets import OPENAI_COMPATIBLE
 from providers.types import Chunk, CredentialUpdate, ProviderInfo
 from tests.emulators.openai import OpenAIEmulator
-from tests.support.qt import until
 
 
 class Strict(ReplyObserver):
@@ -49,6 +48,13 @@ class Strict(ReplyObserver):
 
     def reply_cancelled(self, reply: Reply) -> None:
         self._add(reply, "cancelled")
+
+
+async def _until(condition: Callable[[], bool], within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "not met in time"
+        await asyncio.sleep(0.005)
 
 
 def chat(text: str = "hi") -> Conversation:
@@ -137,7 +143,7 @@ async def test_a_stopped_reply_reports_it_and_keeps_its_text(server: OpenAIEmula
     provider = OPENAI_COMPATIBLE.with_base_url(server.base_url)
     reply, observer = start(ChatSession(MemorySecretStore()), provider)
     task = asyncio.ensure_future(reply.run())
-    await until(lambda: reply.text == "Hello there.")
+    await _until(lambda: reply.text == "Hello there.")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -350,7 +350,15 @@ def _socks_session(proxy: str) -> aiohttp.ClientSession:
             "SOCKS proxies need the aiohttp-socks package.",
             hint="Install it with `pip install 'parley[socks]'`, or use an http:// proxy.",
         ) from error
-    return new_client_session(connector=ProxyConnector.from_url(proxy, rdns=True))
+    # aiohttp-socks knows socks4 and socks5 only; with rdns=True the proxy resolves the host
+    # name, which is what socks4a:// and socks5h:// ask for.
+    scheme, sep, rest = proxy.partition("://")
+    plain = {"socks5h": "socks5", "socks4a": "socks4"}.get(scheme.lower(), scheme)
+    try:
+        connector = ProxyConnector.from_url(f"{plain}{sep}{rest}", rdns=True)
+    except ValueError as error:
+        raise ProxyError(f"The proxy URL {proxy!r} cannot be used: {error}.") from None
+    return new_client_session(connector=connector)
 
 
 @asynccontextmanager

@@ -132,8 +132,8 @@ def _socks_refusal(error: BaseException) -> str:
     """python-socks' words for the proxy's answer (a SOCKS4 code, a failed login) after ours."""
     root = error
     for _ in range(4):  # aiohttp-socks' error, from python-socks', from the reply's
-        if root.__cause__ is None:
-            break
+        if root.__cause__ is None or type(root).__name__ == "ReplyError":
+            break  # python-socks' ReplyError words the answer; what it came from is Python's
         root = root.__cause__
     if type(root).__name__ == "IncompleteReadError":
         return "it closed the connection in the middle of its answer"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,7 +15,10 @@ from providers.cookies import (
     cookie_header,
     domain_matches,
     parse_cookie_header,
+    parse_cookie_list,
     parse_cookies,
+    parse_har,
+    parse_netscape,
     site_host,
 )
 
@@ -493,3 +497,125 @@ def test_netscape_rows_separated_by_spaces_are_read() -> None:
         "chat-gpt.org FALSE / FALSE 0 theme dark\n"
     )
     assert parse_cookies(text, domain="chat-gpt.org") == {"sid": "abc", "theme": "dark"}
+
+
+@pytest.mark.parametrize(
+    ("domain", "flag", "reaches_subdomains"),
+    [
+        ("a.com", "TRUE", True),
+        ("a.com", "true", True),
+        (".a.com", "FALSE", True),
+        ("a.com", "FALSE", False),
+    ],
+)
+def test_a_cookies_txt_row_reaches_subdomains_by_its_flag_or_a_leading_dot(
+    domain: str, flag: str, reaches_subdomains: bool
+) -> None:
+    row = f"{domain}\t{flag}\t/\tFALSE\t0\tsid\tx\n"
+    assert parse_netscape(row, "a.com") == {"sid": "x"}
+    assert parse_netscape(row, "www.a.com") == ({"sid": "x"} if reaches_subdomains else {})
+
+
+def test_a_broken_cookies_txt_row_says_what_to_do() -> None:
+    with pytest.raises(CookieFormatError) as caught:
+        parse_netscape("# Netscape HTTP Cookie File\n\n.a.com\tTRUE\t/\n")
+    assert str(caught.value) == (
+        "Line 3 of the cookies.txt does not have 7 tab-separated fields. "
+        "Export the cookies again, or fix that line."
+    )
+
+
+def test_space_separated_cookies_txt_values_keep_their_blanks() -> None:
+    text = "  # an indented comment\n.a.com TRUE / FALSE 0 pref dark mode  on\n"
+    assert parse_netscape(text) == {"pref": "dark mode  on"}
+
+
+def test_an_expiry_time_is_past_once_that_second_has_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = 1_700_000_000
+    monkeypatch.setattr("providers.cookies.time", SimpleNamespace(time=lambda: float(now)))
+    rows = [
+        f"a.com\tFALSE\t/\tFALSE\t{expires}\t{name}\tv"
+        for name, expires in [("now", now), ("gone", now - 1), ("epoch", 1), ("session", 0)]
+    ]
+    assert parse_netscape("\n".join(rows)) == {"now": "v", "session": "v"}
+
+
+def test_an_export_entry_reaches_subdomains_unless_it_is_host_only() -> None:
+    entries = [
+        {"domain": "a.com", "name": "wide", "value": "1"},  # no hostOnly: a domain cookie
+        {"domain": "a.com", "hostOnly": True, "name": "narrow", "value": "2"},
+        {"domain": ".a.com", "hostOnly": True, "name": "dotted", "value": "3"},
+        {"name": "anywhere", "value": "4"},  # no domain: it goes with every site
+        {"domain": None, "name": "odd", "value": "5"},
+    ]
+    assert parse_cookie_list(entries, "www.a.com") == {
+        "wide": "1",
+        "dotted": "3",
+        "anywhere": "4",
+        "odd": "5",
+    }
+
+
+def test_an_export_entry_expires_unless_it_is_a_session_cookie() -> None:
+    entries = [
+        {"domain": "a.com", "name": "old", "value": "1", "expires": PAST},
+        {"domain": "a.com", "name": "live", "value": "2", "expires": FUTURE},
+        {"domain": "a.com", "name": "kept", "value": "3", "session": True, "expirationDate": PAST},
+        {
+            "domain": "a.com",
+            "name": "first",
+            "value": "4",
+            "expirationDate": FUTURE,
+            "expires": PAST,
+        },
+    ]
+    assert parse_cookie_list(entries, "a.com") == {"live": "2", "kept": "3", "first": "4"}
+
+
+def test_odd_export_entries_are_refused_with_what_to_do() -> None:
+    with pytest.raises(CookieFormatError) as caught:
+        parse_cookie_list([{"value": "x"}])
+    assert str(caught.value) == (
+        "Every entry of a cookie export needs a name and a value. "
+        "Export the cookies again with a browser extension."
+    )
+    name = "n" * 70
+    with pytest.raises(CookieFormatError) as caught:
+        parse_cookie_list([{"name": name, "value": {"nested": SECRET}}])
+    assert str(caught.value) == (
+        f"The cookie {name[:60]!r} has a value that is not text. "
+        "Export the cookies again, or leave that cookie out."
+    )
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("log", [[], None, {"entries": 5}])
+def test_a_har_without_entries_says_how_to_save_one(log: object) -> None:
+    with pytest.raises(CookieFormatError) as caught:
+        parse_har({"log": log})
+    assert str(caught.value) == (
+        "This HAR file has no log.entries. Save it again from the browser's Network panel."
+    )
+
+
+def test_har_entries_after_an_odd_one_are_still_read() -> None:
+    entries = [5, {"request": "x"}, {"request": GOOD}]
+    assert parse_har({"log": {"entries": entries}}, "chat-gpt.org") == {"a": "1", "b": "2"}
+
+
+def test_an_unreadable_file_is_named_in_the_error(tmp_path: Path) -> None:
+    folder = tmp_path / ("d" * 120) / ("e" * 120)
+    folder.mkdir(parents=True)
+    shown = repr(str(folder)[:200])
+    with pytest.raises(CookieFormatError) as caught:
+        parse_cookies(str(folder))
+    assert str(caught.value) == (
+        f"Cannot read the cookie file {shown}: it is a folder or a device, not a file. "
+        "Check the path, or paste the cookies."
+    )
+
+
+def test_a_pasted_header_with_a_long_token_is_text_not_a_file_name() -> None:
+    """A one-line header longer than a file name may be (255 bytes) makes ``is_file`` raise."""
+    token = "eyJ" + "a" * 2000
+    assert parse_cookies(f"session={token}; theme=dark") == {"session": token, "theme": "dark"}

@@ -78,3 +78,10 @@ def test_format_conversation_of_parts_gives_their_text() -> None:
     parts = [{"type": "text", "text": "a"}, {"type": "image_url"}, {"type": "text", "text": "b"}]
     converted = format_conversation([{"role": "user", "content": parts}])
     assert converted[0]["content"]["parts"] == ["ab"]
+
+
+def test_a_message_without_a_role_is_the_users() -> None:
+    messages = [{"content": "Hi"}, {"role": "assistant", "content": "Hello"}]
+    assert format_prompt(messages) == "User: Hi\nAssistant: Hello\nAssistant:"
+    converted = format_conversation(messages)
+    assert [m["author"] for m in converted] == [{"role": "user"}, {"role": "assistant"}]

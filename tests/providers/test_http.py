@@ -10,7 +10,7 @@ import struct
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from providers.errors import (
     AuthenticationError,
     BlockedError,
     ConnectTimeoutError,
+    MalformedResponseError,
     ProviderError,
     ProviderNotWorkingError,
     ProxyError,
@@ -31,9 +32,13 @@ from providers.errors import (
 from providers.http import (
     Timeouts,
     browser_headers,
+    check_response,
     excerpt,
+    is_cloudflare_page,
     open_http,
+    read_text,
     retry_after_seconds,
+    status_error,
     translate_error,
 )
 
@@ -262,6 +267,11 @@ async def test_an_nginx_429_page_shows_its_title_once(serve: Serve) -> None:
         ("<title></title><title>Second</title>x", "Second — x"),
         ("1 < 2 and 3 > 2", "1 2"),
         ("a <b c", "a <b c"),
+        ("a<>b< >c", "a b c"),
+        ('<script type="module" src="x.js">hidden()</script>shown', "shown"),
+        ("<script/>hidden()</script>shown", "shown"),
+        ("<title>Never closed", "Never closed"),
+        ("<title>T</title", "T"),
         ('{"error": {"message": "bad key"}}', '{"error": {"message": "bad key"}}'),
         ("", ""),
     ],
@@ -392,10 +402,11 @@ async def test_https_to_a_plain_http_server_says_it_does_not_speak_tls(serve: Se
     url = await serve(echo_app())
     with pytest.raises(ProviderError) as caught:
         await fetch(url.replace("http://", "https://"))
-    text = str(caught.value)
-    assert "The secure connection to 127.0.0.1:" in text
-    assert "does not seem to speak TLS (an http:// address?)" in text
-    assert_our_words(text)
+    host = url.removeprefix("http://")
+    assert str(caught.value) == (
+        f"Test: The secure connection to {host} failed: "
+        "the server there does not seem to speak TLS (an http:// address?)."
+    )
 
 
 @pytest.mark.parametrize(
@@ -621,8 +632,10 @@ async def test_socks_without_aiohttp_socks_says_how_to_install(
     with pytest.raises(ProxyError) as caught:
         async with open_http("Test", proxy="socks5://127.0.0.1:1080"):
             pass
-    assert "aiohttp-socks" in str(caught.value)
-    assert "pip install" in str(caught.value)
+    assert str(caught.value) == (
+        "SOCKS proxies need the aiohttp-socks package. "
+        "Install it with `pip install 'parley[socks]'`, or use an http:// proxy."
+    )
 
 
 async def test_unsupported_proxy_scheme_is_a_proxy_error() -> None:
@@ -651,3 +664,257 @@ def test_browser_headers_derive_origin_and_referer_from_url() -> None:
     assert "origin" not in navigation
     assert navigation["referer"] == "http://127.0.0.1:8080/"
     assert navigation["accept"].startswith("text/html")
+
+
+def test_retry_after_dates_in_any_zone_and_in_the_past() -> None:
+    soon = datetime.now(UTC) + timedelta(seconds=30)
+    unsaid = format_datetime(soon.replace(tzinfo=None))  # "-0000": a date whose zone is unsaid
+    assert unsaid.endswith("-0000")
+    paris = format_datetime(soon.astimezone(timezone(timedelta(hours=1))))
+    for value in (unsaid, paris):
+        seconds = retry_after_seconds(value)
+        assert seconds is not None
+        assert 28 <= seconds <= 31
+    gone = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
+    assert retry_after_seconds(gone) == 0.0
+    assert retry_after_seconds(" 12 ") == 12.0
+    assert retry_after_seconds("1.2.3") is None
+    assert retry_after_seconds("") is None
+
+
+def test_challenge_markers_are_looked_for_in_the_first_20000_characters() -> None:
+    marker = "cf_chl_opt"
+    within = " " * (20_000 - len(marker)) + marker
+    assert is_cloudflare_page(503, within)
+    assert is_cloudflare_page(429, within)
+    assert not is_cloudflare_page(503, " " + within)  # its last letter is the 20,001st
+    assert not is_cloudflare_page(500, within)
+
+
+async def test_a_429_challenge_page_is_blocked_not_rate_limited(serve: Serve) -> None:
+    error = await error_for(serve, replying(429, CLOUDFLARE_PAGE))
+    assert isinstance(error, BlockedError)
+    assert str(error).startswith(
+        "Test: The site answered with an anti-bot (Cloudflare) page, HTTP 429."
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "kind", "text"),
+    [
+        (
+            403,
+            CLOUDFLARE_PAGE,
+            None,
+            BlockedError,
+            "Seed: The site answered with an anti-bot (Cloudflare) page, HTTP 403. The site "
+            "blocks automated clients from this address; try again later, use a proxy, or "
+            "pick another provider.",
+        ),
+        (
+            407,
+            "<h1>Proxy Authentication Required</h1>",
+            None,
+            ProxyError,
+            "Seed: The proxy wants a user name and password (HTTP 407). Give them in the proxy "
+            "URL, http://user:password@host:port (in Provider settings the password goes to "
+            "the keyring).",
+        ),
+        (
+            429,
+            "slow down",
+            None,
+            RateLimitError,
+            "Seed: Rate limited by the service (HTTP 429): slow down. "
+            "Wait and try again in a minute, or pick another provider.",
+        ),
+        (
+            401,
+            '{"detail": "bad key"}',
+            None,
+            AuthenticationError,
+            'Seed: The service rejected the credentials (HTTP 401): {"detail": "bad key"}. '
+            "Replace the key, token or cookies in the window's Provider settings "
+            "(or with `parley keys set`).",
+        ),
+        (
+            401,
+            "",
+            None,
+            AuthenticationError,
+            "Seed: The service rejected the credentials (HTTP 401). Replace the key, token or "
+            "cookies in the window's Provider settings (or with `parley keys set`).",
+        ),
+        (
+            500,
+            "<p>boom</p>",
+            None,
+            ResponseStatusError,
+            "Seed: The service answered HTTP 500: boom. The site has a problem on its side; "
+            "try again later, or pick another provider.",
+        ),
+    ],
+    ids=["cloudflare", "proxy-login", "rate-limit", "credentials", "credentials-no-body", "5xx"],
+)
+def test_status_error_names_the_provider_and_says_what_to_do(
+    status: int, body: str, headers: Any, kind: type[ProviderError], text: str
+) -> None:
+    """Seed providers call ``status_error`` themselves, outside ``Http.request``."""
+    error = status_error(status, body, headers, "Seed")
+    assert type(error) is kind
+    assert error.provider == "Seed"
+    assert str(error) == text
+
+
+async def test_check_response_reads_an_error_page_in_its_charset(serve: Serve) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        body = "Café fermé".encode("latin-1")
+        return web.Response(
+            status=503, body=body, headers={"Content-Type": "text/plain; charset=iso-8859-1"}
+        )
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    url = await serve(app)
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        with pytest.raises(ResponseStatusError) as caught:
+            await check_response(response, "Seed")
+    assert caught.value.provider == "Seed"
+    assert caught.value.excerpt == "Café fermé"
+    assert str(caught.value).startswith("Seed: The service answered HTTP 503: Café fermé. ")
+
+
+async def test_a_reply_over_the_limit_says_what_the_limit_is(serve: Serve) -> None:
+    url = await serve(replying(200, "z" * (2 << 20)))
+    with pytest.raises(MalformedResponseError) as caught:
+        async with open_http("Test") as http, http.request("GET", url) as response:
+            await read_text(response, limit=1 << 20)
+    assert str(caught.value) == (
+        "Test: The service sent a reply larger than 1 MiB, which no answer needs, so Parley "
+        "stopped reading it. The service may have changed its protocol; try another provider."
+    )
+
+
+def redirecting() -> web.Application:
+    async def moved(request: web.Request) -> web.Response:
+        return web.Response(status=301, headers={"Location": "/new"})
+
+    async def broken(request: web.Request) -> web.Response:
+        return web.Response(status=302, headers={"Location": "http://[broken"})
+
+    async def new(request: web.Request) -> web.Response:
+        return web.Response(text="new")
+
+    app = web.Application()
+    app.router.add_get("/moved", moved)
+    app.router.add_get("/broken", broken)
+    app.router.add_get("/new", new)
+    return app
+
+
+REDIRECT_HINT = (
+    "If the site has moved there, set that address as the provider's base URL "
+    "(Provider settings in the window, or `parley ask --base-url URL`)."
+)
+
+
+async def test_a_refused_redirect_says_where_to_and_what_to_do(serve: Serve) -> None:
+    url = await serve(redirecting())
+    with pytest.raises(ProviderNotWorkingError) as caught:
+        await fetch(f"{url}/moved", headers={"Authorization": "Bearer k"})
+    assert str(caught.value) == (
+        f"Test: The site redirected this request to {url}/new (HTTP 301); Parley does not "
+        f"send its credentials on to another address. {REDIRECT_HINT}"
+    )
+    with pytest.raises(ProviderNotWorkingError) as caught:
+        await fetch(f"{url}/broken", cookies={"session": "secret"})
+    assert str(caught.value) == (
+        "Test: The site redirected this request to http://[broken (HTTP 302); Parley does not "
+        f"send its credentials on to another address. {REDIRECT_HINT}"
+    )
+
+
+@pytest.mark.parametrize(
+    "header", ["Authorization", "Cookie", "X-Api-Key", "api-key", "X-CSRFToken", "X-Goog-Api-Key"]
+)
+async def test_every_credential_header_stops_a_redirect(serve: Serve, header: str) -> None:
+    url = await serve(redirecting())
+    with pytest.raises(ProviderNotWorkingError, match="redirected this request"):
+        await fetch(f"{url}/moved", headers={header: "secret"})
+    assert await fetch(f"{url}/moved", headers={header: "secret"}, allow_redirects=True) == "new"
+    assert await fetch(f"{url}/moved", headers={"Accept": "*/*"}) == "new"
+
+
+class Socks4Server:
+    """A minimal SOCKS4 and SOCKS4a server (CONNECT only, no identd check)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int]] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.add(task)
+        try:
+            _, command, port, address = struct.unpack("!BBH4s", await reader.readexactly(8))
+            assert command == 1, "only CONNECT is supported"
+            await reader.readuntil(b"\0")  # the user id
+            if address[:3] == bytes(3) and address[3]:  # SOCKS4a: the host name follows
+                host = (await reader.readuntil(b"\0"))[:-1].decode()
+            else:
+                host = socket.inet_ntoa(address)
+            self.seen.append((host, port))
+            up_reader, up_writer = await asyncio.open_connection(host, port)
+            writer.write(b"\0\x5a" + bytes(6))
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def socks4() -> AsyncIterator[tuple[str, Socks4Server]]:
+    server = Socks4Server()
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    yield f"socks4://127.0.0.1:{port}", server
+    listener.close()
+    if server.tasks:
+        _, pending = await asyncio.wait(server.tasks, timeout=5)
+        assert not pending, "a SOCKS connection was left open"
+    await listener.wait_closed()
+
+
+@pytest.mark.parametrize("kind", ["socks5", "socks4"])
+async def test_a_socks_proxy_is_given_the_site_name_to_look_up(
+    serve: Serve,
+    socks5: tuple[str, Socks5Server],
+    socks4: tuple[str, Socks4Server],
+    kind: str,
+) -> None:
+    """The proxy resolves the name (SOCKS5 names, SOCKS4a): no DNS query leaves from here."""
+    proxy, server = socks5 if kind == "socks5" else socks4
+    port = int((await serve(echo_app())).rsplit(":", 1)[1])
+    assert await fetch(f"http://localhost:{port}/named", proxy=proxy) == "hello /named via -"
+    assert server.seen == [("localhost", port)]
+
+
+@pytest.mark.parametrize(("kind", "scheme"), [("socks5", "socks5h"), ("socks4", "socks4a")])
+async def test_the_schemes_that_ask_the_proxy_to_look_up_names_work(
+    serve: Serve,
+    socks5: tuple[str, Socks5Server],
+    socks4: tuple[str, Socks4Server],
+    kind: str,
+    scheme: str,
+) -> None:
+    proxy, server = socks5 if kind == "socks5" else socks4
+    port = int((await serve(echo_app())).rsplit(":", 1)[1])
+    named = proxy.replace(f"{kind}://", f"{scheme}://")
+    assert await fetch(f"http://localhost:{port}/named", proxy=named) == "hello /named via -"
+    assert server.seen == [("localhost", port)]
+
+
+async def test_a_socks_url_aiohttp_socks_cannot_read_is_a_proxy_error() -> None:
+    with pytest.raises(ProxyError, match="cannot be used"):
+        async with open_http("Test", proxy="socks5://127.0.0.1:notaport"):
+            pass

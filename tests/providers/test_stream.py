@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
@@ -17,6 +18,7 @@ from aiohttp.base_protocol import BaseProtocol
 from providers.errors import IdleTimeoutError, MalformedResponseError, StreamCutError
 from providers.http import Timeouts, open_http
 from providers.stream import (
+    MAX_LINE_BYTES,
     ServerSentEvent,
     iter_json_lines,
     iter_lines,
@@ -372,3 +374,60 @@ async def test_many_small_events_in_big_chunks(serve: Serve) -> None:
     values = await read_all(serve, pieces, iter_sse_json)
     assert values == [{"n": i} for i in range(20_000)]
     assert json.dumps(values[-1]) == '{"n": 19999}'
+
+
+@pytest.fixture
+async def fed() -> AsyncIterator[aiohttp.StreamReader]:
+    """aiohttp's own ``StreamReader`` of a socket pair, for a test to feed (and to cut)."""
+    loop = asyncio.get_running_loop()
+    ours, theirs = socket.socketpair()
+    with theirs:
+        transport, protocol = await loop.connect_accepted_socket(lambda: BaseProtocol(loop), ours)
+        try:
+            yield aiohttp.StreamReader(protocol, 2**30, loop=loop)
+        finally:
+            transport.close()
+
+
+async def collect_into(values: AsyncIterator[Any], seen: list[Any]) -> None:
+    """Every value into ``seen``, which keeps them when the reader raises."""
+    async for value in values:
+        seen.append(value)
+
+
+@pytest.mark.parametrize("cut", [False, True])
+async def test_the_readers_start_where_an_earlier_read_stopped(
+    fed: aiohttp.StreamReader, cut: bool
+) -> None:
+    """Bytes a caller read itself are not read again, also from what is kept after a cut."""
+    fed.feed_data(b"abc\ndef\n")
+    assert await fed.read(2) == b"ab"
+    if cut:
+        fed.set_exception(aiohttp.ClientPayloadError("Response payload is not completed"))
+    else:
+        fed.feed_eof()
+    lines: list[Any] = []
+    with pytest.raises(aiohttp.ClientPayloadError) if cut else contextlib.nullcontext():
+        await collect_into(iter_lines(cast(Any, Body(fed))), lines)
+    assert lines == [b"c", b"def"]
+
+
+async def test_a_line_over_the_bound_says_what_the_bound_is(fed: aiohttp.StreamReader) -> None:
+    fed.feed_data(b"x" * (MAX_LINE_BYTES + 1))
+    with pytest.raises(MalformedResponseError) as caught:
+        await collect(iter_lines(cast(Any, Body(fed))))
+    assert str(caught.value) == (
+        "The service sent a line longer than 32 MiB without ending it, so Parley stopped "
+        "reading. The service may have changed its protocol; try another provider."
+    )
+
+
+async def test_json_lines_read_without_http_name_the_provider(fed: aiohttp.StreamReader) -> None:
+    fed.feed_data(b'{"ok": 1}\nnot json\n')
+    fed.feed_eof()
+    seen: list[Any] = []
+    with pytest.raises(MalformedResponseError) as caught:
+        await collect_into(iter_json_lines(cast(Any, Body(fed)), "Ollama"), seen)
+    assert seen == [{"ok": 1}]
+    assert caught.value.provider == "Ollama"
+    assert str(caught.value).startswith("Ollama: The service sent something that is not JSON: ")

@@ -90,7 +90,7 @@ def _proxy_url(value: str) -> str:
 
 def _seconds(value: float) -> float:
     if not 0 < value <= 3600:
-        raise SettingsError(f"{value:g} is not a number of seconds between 0 and 3600.")
+        raise SettingsError(f"{value:g} is not a number of seconds above 0 and at most 3600.")
     return value
 
 

@@ -69,7 +69,7 @@ async def test_an_unknown_option_is_a_usage_error_not_the_window() -> None:
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--idle-timeout", "-5"], "--idle-timeout: -5 is not a number of seconds between 0"),
+        (["--idle-timeout", "-5"], "--idle-timeout: -5 is not a number of seconds above 0"),
         (["--connect-timeout", "0"], "--connect-timeout: 0 is not a number of seconds"),
         (["--idle-timeout", "inf"], "--idle-timeout: inf is not a number of seconds"),
         (["-o", "temperature=hot"], "--option temperature: 'hot' is not a number."),

@@ -86,8 +86,8 @@ def test_a_timeout_flag_is_checked_as_its_setting_is(tmp_path: object) -> None:
     assert seconds_flag("--connect-timeout", 2.5, settings) == 2.5
     with pytest.raises(UsageError) as caught:
         seconds_flag("--connect-timeout", 0, settings)
-    assert (
-        str(caught.value) == "--connect-timeout: 0 is not a number of seconds between 0 and 3600."
+    assert str(caught.value) == (
+        "--connect-timeout: 0 is not a number of seconds above 0 and at most 3600."
     )
 
 

@@ -57,7 +57,7 @@ def test_default_values_are_not_written(tmp_path: Path) -> None:
     [
         ("proxy", "ftp://x", "not a proxy URL"),
         ("connect_timeout", "soon", "is not a number"),
-        ("connect_timeout", -1, "between 0 and 3600"),
+        ("connect_timeout", -1, "above 0 and at most 3600"),
         ("provider", 3, "takes a text, not 3"),
         ("api_key", "sk-1", "No setting named 'api_key'"),
     ],
@@ -226,11 +226,11 @@ def test_a_timeout_is_above_0_and_at_most_an_hour(tmp_path: Path, name: str) -> 
         assert settings.get(name) == float(seconds)
     for seconds, shown in ((0, "0"), (-1, "-1"), (3600.5, "3600.5"), (1e9, "1e+09")):
         assert _refusal(settings.set, name, seconds) == (
-            f"{name}: {shown} is not a number of seconds between 0 and 3600."
+            f"{name}: {shown} is not a number of seconds above 0 and at most 3600."
         )
     assert _refusal(settings.set, name, True) == f"{name} takes a number, not true."
     assert _refusal(settings.set, name, "1e999") == (
-        f"{name}: inf is not a number of seconds between 0 and 3600."
+        f"{name}: inf is not a number of seconds above 0 and at most 3600."
     )
 
 

@@ -43,7 +43,7 @@ def test_a_310_digit_number_is_one_refused_value_not_a_crash(tmp_path: Path) -> 
     assert settings.get("idle_timeout") == GLOBAL["idle_timeout"].default
     assert settings.get("connect_timeout") == 5.0
     assert "idle_timeout" in settings.problem
-    assert "between 0 and 3600" in settings.problem
+    assert "above 0 and at most 3600" in settings.problem
 
 
 def test_a_5000_digit_number_is_refused_too(tmp_path: Path) -> None:

@@ -59,7 +59,10 @@ def run() -> list[Figure]:
         check=True,
     ).stdout
     results = [m.groups() for line in listed.splitlines() if (m := _RESULT.match(line))]
-    PAGE.write_text(_page(stats, results, took, _notes()))
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    PAGE.write_text(_page(stats, results, took, _notes(), commit or "an unknown commit"))
     caught = stats["killed"] + stats["timeout"]
     score = caught / stats["total"] if stats["total"] else 0.0
     note = f"{caught} of {stats['total']} killed; survivors in docs/MUTATION.md"
@@ -94,17 +97,33 @@ def _by_file(results: list[tuple[str, ...]]) -> list[str]:
     ]
 
 
+def _unfinished(results: list[tuple[str, ...]]) -> list[str]:
+    """A warning when the run was stopped before every mutant was tried."""
+    left = sum(1 for _, _, status in results if status == "not checked")
+    if not left:
+        return []
+    return [
+        f"**The run was stopped early: {left} mutants were not tried**, and count as not killed "
+        "in the score above. A complete run gives the real score.",
+        "",
+    ]
+
+
 def _page(
-    stats: dict[str, int], results: list[tuple[str, ...]], took: float, notes: dict[str, str]
+    stats: dict[str, int],
+    results: list[tuple[str, ...]],
+    took: float,
+    notes: dict[str, str],
+    commit: str,
 ) -> str:
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     caught = stats["killed"] + stats["timeout"]
     score = caught / stats["total"] if stats["total"] else 0.0
-    survivors = [r for r in results if r[2] not in _CAUGHT]
+    survivors = [r for r in results if r[2] not in (*_CAUGHT, "not checked")]
     lines = [
         "# Mutation score",
         "",
-        f"Measured {stamp} by `python -m bench mutation`"
+        f"Measured {stamp} on commit {commit} by `python -m bench mutation`"
         + (f" in {took / 60:.0f} min. " if took > 60 else ". ")
         + ABOUT,
         "",
@@ -112,6 +131,7 @@ def _page(
         f"({stats['timeout']} of them by a time-out: the planted bug made a test hang); "
         f"{stats['survived']} survived, {stats['no_tests']} reached by no test.",
         "",
+        *_unfinished(results),
         "| file | mutants | killed | score |",
         "|---|---|---|---|",
         *_by_file(results),

@@ -9,19 +9,21 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli_input import UsageError, parse_options, read_prompt, seconds_flag
+from .cli_providers import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PIPE_CLOSED,
+    EXIT_USAGE,
+    choose_provider,
+    load_registry,
+    secrets_for,
+)
 from .secrets import SecretStoreError  # light: keyring itself is imported when first used
 
 if TYPE_CHECKING:
-    from providers.contract import Provider
-
     from .conversation import ReplyError
-    from .credentials import Configured
     from .session import Reply
-    from .settings import Settings
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-EXIT_PIPE_CLOSED = 141
-"""What ``cat`` gives when the reader of its output goes away (128 + SIGPIPE)."""
 
 
 def parley_version() -> str:
@@ -163,79 +165,6 @@ def stdout_closed() -> int:
     return EXIT_PIPE_CLOSED
 
 
-def resolve_provider(
-    name: str | None,
-    base_url: str | None,
-    settings: Settings | None = None,
-    proxy: str | None = None,
-) -> Configured:
-    """The provider by name (or the first working one), as configured: at ``base_url`` if
-    given, else at the base URL saved in ``settings``; with ``proxy``, else its saved one."""
-    from providers.errors import ProviderError
-
-    from .credentials import configured
-
-    registry = load_registry(settings)
-    provider: Provider
-    try:
-        if name and name.casefold() == "auto":
-            from .auto import make_auto
-
-            order = str(settings.get("auto_providers")) if settings is not None else ""
-            provider = make_auto(registry.available()[0], order)
-        else:
-            provider = registry.get(name) if name else _no_provider(registry)
-    except ProviderError as error:
-        raise UsageError(str(error)) from error
-    try:
-        return configured(provider, settings, base_url=base_url, proxy=proxy)
-    except ValueError as error:
-        raise UsageError(f"--base-url: {error}") from error
-
-
-async def choose_provider(
-    name: str | None,
-    base_url: str | None,
-    settings: Settings,
-    proxy: str | None,
-    err: TextIO,
-) -> Configured:
-    """``resolve_provider``; with no provider named or saved, a local server found running
-    (said on ``err``)."""
-    if name or base_url:
-        return resolve_provider(name, base_url, settings, proxy)
-    from .credentials import configured
-    from .discovery import discover
-
-    found = await discover(load_registry(settings).available()[0])
-    if not found:
-        return resolve_provider(None, None, settings, proxy)  # says what to do
-    server = found[0].provider
-    print(f"parley: using {server.get_label()}, found running at {server.url}.", file=err)
-    return configured(server, settings, proxy=proxy)
-
-
-def load_registry(settings: Settings | None = None) -> Any:
-    """Every provider: plugins and presets, and the user's own endpoints."""
-    from providers.registry import ProviderRegistry
-
-    registry = ProviderRegistry.from_entry_points()
-    if settings is not None and settings.section("endpoints") is not None:
-        from .endpoints import add_to
-
-        for problem in add_to(registry, settings):
-            print(f"parley: {problem}", file=sys.stderr)
-    return registry
-
-
-def _no_provider(registry: Any) -> Provider:
-    raise UsageError(
-        "No provider is chosen and no local server was found running. Pick one with "
-        "--provider NAME (see `parley providers`), or start Ollama, LM Studio, llama.cpp's "
-        "server or vLLM on this machine."
-    )
-
-
 async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Stream one reply to ``out``; errors to ``err``. Returns the exit code.
 
@@ -286,18 +215,6 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 raise
             raise BrokenPipeError from None  # the reply was stopped because nobody reads it
     return printer.exit_code
-
-
-async def secrets_for(provider: Provider, proxy: str | None, err: TextIO) -> Any:
-    from .credentials import needs_keyring, proxy_needs_password
-    from .secrets import MemorySecretStore, open_secret_store
-
-    if not needs_keyring(provider, proxy):
-        return MemorySecretStore()  # nothing to read: skip opening the keyring
-    store = await open_secret_store()
-    if store.notice and (provider.needs_auth or proxy_needs_password(proxy)):
-        print(f"parley: {store.notice}", file=err)  # a key is optional: no need to say
-    return store
 
 
 class _Printer:

@@ -6,8 +6,8 @@ import argparse
 import re
 from typing import TYPE_CHECKING, TextIO
 
-from .cli import resolve_provider
 from .cli_input import UsageError, text_from
+from .cli_providers import resolve_provider
 
 if TYPE_CHECKING:
     from providers.contract import Provider

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from .cli import EXIT_FAILED, EXIT_OK, choose_provider, secrets_for
+from .cli_providers import EXIT_FAILED, EXIT_OK, choose_provider, secrets_for
 
 
 async def models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

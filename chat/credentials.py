@@ -67,12 +67,12 @@ def configured(
     """``provider`` at ``base_url``, else at the base URL saved for it; with ``proxy``, else
     its saved proxy (its own, or the global one). Raises ``InvalidBaseUrlError``.
 
-    Auto is configured member by member (each at its own base URL, with its own proxy).
+    A provider that answers through others (Auto) is configured member by member, each at
+    its own base URL with its own proxy, by its ``configured_with``.
     """
-    from .auto import Auto
-
-    if isinstance(provider, Auto):
-        return Configured(provider.configured_with(settings), None)
+    if provider.delegates:
+        members: Any = provider
+        return Configured(members.configured_with(settings), None)
     if not base_url and settings is not None:
         base_url = str(settings.provider(provider.name, "base_url") or "")
     if base_url:

@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self.resize(1000, 700)
         self._build()
         self.model_lists = ModelLists(self.picker, tasks)
-        self.dialogs = ProviderDialogs(self, tasks)
+        self.dialogs = ProviderDialogs(self, self, tasks)
         self._connect_signals()
         self.new_conversation()
         self.composer.editor.setFocus()

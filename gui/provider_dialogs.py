@@ -5,23 +5,45 @@ The credentials they collect are stored here, off the GUI thread; the window is 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStatusBar, QWidget
+
+    from chat.credentials import Configured
+    from chat.session import ChatSession
+    from chat.settings import Settings
     from providers.contract import Provider
+    from providers.registry import ProviderRegistry
 
     from .auto_dialog import AutoDialog
     from .endpoint_dialog import EndpointDialog
-    from .main_window import MainWindow
+    from .provider_picker import ProviderPicker
     from .provider_settings import ProviderSettingsDialog
     from .tasks import TaskTracker
+
+
+class Host(Protocol):
+    """What the dialogs use of the window that opens them."""
+
+    session: ChatSession | None
+    settings: Settings | None
+    registry: ProviderRegistry | None
+    picker: ProviderPicker
+
+    def configured(self, provider: Provider) -> Configured: ...
+
+    def save_settings(self) -> None: ...
+
+    def statusBar(self) -> QStatusBar: ...
 
 
 class ProviderDialogs:
     """Opens the provider dialogs for ``window`` and keeps what they collect."""
 
-    def __init__(self, window: MainWindow, tasks: TaskTracker) -> None:
+    def __init__(self, window: Host, parent: QWidget, tasks: TaskTracker) -> None:
         self._window = window
+        self._parent = parent
         self._tasks = tasks
 
     def open_settings(self, provider: Provider) -> None:
@@ -57,7 +79,7 @@ class ProviderDialogs:
                 self._window.statusBar().showMessage(str(error))
         persistent = self._window.session.secrets.persistent
         dialog = ProviderSettingsDialog(
-            provider, self._window.settings, stored, self._window, persistent=persistent
+            provider, self._window.settings, stored, self._parent, persistent=persistent
         )
         dialog.accepted.connect(lambda: self.on_settings_dialog_accepted(dialog))
         dialog.finished.connect(dialog.deleteLater)
@@ -72,7 +94,7 @@ class ProviderDialogs:
         members = [m.name for m in getattr(auto, "members", ())]
         choices = [p for p in registry.available()[0] if not p.delegates]
         enabled = members if settings.get("auto_providers") else []
-        dialog = AutoDialog(choices, enabled, self._window)
+        dialog = AutoDialog(choices, enabled, self._parent)
         dialog.accepted.connect(lambda: self.on_auto_dialog_accepted(dialog))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -99,7 +121,7 @@ class ProviderDialogs:
             or self._window.session is None
         ):
             return
-        dialog = EndpointDialog(self._window.registry.names(), self._window)
+        dialog = EndpointDialog(self._window.registry.names(), self._parent)
         dialog.accepted.connect(lambda: self.on_endpoint_dialog_accepted(dialog))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -23,6 +22,7 @@ from .errors import (
     ResponseStatusError,
 )
 from .neterrors import translate_error
+from .timeouts import Timeouts as Timeouts  # re-exported: providers import it from here
 
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -47,19 +47,6 @@ CREDENTIAL_HEADERS = frozenset(
     {"authorization", "cookie", "x-api-key", "api-key", "x-csrftoken", "x-goog-api-key"}
 )
 """Request headers that carry a credential: a request with one never follows a redirect."""
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Seconds to open a connection, and to wait for the next bytes of a reply."""
-
-    connect: float = 15.0
-    idle: float = 60.0
-
-    def client_timeout(self) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(
-            total=None, connect=None, sock_connect=self.connect, sock_read=self.idle
-        )
 
 
 def new_client_session(**kwargs: Any) -> aiohttp.ClientSession:

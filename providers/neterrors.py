@@ -28,7 +28,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .http import Timeouts
+    from .timeouts import Timeouts
 
 
 def translate_error(

@@ -13,6 +13,12 @@ from .common import Emulator
 
 FORBIDDEN_PAGE = """<html><head><title>403 Forbidden</title></head>
 <body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>"""
+CLOUDFLARE_BLOCK_PAGE = """<!DOCTYPE html><html lang="en-US"><head>
+<title>Attention Required! | Cloudflare</title></head><body><div id="cf-wrapper">
+<h1 data-translate="block_headline">Sorry, you have been blocked</h1>
+<h2 class="cf-subheadline">You are unable to access chat-gpt.org</h2>
+<p>Cloudflare Ray ID: 8d2f1c0a9b7e4f22</p></div></body></html>"""
+"""Cloudflare's firewall block (error 1020): a 403 page, without the challenge's header."""
 KEYS = {"message", "temperature", "presence_penalty", "top_p", "frequency_penalty"}
 
 
@@ -28,11 +34,19 @@ class AichatEmulator(Emulator):
         """When True, each reply renews the ``session`` cookie (the old one stops working)."""
         self.refuse_reply: str | None = None
         """When set, valid requests get ``{"response": false, "message": ...}``."""
+        self.refresh_session = False
+        """When True, each reply sets the ``session`` cookie again with the same value."""
+        self.raw_reply: bytes | None = None
+        """When set, the body of every valid request's 200 reply (to test odd JSON)."""
+        self.firewall_blocks = False
+        """When True, Cloudflare's firewall answers every request with its 403 block page."""
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/api/text", self.text)]
 
     async def text(self, request: web.Request) -> web.StreamResponse:
+        if self.firewall_blocks:
+            return web.Response(status=403, text=CLOUDFLARE_BLOCK_PAGE, content_type="text/html")
         if any(request.cookies.get(k) != v for k, v in self.cookies.items()):
             return web.Response(status=403, text=FORBIDDEN_PAGE, content_type="text/html")
         try:
@@ -47,9 +61,13 @@ class AichatEmulator(Emulator):
         else:
             text = f"Echo: {payload['message']} (t={payload['temperature']}, p={payload['top_p']})"
             body = json.dumps({"response": True, "message": text})
+        if self.raw_reply is not None:
+            body = self.raw_reply.decode()
         response = await self.respond(request, "api", body.encode(), "application/json")
         if self.rotate_session and response.status == 200 and not response.prepared:
             self.cookies["session"] = "s%3A" + secrets.token_hex(10)
+            response.set_cookie("session", self.cookies["session"], path="/", httponly=True)
+        elif self.refresh_session and response.status == 200 and not response.prepared:
             response.set_cookie("session", self.cookies["session"], path="/", httponly=True)
         return response
 

@@ -125,6 +125,17 @@ class ChatGptEmulator(Emulator):
         self.with_cf_bm = True
         """Set (and then require) ``__cf_bm`` beside ``oai-did``."""
         self.issued: dict[str, Issued] = {}
+        self.page_error: tuple[int, str] | None = None
+        """When set, the home page answers this status and HTML page."""
+        self.requirements_answer: tuple[int, Any] | None = None
+        """When set, chat-requirements answers this status and JSON value instead."""
+        self.conversation_answer: tuple[int, Any] | None = None
+        """When set, the conversation answers this status and JSON value, not a stream."""
+        self.clear_cookies: list[str] = []
+        """Cookies the chat-requirements reply deletes (``Max-Age=0``), held or not."""
+        self.events: Literal["all", "echo only", "no finish"] = "all"
+        """What of the reply stream is sent: all of it, only the echo of the user's message,
+        or (cumulative encoding) everything but the event that carries the finish."""
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -136,6 +147,9 @@ class ChatGptEmulator(Emulator):
     async def home(self, request: web.Request) -> web.StreamResponse:
         if not request.headers.get("Accept", "").startswith("text/html"):
             return web.Response(status=406, text="Not Acceptable")
+        if self.page_error is not None:
+            status, page = self.page_error
+            return web.Response(status=status, text=page, content_type="text/html")
         response = await self.respond(request, "page", HOME_PAGE, "text/html")
         if response.status == 200 and not response.prepared:
             did, bm = str(uuid.uuid4()), secrets.token_urlsafe(32)
@@ -172,9 +186,18 @@ class ChatGptEmulator(Emulator):
         except (ValueError, Rejected) as error:
             rejected = error if isinstance(error, Rejected) else Rejected(str(error), 400)
             return self._refuse(request, rejected)
+        if self.requirements_answer is not None:
+            status, answer = self.requirements_answer
+            return web.json_response(answer, status=status)
         issued = self._issue(str(token), config)
         body = json.dumps(self._requirements_reply(issued)).encode()
-        return await self.respond(request, "requirements", body, "application/json")
+        response = await self.respond(request, "requirements", body, "application/json")
+        if self.clear_cookies and response.status == 200 and not response.prepared:
+            known = self.cookies.get(request.cookies.get("oai-did", ""), {})
+            for name in self.clear_cookies:
+                response.del_cookie(name, path="/")
+                known.pop(name, None)
+        return response
 
     def _issue(self, client_token: str, config: list[Any]) -> tuple[str, Issued]:
         program = make_turnstile(self.url, client_token) if self.turnstile else None
@@ -213,7 +236,14 @@ class ChatGptEmulator(Emulator):
             body = self._checked_body(await request.read())
         except Rejected as error:
             return self._refuse(request, error)
+        if self.conversation_answer is not None:
+            status, answer = self.conversation_answer
+            return web.json_response(answer, status=status)
         events = reply_events(self.encoding, body["messages"], self.answer(body["messages"]))
+        if self.events == "echo only":
+            events = [events[0] if self.encoding == "cumulative" else events[1], events[-1]]
+        elif self.events == "no finish" and self.encoding == "cumulative":
+            del events[-3]
         return await self._stream(request, events)
 
     def _check_sentinel(self, request: web.Request) -> None:

@@ -53,22 +53,35 @@ class ChatGpttEmulator(Emulator):
         self.widget = True
         self.error_msg: str | None = None
         """When set, every valid request is answered ``{"status": "error", "msg": ...}``."""
+        self.page_html: str | None = None
+        """When set, the page served instead of the widget's (a theme that changed)."""
+        self.raw_reply: bytes | None = None
+        """When set, the body of every valid request's 200 reply (to test odd JSON)."""
+        self.action = ACTION
+        """The action the plugin registers; another name is an update that renamed it."""
+        self.front_error: tuple[int, str] | None = None
+        """When set, the front server (nginx) answers admin-ajax with this status and page."""
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/", self.page), web.post("/wp-admin/admin-ajax.php", self.ajax)]
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         html = PAGE_WITHOUT_WIDGET
-        if self.widget:
+        if self.page_html is not None:
+            html = self.page_html
+        elif self.widget:
             nonce = self.nonce if self.page_nonce is None else self.page_nonce
             html = PAGE.format(q=self.quote, nonce=nonce, post_id=self.page_post_id, url=self.url)
         return await self.respond(request, "page", html.encode(), "text/html")
 
     async def ajax(self, request: web.Request) -> web.StreamResponse:
+        if self.front_error is not None:
+            status, page = self.front_error
+            return web.Response(status=status, text=page, content_type="text/html")
         if request.content_type != "application/x-www-form-urlencoded":
             return web.Response(status=400, text="0")
         form = {key: str(value) for key, value in (await request.post()).items()}
-        if form.get("action") != ACTION:
+        if form.get("action") != self.action:
             return web.Response(status=400, text="0")  # admin-ajax: no handler for the action
         if form.get("_wpnonce") != self.nonce:
             return web.Response(status=403, text="-1")  # check_ajax_referer failed
@@ -79,7 +92,8 @@ class ChatGpttEmulator(Emulator):
             reply = {"status": "error", "msg": self.error_msg}
         else:
             reply = {"status": "success", "data": f"Echo: {form['message']}"}
-        return await self.respond(request, "api", json.dumps(reply).encode(), "application/json")
+        body = self.raw_reply or json.dumps(reply).encode()
+        return await self.respond(request, "api", body, "application/json")
 
     def form_problem(self, form: dict[str, str]) -> str:
         if set(form) != FIELDS:
@@ -100,13 +114,21 @@ class ChatGpttEmulator(Emulator):
         return ""
 
     def header_problem(self, request: web.Request) -> str:
-        if request.headers.get("Origin") != self.url:
+        if _server_var(request, "Origin") != self.url:
             return "Invalid origin."
-        if request.headers.get("Referer") != f"{self.url}/chat":
+        if _server_var(request, "Referer") != f"{self.url}/chat":
             return "Invalid referer."
-        if "application/json" not in request.headers.get("Accept", ""):
+        accept = _server_var(request, "Accept")
+        accepted = [kind.split(";")[0].strip() for kind in accept.split(",")]
+        if "application/json" not in accepted:
             return "Invalid accept."
         return ""
+
+
+def _server_var(request: web.Request, name: str) -> str:
+    """A header as PHP reads it from ``$_SERVER``: repeats joined with ", " by the server,
+    so a header sent twice matches no single value."""
+    return ", ".join(request.headers.getall(name, []))
 
 
 def _json_or_none(text: str) -> object:

@@ -16,6 +16,13 @@ CSRF_FAILED_PAGE = """<!DOCTYPE html><html lang="en"><head>
 <body><div id="summary"><h1>Forbidden <span>(403)</span></h1>
 <p>CSRF verification failed. Request aborted.</p></div></body></html>"""
 
+CLOUDFLARE_BLOCK_PAGE = """<!DOCTYPE html><html lang="en-US"><head>
+<title>Attention Required! | Cloudflare</title></head><body><div id="cf-wrapper">
+<h1 data-translate="block_headline">Sorry, you have been blocked</h1>
+<h2 class="cf-subheadline">You are unable to access voigpt.com</h2>
+<p>Cloudflare Ray ID: 8d2f1c0a9b7e4f21</p></div></body></html>"""
+"""Cloudflare's firewall block (error 1020): a 403 page, without the challenge's header."""
+
 HOME_PAGE = """<!DOCTYPE html><html><head><title>VoiGPT - Free ChatGPT</title></head>
 <body><form id="chat-form"><textarea name="message"></textarea></form></body></html>"""
 
@@ -31,6 +38,8 @@ class VoiGptEmulator(Emulator):
         self.set_token_cookie = True
         self.raw_reply: bytes | None = None
         """When set, the body of every successful reply (to test odd JSON)."""
+        self.firewall_blocks = False
+        """When True, Cloudflare's firewall answers every POST with its 403 block page."""
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/", self.home), web.post("/generate_response/", self.generate)]
@@ -48,6 +57,8 @@ class VoiGptEmulator(Emulator):
         return response
 
     async def generate(self, request: web.Request) -> web.StreamResponse:
+        if self.firewall_blocks:
+            return web.Response(status=403, text=CLOUDFLARE_BLOCK_PAGE, content_type="text/html")
         problem = self._csrf_problem(request)
         if problem:
             return web.Response(status=403, text=CSRF_FAILED_PAGE, content_type="text/html")
@@ -68,16 +79,16 @@ class VoiGptEmulator(Emulator):
 
     def _csrf_problem(self, request: web.Request) -> str:
         cookie = request.cookies.get("csrftoken", "")
-        header = request.headers.get("X-CSRFToken", "")
+        header = _meta(request, "X-CSRFToken")
         if not cookie:
             return "CSRF cookie not set."
         if header != cookie:
             return "CSRF token from the 'X-Csrftoken' HTTP header incorrect."
         if cookie not in self.tokens:
             return "CSRF token expired."
-        if request.headers.get("Origin") != self.url:
+        if _meta(request, "Origin") != self.url:
             return "Origin checking failed."
-        if request.headers.get("Referer") != f"{self.url}/":
+        if _meta(request, "Referer") != f"{self.url}/":
             return "Referer checking failed."
         return ""
 
@@ -86,6 +97,12 @@ class VoiGptEmulator(Emulator):
         """The reply: which roles came and what the last message said."""
         roles = ",".join(str(m.get("role")) for m in messages)
         return f"[{roles}] You said: {messages[-1].get('content')}"
+
+
+def _meta(request: web.Request, name: str) -> str:
+    """A header as Django reads it from ``request.META``: the WSGI server joins repeats with
+    a comma, so a header sent twice matches no single value."""
+    return ",".join(request.headers.getall(name, []))
 
 
 def _is_message(message: Any) -> bool:

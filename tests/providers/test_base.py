@@ -361,3 +361,155 @@ def test_declared_flags_and_names() -> None:
         False,
     )
     assert Streaming.credential_kinds == ()
+
+
+class Recorder(AbstractProvider):
+    """A blocking provider that notes how it was called and on which thread."""
+
+    url = "https://recorder.example"
+    calls: ClassVar[list[dict[str, Any]]] = []
+
+    @classmethod
+    def create_completion(
+        cls, model: str, messages: Messages, stream: bool = False, **kwargs: Any
+    ) -> Iterator[str]:
+        thread = threading.current_thread()
+        cls.calls.append(
+            {"messages": messages, "stream": stream, "kwargs": kwargs, "thread": thread.name}
+        )
+        cls.calls[-1]["daemon"] = thread.daemon
+        yield "ok"
+
+
+async def test_a_sync_provider_gets_the_call_on_a_named_daemon_worker() -> None:
+    Recorder.calls.clear()
+    chunks = [
+        c
+        async for c in Recorder.create_async_generator(
+            "m", MESSAGES, proxy="http://proxy.example:3128", session="the app's", top_p=0.5
+        )
+    ]
+    assert chunks == ["ok"]
+    assert Recorder.calls == [
+        {
+            "messages": MESSAGES,
+            "stream": True,
+            "kwargs": {"proxy": "http://proxy.example:3128", "top_p": 0.5},
+            "thread": "Recorder-worker",
+            "daemon": True,
+        }
+    ]
+
+
+class Echoing(AsyncProvider):
+    """A one-piece provider that answers with what it was given."""
+
+    url = "https://echoing.example"
+
+    @classmethod
+    async def create_async(cls, model: str, messages: Messages, **kwargs: Any) -> str:
+        return f"{model} {messages!r} {sorted(kwargs.items())!r}"
+
+
+async def test_a_one_piece_provider_gets_the_messages_proxy_and_options() -> None:
+    chunks = [c async for c in Echoing.create_async_generator("m", MESSAGES, proxy="p", top_p=0.5)]
+    assert chunks == [f"m {MESSAGES!r} [('proxy', 'p'), ('top_p', 0.5)]"]
+
+
+class Keywords(AsyncGeneratorProvider):
+    """Yields the keywords it got and whether it runs on a daemon thread."""
+
+    url = "https://keywords.example"
+
+    @classmethod
+    async def create_async_generator(  # type: ignore[override]
+        cls, model: str, messages: Messages, proxy: str | None = None, **kwargs: Any
+    ) -> AsyncIterator[Chunk]:
+        yield f"{sorted(kwargs)} daemon={threading.current_thread().daemon}"
+
+
+def test_create_completion_passes_the_keywords_on_without_a_loop() -> None:
+    assert list(Keywords.create_completion("m", MESSAGES, False, access_token="t")) == [
+        "['access_token'] daemon=False"  # the caller's own (main) thread
+    ]
+
+
+async def test_create_completion_in_a_loop_passes_the_keywords_to_a_daemon_thread() -> None:
+    reply = Keywords.create_completion("m", MESSAGES, False, access_token="t", session="mine")
+    assert await asyncio.to_thread(list, reply) == ["['access_token'] daemon=True"]
+
+
+class Endless:
+    """An async iterator (not a generator) of numbered pieces; ``aclose`` is noted."""
+
+    def __init__(self, closable: bool) -> None:
+        self.count = 0
+        self.closed = False
+        if closable:
+            self.aclose = self._aclose
+
+    def __aiter__(self) -> Endless:
+        return self
+
+    async def __anext__(self) -> str:
+        self.count += 1
+        return f"piece {self.count}"
+
+    async def _aclose(self) -> None:
+        self.closed = True
+
+
+class Iterating(AsyncGeneratorProvider):
+    url = "https://iterating.example"
+    made: ClassVar[list[Endless]] = []
+    closable: ClassVar[bool] = True
+
+    @classmethod
+    def create_async_generator(  # type: ignore[override]
+        cls, model: str, messages: Messages, proxy: str | None = None, **kwargs: Any
+    ) -> AsyncIterator[Chunk]:
+        cls.made.append(Endless(cls.closable))
+        return cls.made[-1]
+
+
+@pytest.mark.parametrize("closable", [True, False])
+def test_stopping_create_completion_early_closes_any_async_iterator(closable: bool) -> None:
+    provider = type("Iterating", (Iterating,), {"closable": closable, "made": []})
+    reply = provider.create_completion("m", MESSAGES)
+    assert next(reply) == "piece 1"
+    reply.close()
+    assert provider.made[0].closed is closable
+
+
+@pytest.mark.parametrize(
+    ("url", "endpoint", "moved"),
+    [
+        ("https://site.example/", "https://site.example/api/chat", "/mirror/api/chat"),
+        ("https://site.example/AppX", "https://site.example/AppX/api", "/mirror/api"),
+        ("https://site.example/chat", "https://site.example/chat", "/mirror"),
+        ("https://site.example/chat", "https://site.example/chat?x=1", "/mirror?x=1"),
+        ("https://site.example/chat", "https://site.example/chat#top", "/mirror#top"),
+    ],
+    ids=["url with a slash", "url ending in X", "the url itself", "a query", "a fragment"],
+)
+def test_with_base_url_keeps_an_endpoint_under_url_in_its_place(
+    url: str, endpoint: str, moved: str
+) -> None:
+    provider = type("Slashed", (Endpointed,), {"url": url, "api_endpoint": endpoint})
+    assert provider.with_base_url("http://127.0.0.1:1/mirror").api_endpoint == (
+        f"http://127.0.0.1:1{moved}"
+    )
+
+
+def test_a_provider_without_models_offers_none_and_hints_nothing() -> None:
+    class Bare(ProviderModelMixin, Streaming):
+        pass
+
+    assert Bare.get_models() == []
+    with pytest.raises(ModelNotSupportedError) as caught:
+        Bare.get_model("gpt-4")
+    assert caught.value.hint == ModelNotSupportedError.default_hint
+    assert str(caught.value) == (
+        "Model 'gpt-4' is not offered by Bare. Pick one of the provider's models from the "
+        "model list."
+    )

@@ -231,3 +231,40 @@ def test_hostile_error_events_are_reply_errors_in_short(error: Any, shown: str) 
         opened().feed({"error": error})
     assert f"The site reported an error: {shown}" in str(caught.value)
     assert len(str(caught.value)) < 400
+
+
+def reported(error: Any) -> str:
+    """What the decoder says of an error event carrying ``error``."""
+    with pytest.raises(ReplyError) as caught:
+        ReplyDecoder("ChatGpt").feed({"message": None, "error": error})
+    assert caught.value.provider == "ChatGpt"
+    return caught.value.message.removeprefix("The site reported an error: ")
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        ({"detail": "Conversation not found"}, "Conversation not found"),
+        ({"message": "Too many requests", "detail": "x"}, "Too many requests"),
+        ({"a": {"b": {"c": {"d": 1}}}}, "{'a': {'b': {'c': {…}}}}"),
+        ([[[[1]]]], "[[[[…]]]]"),
+        ([1, 2, 3, 4, 5], "[1, 2, 3, 4, 5]"),
+        ([1, 2, 3, 4, 5, 6], "[1, 2, 3, 4, 5, …]"),
+        ({f"k{i}": i for i in range(6)}, "{'k0': 0, 'k1': 1, 'k2': 2, 'k3': 3, 'k4': 4, …}"),
+        ([2**64 - 1], "[18446744073709551615]"),
+        ([2**64], "[a huge number]"),
+    ],
+    ids=[
+        "detail",
+        "message first",
+        "deep object",
+        "deep list",
+        "five items",
+        "six items",
+        "six keys",
+        "64 bits",
+        "65 bits",
+    ],
+)
+def test_an_error_object_is_shown_briefly(error: Any, shown: str) -> None:
+    assert reported(error) == shown

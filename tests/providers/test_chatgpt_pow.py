@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import re
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -179,3 +181,58 @@ def test_requirements_token_solves_the_easy_difficulty() -> None:
     decoded = json.loads(base64.b64decode(token[7:]))
     assert len(decoded) == 18
     assert decoded[9] == decoded[3] >> 1
+
+
+def first_digest(seed: str, config: list[Any], nonce: int = 0) -> bytes:
+    return hashlib.sha3_512((seed + reference_answer(config, nonce)).encode()).digest()
+
+
+def test_nonce_zero_is_tried_first() -> None:
+    assert find_proof("any", "ff", CONFIG).nonce == 0  # every digest starts at or below ff
+
+
+@pytest.mark.parametrize("cores", [4016, 40160, 401600])
+def test_answers_match_the_spec_for_every_config_length(cores: int) -> None:
+    """The solver encodes the config's first bytes once; the answer is still the spec's
+    base64 of the whole list, whatever that head's length modulo 3."""
+    config = [cores, *CONFIG[1:]]
+    for difficulty in ("1f", "0fff"):
+        proof = find_proof("0.77", difficulty, config)
+        assert proof.answer == reference_answer(config, proof.nonce)
+        digest = first_digest("0.77", config, proof.nonce)
+        assert digest[: len(difficulty)] <= bytes.fromhex(difficulty)
+
+
+def test_a_config_of_the_wrong_length_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^The config must have 18 elements, not 17\.$"):
+        find_proof("s", "ff", CONFIG[:17])
+
+
+def test_a_stopped_proof_says_so_without_a_hint() -> None:
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(ProofOfWorkError) as caught:
+        find_proof("s", "00", CONFIG, stop=stop)
+    assert caught.value.hint == ""
+    assert str(caught.value) == "The proof of work was stopped before it was solved."
+
+
+def test_the_requirements_token_heeds_stop() -> None:
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(ProofOfWorkError, match="stopped before it was solved"):
+        requirements_token(CONFIG, stop=stop)
+
+
+def test_the_requirements_token_uses_a_fresh_random_seed() -> None:
+    """Each token proves work for its own random seed, so the nonces found differ."""
+    tokens = {requirements_token(CONFIG) for _ in range(12)}
+    assert len(tokens) > 1
+
+
+def test_a_solved_proof_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="providers.seeds.chatgpt_pow"):
+        proof = find_proof("any", "ff", CONFIG)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"proof of work ff solved with nonce {proof.nonce}"
+    ]

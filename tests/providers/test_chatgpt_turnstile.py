@@ -26,6 +26,7 @@ from providers.seeds.chatgpt_values import (
     MAX_VALUE_CHARS,
     UNDEFINED,
     ValueTooLarge,
+    atob,
     js_stringify,
     text,
     xor,
@@ -500,3 +501,87 @@ def test_js_stringify_is_bounded() -> None:
         js_stringify(deep)
     assert js_stringify(10**400) == "null"  # too large for a double: Infinity in JavaScript
     assert text(10**400) == "inf"
+
+
+def result_of(*program: list[Any], started: float | None = None) -> str:
+    """The decoded result of ``program``; ``[7, 3, r]`` hands register r's value to op 3."""
+    clock = time.perf_counter() if started is None else started
+    return base64.b64decode(Machine(TOKEN, URL, clock).run(list(program))).decode()
+
+
+def path(register: int, *names: str) -> list[list[Any]]:
+    """Instructions leaving ``window.<names...>`` in ``register`` (scratch from 200 on)."""
+    steps: list[list[Any]] = []
+    last = 10
+    for i, name in enumerate(names):
+        steps.append([2, 200 + i, name])
+        target = register if i == len(names) - 1 else 210 + i
+        steps.append([24, target, last, 200 + i])
+        last = target
+    return steps
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "called"),
+    [(1, True, False), ("a", "b", False), (None, False, False), (1, 1.0, True), ("a", "a", True)],
+)
+def test_op20_compares_like_javascripts_strict_equality(
+    left: Any, right: Any, called: bool
+) -> None:
+    program = [[3, "unequal"], [2, 30, left], [2, 31, right], [2, 32, "equal"]]
+    assert result_of(*program, [20, 30, 31, 3, 32]) == ("equal" if called else "unequal")
+
+
+def test_calling_a_register_holding_a_list_names_the_instruction() -> None:
+    with pytest.raises(TurnstileError) as caught:
+        result_of([2, 30, [1, 2]], [7, 30], [3, "end"])
+    assert str(caught.value).startswith(
+        "Parley cannot run the unsupported turnstile instruction [7,30]: '[1,2]' is not a "
+        "supported browser function."
+    )
+
+
+def test_object_keys_reflect_set_and_its_result() -> None:
+    program = [*path(40, "Object", "create"), *path(41, "Reflect", "set")]
+    program += [*path(42, "Object", "keys"), [17, 50, 40], [2, 51, "a"], [2, 52, 1]]
+    program += [[17, 53, 41, 50, 51, 52], [17, 54, 42, 50], [2, 60, "|"]]
+    program += [[8, 61, 53], [5, 61, 60], [5, 61, 54], [5, 61, 60], [5, 61, 50], [7, 3, 61]]
+    assert result_of(*program) == 'true|["a"]|{"a":1}'
+
+
+def test_reflect_set_on_a_string_names_what_it_got() -> None:
+    with pytest.raises(TurnstileError) as caught:
+        result_of(*path(41, "Reflect", "set"), [2, 30, "abc"], [7, 41, 30, 30, 30])
+    assert "window.Reflect.set needs an object, not 'abc'." in str(caught.value)
+
+
+def test_performance_now_counts_milliseconds_since_the_session_started() -> None:
+    started = time.perf_counter() - 2.0
+    program = [*path(45, "performance", "now"), [17, 46, 45], [7, 3, 46]]
+    now = float(result_of(*program, started=started))
+    assert 2000 <= now < 2001
+
+
+@pytest.mark.parametrize("extra", [-1, 0])
+def test_a_property_path_is_counted_with_its_dot(extra: int) -> None:
+    """``owner.name`` is len(owner) + 1 + len(name) characters, refused past the bound."""
+    owner = "w" * (MAX_VALUE_CHARS - 1 + extra)
+    program = [[2, 30, owner], [2, 31, "x"], [24, 32, 30, 31], [3, "built"]]
+    if extra < 0:
+        assert result_of(*program) == "built"
+    else:
+        with pytest.raises(TurnstileError, match="value longer than Parley's limit"):
+            result_of(*program)
+
+
+@pytest.mark.parametrize(
+    ("encoded", "decoded"),
+    [("aGVs bG8=", "hello"), ("aGVs\nbG8", "hello"), ("aGk", "hi"), ("aGVsbA", "hell")],
+)
+def test_atob_skips_whitespace_and_restores_the_padding(encoded: str, decoded: str) -> None:
+    assert atob(encoded) == decoded
+
+
+def test_an_unset_value_shows_as_javascripts_undefined() -> None:
+    assert repr(UNDEFINED) == "undefined"
+    assert text(UNDEFINED) == "undefined"

@@ -17,6 +17,7 @@ from .contract import Provider
 from .errors import (
     AuthenticationError,
     ContextLengthError,
+    MalformedResponseError,
     MissingCredentialsError,
     NotFoundError,
     OverloadedError,
@@ -189,6 +190,18 @@ def stream_error(value: Mapping[str, Any], provider: Provider) -> ProviderError:
         hint="The text received so far is kept; try again to get the rest.",
         status=status,
     )
+
+
+def first_model(provider: Provider, models: list[str], hint: str) -> str:
+    """The first of the server's ``models``, for a request that named none; ``hint`` says
+    what to do when it has none."""
+    if not models:
+        raise MalformedResponseError(
+            f"{provider.get_label()} lists no models, so there is none to ask.",
+            provider=provider.name,
+            hint=hint,
+        )
+    return models[0]
 
 
 def required_key(provider: Provider, key: str | None) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, cast
 
 import aiohttp
 
-from .api import api_error, error_text, stream_error
+from .api import api_error, error_text, first_model, stream_error
 from .contract import Context, Provider, Request
 from .errors import (
     EmptyReplyError,
@@ -154,15 +154,9 @@ class Ollama(Provider):
         return api_error(status, body, headers, self, model=model, path="/api/chat")
 
     async def _first_model(self, http: Http, context: Context) -> str:
-        """The first model the server has, for a request that named none."""
-        models = await self._models(http, context)
-        if not models:
-            raise MalformedResponseError(
-                f"{self.get_label()} has no models, so there is none to ask.",
-                provider=self.name,
-                hint="Download one with `ollama pull llama3.2`, or name one with --model.",
-            )
-        return models[0]
+        """The first model the server lists, for a request that named none."""
+        hint = "Download one with `ollama pull llama3.2`, or name one with --model."
+        return first_model(self, await self._models(http, context), hint)
 
     async def list_models(self, context: Context) -> list[str]:
         self._api()

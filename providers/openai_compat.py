@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .api import api_error, required_key, stream_error
+from .api import api_error, first_model, required_key, stream_error
 from .contract import Context, Provider, Request
 from .errors import EmptyReplyError, InvalidBaseUrlError, MalformedResponseError
 from .http import Http, open_http, read_text
@@ -154,14 +154,8 @@ class OpenAICompatible(Provider):
 
     async def _first_model(self, http: Http, context: Context) -> str:
         """The first model the server lists, for a request that named none."""
-        models = await self._models(http, context)
-        if not models:
-            raise MalformedResponseError(
-                f"{self.get_label()} lists no models, so there is none to ask.",
-                provider=self.name,
-                hint="Load a model in the server, or name one with --model.",
-            )
-        return models[0]
+        hint = "Load a model in the server, or name one with --model."
+        return first_model(self, await self._models(http, context), hint)
 
     async def list_models(self, context: Context) -> list[str]:
         self._base()

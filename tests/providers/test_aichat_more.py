@@ -28,7 +28,7 @@ from providers.seeds.aichat import ADD_COOKIES, Aichat, AichatError
 from providers.types import CredentialUpdate
 from tests.emulators.aichat import AichatEmulator
 from tests.emulators.common import Failure, until_error
-from tests.providers.test_voigpt_more import header_names, traced_session
+from tests.support.tracing import header_names, traced_session
 
 MODEL = "gpt-3.5-turbo"
 HI = [{"role": "user", "content": "Hi"}]

@@ -24,7 +24,7 @@ from providers.seeds.chatgpt import ChatGpt, Visit
 from tests.emulators.chatgpt import CONVERSATION, REQUIREMENTS, UNUSUAL, ChatGptEmulator
 from tests.emulators.common import Failure, text_of, until_error
 from tests.emulators.voigpt import CLOUDFLARE_BLOCK_PAGE
-from tests.providers.test_voigpt_more import traced_session
+from tests.support.tracing import traced_session
 
 HI = [{"role": "user", "content": "Hi"}]
 ECHO_HI = "ha ha ha! [user] You said: Hi ha ha"

@@ -21,7 +21,7 @@ from providers.errors import (
 from providers.seeds.chatgptt import ChatGptt, ChatGpttError
 from tests.emulators.chatgptt import ChatGpttEmulator
 from tests.emulators.common import Failure, until_error
-from tests.providers.test_voigpt_more import header_names, traced_session
+from tests.support.tracing import header_names, traced_session
 
 MODEL = "gpt-4o"
 HI = [{"role": "user", "content": "Hi"}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import cast
 
 import aiohttp
 import pytest
@@ -15,11 +15,11 @@ from providers.errors import (
     MalformedResponseError,
     ResponseStatusError,
 )
-from providers.http import new_client_session
 from providers.seeds.voigpt import VoiGpt
 from providers.types import CredentialUpdate
-from tests.emulators.common import Failure, Seen, in_thread, until_error
+from tests.emulators.common import Failure, in_thread, until_error
 from tests.emulators.voigpt import VoiGptEmulator
+from tests.support.tracing import header_names, traced_session
 
 MODEL = "gpt-3.5-turbo"
 HI = [{"role": "user", "content": "Hi"}]
@@ -35,25 +35,6 @@ async def site() -> AsyncIterator[VoiGptEmulator]:
 @pytest.fixture
 def voigpt(site: VoiGptEmulator) -> type[VoiGpt]:
     return cast(type[VoiGpt], VoiGpt.with_base_url(site.url))
-
-
-def traced_session() -> tuple[aiohttp.ClientSession, list[str]]:
-    """The app's kind of session, noting each request it sends (``"GET /"``...)."""
-    sent: list[str] = []
-
-    async def on_start(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
-    ) -> None:
-        sent.append(f"{params.method} {params.url.path}")
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_start)
-    return new_client_session(trace_configs=[trace]), sent
-
-
-def header_names(seen: Seen) -> list[str]:
-    """The request's header names, lower case, sorted, a repeated one as often as it came."""
-    return sorted(name.lower() for name in seen.headers)
 
 
 async def test_the_apps_session_carries_every_request(

@@ -48,17 +48,7 @@ _Message = tuple[type[ProviderError], str]
 _REFUSED = "nothing is listening at that address"
 
 
-def _errno_reasons(*rows: tuple[str, str]) -> dict[int, str]:
-    """``{errno: reason}`` for the names this system's ``errno`` has (WSA* on Windows)."""
-    return {
-        getattr(errno, name): reason
-        for names, reason in rows
-        for name in names.split()
-        if hasattr(errno, name)
-    }
-
-
-_ERRNO_REASONS = _errno_reasons(
+_ERRNO_ROWS = (
     ("ECONNREFUSED WSAECONNREFUSED", _REFUSED),
     ("ENETUNREACH WSAENETUNREACH ENETDOWN WSAENETDOWN", "the network is unreachable from here"),
     ("EHOSTUNREACH WSAEHOSTUNREACH EHOSTDOWN", "that host is unreachable from here"),
@@ -68,6 +58,14 @@ _ERRNO_REASONS = _errno_reasons(
     ("ETIMEDOUT WSAETIMEDOUT", "the connection timed out"),
     ("EACCES EPERM WSAEACCES", "this system does not allow the connection (a firewall?)"),
 )
+# {errno: reason} for the names this system's errno has (WSA* on Windows); built at import,
+# outside any function, so no planted bug runs before a test can see it.
+_ERRNO_REASONS = {
+    getattr(errno, name): reason
+    for names, reason in _ERRNO_ROWS
+    for name in names.split()
+    if hasattr(errno, name)
+}
 _SOCKS5_REPLIES = {  # RFC 1928, section 6
     1: "the proxy failed (a general SOCKS server failure)",
     2: "the proxy's rules do not allow that connection",

@@ -192,13 +192,13 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .conversation import Conversation
     from .session import ChatSession
 
-    secrets = await secrets_for(provider, proxy, err)
+    secrets, open_keyring = await secrets_for(provider, proxy, err)
     conversation = Conversation(system_prompt=args.system)
     conversation.add("user", prompt)
     printer = _Printer(out, err, reasoning=args.reasoning)
     timeouts = Timeouts(*timeouts_given)
     async with new_client_session() as http:
-        session = ChatSession(secrets, http, timeouts=timeouts)
+        session = ChatSession(secrets, http, timeouts=timeouts, open_keyring=open_keyring)
         reply = session.reply(
             conversation,
             provider,

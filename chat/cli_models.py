@@ -22,7 +22,9 @@ async def models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"parley: {settings.problem}", file=err)
     name = args.provider or settings.get("provider") or None
     target = await choose_provider(name, args.base_url, settings, args.proxy, err)
-    secrets = await secrets_for(target.provider, target.proxy, err)
+    secrets, put_off = await secrets_for(target.provider, target.proxy, err)
+    if put_off is not None:  # a listing is not retried with a key: read it now
+        secrets = await put_off()
     async with new_client_session() as http:
         session = ChatSession(secrets, http)
         context = await session.context(target.provider, target.proxy)

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .cli_input import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from providers.contract import Provider
 
     from .credentials import Configured
+    from .secrets import SecretStore
     from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -92,13 +95,19 @@ def _no_provider(registry: Any) -> Provider:
     )
 
 
-async def secrets_for(provider: Provider, proxy: str | None, err: TextIO) -> Any:
-    from .credentials import needs_keyring, proxy_needs_password
+async def secrets_for(
+    provider: Provider, proxy: str | None, err: TextIO
+) -> tuple[SecretStore, Callable[[], Awaitable[SecretStore]] | None]:
+    """The store a reply reads its credentials from, and the opener of a keyring put off
+    until a server on this machine asks for its optional key (else None)."""
+    from .credentials import keyring_can_wait, needs_keyring, proxy_needs_password
     from .secrets import MemorySecretStore, open_secret_store
 
     if not needs_keyring(provider, proxy):
-        return MemorySecretStore()  # nothing to read: skip opening the keyring
+        return MemorySecretStore(), None  # nothing to read: skip opening the keyring
+    if keyring_can_wait(provider, proxy):
+        return MemorySecretStore(), open_secret_store
     store = await open_secret_store()
     if store.notice and (provider.needs_auth or proxy_needs_password(proxy)):
         print(f"parley: {store.notice}", file=err)  # a key is optional: no need to say
-    return store
+    return store, None

@@ -143,8 +143,28 @@ def proxy_needs_password(proxy: str | None) -> bool:
 
 
 def needs_keyring(provider: Provider, proxy: str | None) -> bool:
-    """Could a reply from ``provider`` through ``proxy`` read anything from the keyring?"""
+    """Could a reply from ``provider`` through ``proxy`` read anything from the keyring?
+
+    One that answers through others (Auto, configured) could when any of them could."""
+    if provider.delegates:
+        candidates = getattr(provider, "candidates", ())
+        return any(needs_keyring(c.provider, c.proxy) for c in candidates)
     return bool(provider.credential_kinds or provider.secret_headers) or proxy_needs_password(proxy)
+
+
+def keyring_can_wait(provider: Provider, proxy: str | None) -> bool:
+    """May the keyring stay closed until ``provider`` refuses a request sent without a key?
+
+    So for a server on this machine whose one credential is an optional API key, which it
+    never hands back: asking it twice costs less than opening the keyring.
+    """
+    return (
+        provider.credential_kinds == ("api_key",)
+        and not (provider.needs_auth or provider.secret_headers or provider.delegates)
+        and not provider.hands_back_credentials
+        and provider.on_this_machine()
+        and not proxy_needs_password(proxy)
+    )
 
 
 async def store_update(provider: Provider, update: CredentialUpdate, store: SecretStore) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from providers.base import BaseProvider
@@ -84,8 +84,12 @@ class ChatSession:
         *,
         timeouts: Timeouts | None = None,
         retry_delay: float = 1.0,
+        open_keyring: Callable[[], Awaitable[SecretStore]] | None = None,
     ) -> None:
         self.secrets = secrets
+        self.open_keyring = open_keyring
+        """Opens the keyring put off for now (see ``credentials.keyring_can_wait``): called
+        once, when a provider refuses a reply sent without a key, to ask again with one."""
         self.http = http
         self.timeouts = timeouts or Timeouts()
         self.retry_delay = retry_delay
@@ -114,6 +118,18 @@ class ChatSession:
         return Reply(
             self, conversation, as_provider(provider), model, proxy, options, given, observer
         )
+
+    async def keyring_opened(
+        self, provider: Provider, given: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Open the keyring that was put off; does it hold a credential for ``provider``
+        that was not sent? False when there was nothing to open."""
+        if self.open_keyring is None:
+            return False
+        opener, self.open_keyring = self.open_keyring, None
+        sent = await credentials.credentials_for(provider, self.secrets, given=given)
+        self.secrets = await opener()
+        return await credentials.credentials_for(provider, self.secrets, given=given) != sent
 
     async def context(
         self, provider: Provider, proxy: str | None, given: Mapping[str, Any] | None = None
@@ -240,7 +256,14 @@ class Reply:
         try:
             await self._stream(provider, proxy, request)
         except ProviderError as error:
-            if not error.transient or self._parts or self._reasoning:
+            if self._parts or self._reasoning:
+                raise
+            if error.kind is ErrorKind.AUTHENTICATION and await self.session.keyring_opened(
+                provider, self.given
+            ):
+                await self._stream(provider, proxy, request)  # now with the stored key
+                return
+            if not error.transient:
                 raise
             delay = min(error.retry_after or self.session.retry_delay, 10.0)
             self.observer.reply_retrying(self, reply_error(error, provider.name), delay)

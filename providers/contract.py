@@ -10,6 +10,7 @@ same classes with other values. Classes written for the older calling convention
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -165,6 +166,8 @@ class Provider(ABC):
     """Does ``list_models`` ask the service (else it gives the built-in list)?"""
     delegates: ClassVar[bool] = False
     """Does it answer through other providers (Auto)? Never picked by default."""
+    hands_back_credentials: ClassVar[bool] = False
+    """May its stream yield a ``CredentialUpdate`` (a rotated key, new cookies) to keep?"""
 
     def __post_init__(self) -> None:
         if not self.home_url:
@@ -179,6 +182,16 @@ class Provider(ABC):
     def origin(self) -> str:
         """``scheme://host[:port]`` of ``url``: the scope under which its credentials are kept."""
         return origin_of(self.url)
+
+    def on_this_machine(self) -> bool:
+        """Is its base URL a loopback address (``localhost``, ``127.0.0.0/8``, ``::1``)?"""
+        host = urlsplit(self.url).hostname or ""
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
 
     def at_home(self) -> bool:
         """Is the provider at the address it was made with (not moved by a base URL)?"""

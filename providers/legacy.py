@@ -30,6 +30,7 @@ class ClassProvider(Provider):
     cls: type[BaseProvider]
 
     kind = "site"
+    hands_back_credentials = True  # the seeds keep tokens and cookies they are given
 
     @classmethod
     def of(cls, provider: type[BaseProvider]) -> ClassProvider:

@@ -211,3 +211,20 @@ async def test_the_window_without_a_display_says_what_to_do() -> None:
     assert out == b""
     assert "needs a graphical display" in err.decode()
     assert "parley ask" in err.decode()
+
+
+async def test_asking_a_keyless_local_server_never_opens_the_keyring() -> None:
+    from tests.emulators.openai import OpenAIEmulator
+
+    async with OpenAIEmulator("keyless") as server:
+        code = (
+            "import sys\n"
+            "from gui.__main__ import main\n"
+            f"code = main(['ask', '-p', 'LlamaCpp', '--base-url', {server.base_url!r}, 'hi'])\n"
+            "print('', code, 'keyring' in sys.modules, 'secretstorage' in sys.modules)\n"
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", code, env=plugin_env(), stdout=asyncio.subprocess.PIPE
+        )
+        out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert out.decode() == "Hello from the emulator. 0 False False\n"

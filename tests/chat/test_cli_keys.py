@@ -115,3 +115,55 @@ async def test_keys_refuses_a_kind_that_is_not_one(plugin: Path) -> None:
     code, _, err = await parley("keys", "delete", "LoopbackChat", "my key", plugin=plugin)
     assert code == 2
     assert "is not a kind of secret" in err
+
+
+async def test_a_local_servers_optional_key_is_read_only_when_the_server_asks_for_it() -> None:
+    from tests.emulators.openai import OpenAIEmulator
+
+    async with OpenAIEmulator() as server:
+        ask = (
+            "ask",
+            "-p",
+            "LlamaCpp",
+            "--base-url",
+            server.base_url,
+            "--model",
+            "test-model",
+            "hi",
+        )
+        code, out, err = await parley(*ask)
+        assert (code, out) == (1, "")
+        assert err.startswith("parley: ")
+        assert "401" in err
+        assert len(server.seen) == 1  # the keyring held no key: nothing was asked again
+
+        keys = ("keys", "set", "LlamaCpp", "api_key", "--base-url", server.base_url)
+        code, _, err = await parley(*keys, stdin=b"test-key\n")
+        assert code == 0, err
+        code, out, err = await parley(*ask)
+        assert (code, out, err) == (0, "Hello from the emulator.", "")
+        sent = [s.headers.get("Authorization") for s in server.seen[1:]]
+        assert sent == [None, "Bearer test-key"]  # refused without it, then with the stored key
+        code, _, err = await parley("keys", "delete", *keys[2:])
+        assert code == 0, err
+
+
+async def test_auto_reads_the_keys_of_the_providers_it_tries(tmp_path: Path) -> None:
+    from tests.emulators.openai import OpenAIEmulator
+
+    async with OpenAIEmulator() as server:
+        code, _, err = await parley("endpoints", "add", "Team", "--base-url", server.base_url)
+        assert code == 0, err
+        settings = tmp_path / "config" / "parley" / "settings.json"
+        saved = json.loads(settings.read_text(encoding="utf-8"))
+        saved["settings"].update(auto_providers="Team")
+        saved["providers"] = {"Team": {"model": "test-model"}}
+        settings.write_text(json.dumps(saved), encoding="utf-8")
+        code, _, err = await parley("keys", "set", "Team", "api_key", stdin=b"test-key\n")
+        assert code == 0, err
+        code, out, err = await parley("ask", "-p", "auto", "hi")
+        assert (code, out) == (0, "Hello from the emulator."), err
+        assert "answered by Team" in err
+        assert [s.headers.get("Authorization") for s in server.seen] == ["Bearer test-key"]
+        code, _, err = await parley("endpoints", "remove", "Team")
+        assert code == 0, err

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from chat.credentials import (
     credentials_for,
     environment_key,
     header_secret_name,
+    keyring_can_wait,
     names_for,
     needs_keyring,
 )
@@ -105,3 +106,50 @@ def test_the_keyring_is_needed_only_for_what_it_may_hold(proxy: str | None, need
     bare = Service(name="Bare", url="http://127.0.0.1:1")
     assert needs_keyring(bare, proxy) is needed
     assert needs_keyring(SERVICE, proxy)
+
+
+def test_auto_needs_the_keyring_when_one_of_its_providers_does() -> None:
+    from chat.auto import make_auto
+
+    bare = Service(name="Bare", url="http://127.0.0.1:1")
+    alone = make_auto([bare, SERVICE], "Bare").configured_with(None)
+    assert not needs_keyring(alone, None)
+    both = make_auto([bare, SERVICE], "Bare,Service").configured_with(None)
+    assert needs_keyring(both, None)
+    assert not keyring_can_wait(both, None)
+
+
+@pytest.mark.parametrize(
+    ("url", "proxy", "waits"),
+    [
+        ("http://127.0.0.1:8080/v1", None, True),
+        ("http://localhost:8080/v1", None, True),
+        ("http://[::1]:8080/v1", "http://proxy.test:3128", True),
+        ("http://127.0.0.2:8080/v1", None, True),
+        ("http://192.168.1.5:8080/v1", None, False),  # another machine: ask once, with the key
+        ("https://api.service.test/v1", None, False),
+        ("http://localhost.evil.test/v1", None, False),
+        ("http://127.0.0.1:8080/v1", "http://me@proxy.test:3128", False),  # its password
+    ],
+)
+def test_the_keyring_waits_only_for_an_optional_key_of_a_server_on_this_machine(
+    url: str, proxy: str | None, waits: bool
+) -> None:
+    from providers.presets import LLAMA_CPP
+
+    assert keyring_can_wait(LLAMA_CPP.with_base_url(url), proxy) is waits
+    local = SERVICE.with_base_url("http://127.0.0.1:1")
+    assert keyring_can_wait(local, None)
+    assert not keyring_can_wait(replace(local, needs_auth=True), None)
+    assert not keyring_can_wait(replace(local, secret_headers=("X-Key",)), None)
+    assert not keyring_can_wait(replace(local, credential_kinds=("api_key", "cookies")), None)
+
+
+def test_a_seed_that_hands_back_credentials_never_waits_for_the_keyring() -> None:
+    from providers.legacy import as_provider
+    from tests.chat.streaming_server import LoopbackChat
+
+    loopback = as_provider(LoopbackChat)
+    assert loopback.credential_kinds == ("api_key",)
+    assert loopback.on_this_machine()
+    assert not keyring_can_wait(loopback, None)

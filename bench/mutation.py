@@ -19,7 +19,10 @@ ABOUT = (
     "in providers/ and chat/ and runs the tests that cover it; a mutant is killed when a test "
     "fails (or hangs past mutmut's time-out). The score is killed ÷ all mutants (one that no "
     "test reaches counts as surviving). The window's tests (tests/gui, tests/e2e) are left out "
-    "of the run. Not part of CI: it takes one to two hours on two cores."
+    "of the run, and so are the tests slow by design (marked `slow`: real time-outs, bounds on "
+    "time); property tests run 15 examples each, and each mutant's tests run fastest first "
+    "(tests/support/fastest_first.py). Not part of CI: it takes hours on two cores; mutmut "
+    "keeps each result and tests again only the functions that changed."
 )
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "MUTATION.md"
@@ -33,7 +36,12 @@ _NOTE = re.compile(r"^- `?([\w.]+__mutmut_\d+)`?: (.+)$")
 
 def run() -> list[Figure]:
     # Every line runs traced: the tests' time bounds (there to catch superlinear work) widen.
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PARLEY_SLOW_FACTOR": "10"}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PARLEY_SLOW_FACTOR": "10",
+        "PARLEY_FUZZ": "mutation",  # few examples per property test; fastest tests first
+    }
     mutmut = str(Path(sys.executable).with_name("mutmut"))
     started = time.perf_counter()
     workers = str(os.cpu_count() or 1)

@@ -23,6 +23,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 pytest_plugins = ["pytester"]  # tests/test_noise_rules.py runs pytest on small test files
+if os.environ.get("PARLEY_FUZZ") == "mutation":  # bench/mutation.py: fastest tests first
+    pytest_plugins.append("tests.support.fastest_first")
 
 # Property-based tests: bounded in CI; `python -m bench fuzz` sets PARLEY_FUZZ=long. The
 # example database is off, so a run writes no .hypothesis folder.
@@ -39,6 +41,7 @@ settings.register_profile(
     parent=settings.get_profile("ci"),
     max_examples=int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "20000")),
 )
+settings.register_profile("mutation", parent=settings.get_profile("ci"), max_examples=15)
 settings.load_profile(os.environ.get("PARLEY_FUZZ", "ci"))
 
 

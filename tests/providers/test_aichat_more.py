@@ -284,6 +284,7 @@ def silent_port() -> Iterator[int]:
                 filler.close()
 
 
+@pytest.mark.slow
 async def test_the_connect_timeout_is_six_seconds_by_default(silent_port: int) -> None:
     gone = Aichat.with_base_url(f"http://127.0.0.1:{silent_port}/chat")
     started = time.monotonic()

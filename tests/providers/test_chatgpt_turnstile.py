@@ -258,6 +258,7 @@ def test_program_without_a_result_is_a_clear_error() -> None:
         Machine(TOKEN, URL, 0.0).run([[2, 30, 1]])
 
 
+@pytest.mark.slow
 def test_program_that_grows_forever_is_stopped() -> None:
     # Register 9 is the running program: appending to it adds instructions.
     program = [[2, 30, [5, 9, 31]], [8, 31, 30], [5, 9, 31]]
@@ -398,6 +399,7 @@ def test_a_program_of_cheap_steps_stops_at_the_deadline() -> None:
     assert len(value(run, 9)) < 100_000  # it did not get to the step bound
 
 
+@pytest.mark.slow
 def test_the_deadline_is_a_few_seconds_by_default() -> None:
     assert 1 <= DEADLINE_SECONDS <= 5
     assert Machine(TOKEN, URL, 0.0).time_limit == DEADLINE_SECONDS

@@ -116,6 +116,7 @@ growing_programs = st.one_of(  # each grows past a bound: by value, in all, or i
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=25)  # each runs up to a few hundred milliseconds
 @given(growing_programs)
 def test_growing_programs_are_refused_in_bounded_time(program: list[Any]) -> None:
@@ -151,6 +152,7 @@ def test_odd_programs_raise_only_turnstile_errors(program: list[Any]) -> None:
     run(program)
 
 
+@pytest.mark.slow
 def test_a_program_of_cheap_steps_ends_at_the_default_deadline() -> None:
     error = run(comparing_forever())
     assert isinstance(error, TurnstileError)

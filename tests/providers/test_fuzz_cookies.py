@@ -225,6 +225,7 @@ ADVERSARIAL = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", sorted(ADVERSARIAL))
 def test_adversarial_input_a_megabyte_long(shape: str) -> None:
     for size in (10_000, 1_000_000):

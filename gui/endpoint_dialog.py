@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -13,6 +16,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -29,6 +34,33 @@ INTRO = (
     "gateway. It joins the provider list under its name. The key and the values of secret "
     "headers go to the OS keyring; the rest is kept in the settings file."
 )
+SECRET_ROLE = Qt.ItemDataRole.UserRole
+"""On a header's value cell: True while the value is a secret (masked, typed as a password)."""
+MASK = "\N{BULLET}" * 8
+SECRET_LOOKING = re.compile(r"auth|key|token|secret|passw|cookie|session", re.IGNORECASE)
+"""Header names whose value is most likely a credential: Secret is ticked for them."""
+
+
+class SecretValues(QStyledItemDelegate):
+    """Shows a secret header's value as bullets and edits it as a password."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        if index.data(SECRET_ROLE) and option.text:  # type: ignore[attr-defined]
+            option.text = MASK  # type: ignore[attr-defined]
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        if index.data(SECRET_ROLE) and isinstance(editor, QLineEdit):
+            editor.setEchoMode(QLineEdit.EchoMode.Password)
+        return editor
 
 
 class EndpointDialog(QDialog):
@@ -59,6 +91,8 @@ class EndpointDialog(QDialog):
         self.headers.verticalHeader().hide()
         self.headers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.headers.setMinimumHeight(120)
+        self.headers.setItemDelegateForColumn(1, SecretValues(self.headers))
+        self.headers.itemChanged.connect(self.on_header_changed)
         self.error = QLabel(self)
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
@@ -94,11 +128,24 @@ class EndpointDialog(QDialog):
         row = self.headers.rowCount()
         self.headers.insertRow(row)
         self.headers.setItem(row, 0, QTableWidgetItem(name))
-        self.headers.setItem(row, 1, QTableWidgetItem(value))
+        value_item = QTableWidgetItem(value)
+        value_item.setData(SECRET_ROLE, secret)
+        self.headers.setItem(row, 1, value_item)
         box = QCheckBox(self.headers)
         box.setChecked(secret)
-        box.setToolTip("Keep the value in the keyring, not in the settings file")
+        box.setToolTip("Keep the value in the keyring, not in the settings file, and hide it")
+        box.toggled.connect(lambda checked: value_item.setData(SECRET_ROLE, checked))
         self.headers.setCellWidget(row, 2, box)
+
+    def on_header_changed(self, item: QTableWidgetItem) -> None:
+        """A header named like a credential (``Authorization``, ``X-Api-Key``) is made secret
+        as soon as it is named; the user may untick it."""
+        if item.column() != 0 or not SECRET_LOOKING.search(item.text()):
+            return
+        box = self.headers.cellWidget(item.row(), 2)
+        value = self.headers.item(item.row(), 1)
+        if isinstance(box, QCheckBox) and not (value and value.text()):
+            box.setChecked(True)
 
     def on_add_clicked(self) -> None:
         self.add_header()

@@ -68,3 +68,44 @@ def test_header_rows_can_be_removed(qtbot: QtBot) -> None:
     box = shown.headers.cellWidget(0, 2)
     assert isinstance(box, QCheckBox)
     assert box.isChecked()
+
+
+def shown_text(shown: EndpointDialog, row: int) -> str:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    index = shown.headers.model().index(row, 1)
+    shown.headers.itemDelegateForColumn(1).initStyleOption(option, index)  # type: ignore[attr-defined]
+    return str(option.text)  # type: ignore[attr-defined]
+
+
+def test_a_secret_headers_value_is_masked_on_screen_and_typed_as_a_password(
+    qtbot: QtBot,
+) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from gui.endpoint_dialog import MASK
+
+    shown = dialog(qtbot)
+    shown.show()
+    shown.add_header("X-Team", "blue")
+    shown.add_header("X-Gateway-Key", "g-secret", secret=True)
+    assert shown_text(shown, 0) == "blue"
+    assert shown_text(shown, 1) == MASK
+    shown.headers.editItem(shown.headers.item(1, 1))
+    editors = shown.headers.viewport().findChildren(QLineEdit)
+    assert [e.echoMode() for e in editors] == [QLineEdit.EchoMode.Password]
+    box = shown.headers.cellWidget(1, 2)
+    assert isinstance(box, QCheckBox)
+    box.setChecked(False)  # no longer a secret: shown as typed
+    assert shown_text(shown, 1) == "g-secret"
+
+
+def test_a_header_named_like_a_credential_is_made_secret_when_named(qtbot: QtBot) -> None:
+    shown = dialog(qtbot)
+    shown.add_header()
+    shown.add_header()
+    shown.headers.item(0, 0).setText("Authorization")
+    shown.headers.item(1, 0).setText("X-Team")
+    boxes = [shown.headers.cellWidget(row, 2) for row in (0, 1)]
+    assert [isinstance(b, QCheckBox) and b.isChecked() for b in boxes] == [True, False]

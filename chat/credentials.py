@@ -85,10 +85,20 @@ def configured(
 def environment_key(provider: Provider, environ: Mapping[str, str] | None = None) -> str | None:
     """The API key from the service's usual environment variable, while ``provider`` is at
     its own address (a key for api.openai.com never goes to a base URL set elsewhere)."""
+    name = environment_key_name(provider, environ)
+    env = os.environ if environ is None else environ
+    return env[name].strip() if name else None
+
+
+def environment_key_name(
+    provider: Provider, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """The environment variable ``environment_key`` reads the key from; None when none is set
+    (or ``provider`` is away from its own address)."""
     if "api_key" not in provider.credential_kinds or not provider.at_home():
         return None
     env = os.environ if environ is None else environ
-    return next((value for name in provider.key_env if (value := env.get(name, "").strip())), None)
+    return next((name for name in provider.key_env if env.get(name, "").strip()), None)
 
 
 async def credentials_for(

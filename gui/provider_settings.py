@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chat.credentials import credential_name, proxy_secret_name
+from chat.credentials import credential_name, environment_key_name, proxy_secret_name
 from chat.secrets import encode_cookies
 from chat.settings import PER_PROVIDER, Settings, SettingsError, split_proxy_password
 
@@ -156,7 +156,7 @@ class ProviderSettingsDialog(QDialog):
                 field.setEchoMode(QLineEdit.EchoMode.Password)
             stored = self.stored.get(kind, False)
             field.setPlaceholderText(
-                "stored — type to replace" if stored else "not set" + _cookie_hint(kind)
+                "stored — type to replace" if stored else self._unset_hint(kind)
             )
             forget = QCheckBox("Forget", box)
             forget.setEnabled(stored)
@@ -259,6 +259,9 @@ class ProviderSettingsDialog(QDialog):
         parts = urlsplit(base)
         return f"{parts.scheme}://{parts.netloc}"
 
-
-def _cookie_hint(kind: str) -> str:
-    return " — paste them here (see the tooltip)" if kind == "cookies" else ""
+    def _unset_hint(self, kind: str) -> str:
+        if kind == "cookies":
+            return "not set — paste them here (see the tooltip)"
+        if kind == "api_key" and (variable := environment_key_name(self.provider)):
+            return f"not stored — the key in ${variable} is used; type one to store it"
+        return "not set"

@@ -32,3 +32,39 @@ def test_credentials_say_they_go_to_the_keyring_when_they_do(
 ) -> None:
     (box,) = dialog.findChildren(QGroupBox)
     assert box.title() == "Credentials (kept in the OS keyring)"
+
+
+@pytest.mark.parametrize(
+    ("environ", "stored", "hint"),
+    [
+        ({}, False, "not set"),
+        ({"OPENAI_API_KEY": "sk-env"}, False, "not stored — the key in $OPENAI_API_KEY is used"),
+        ({"OPENAI_API_KEY": "sk-env"}, True, "stored — type to replace"),
+        ({"OPENAI_API_KEY": "  "}, False, "not set"),
+    ],
+)
+def test_the_key_field_says_where_the_key_comes_from(
+    qtbot: QtBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+    stored: bool,
+    hint: str,
+) -> None:
+    from providers.presets import OPENAI
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    shown = ProviderSettingsDialog(
+        OPENAI, Settings.load(tmp_path / "settings.json"), {"api_key": stored}
+    )
+    qtbot.addWidget(shown)
+    text = shown.secret_fields["api_key"].placeholderText()
+    assert text.startswith(hint)
+    assert "sk-env" not in text
+    moved = ProviderSettingsDialog(
+        OPENAI.with_base_url("http://127.0.0.1:1/v1"), Settings.load(tmp_path / "s2.json")
+    )
+    qtbot.addWidget(moved)
+    assert moved.secret_fields["api_key"].placeholderText() == "not set"  # never sent elsewhere

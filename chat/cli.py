@@ -192,7 +192,7 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .conversation import Conversation
     from .session import ChatSession
 
-    secrets, open_keyring = await secrets_for(provider, proxy, err)
+    secrets, open_keyring = await secrets_for(provider, proxy, err, given)
     conversation = Conversation(system_prompt=args.system)
     conversation.add("user", prompt)
     printer = _Printer(out, err, reasoning=args.reasoning)

@@ -10,7 +10,7 @@ while the provider is at its own address; it is read, never written anywhere.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -152,14 +152,16 @@ def proxy_needs_password(proxy: str | None) -> bool:
     return bool(parts.username) and parts.password is None
 
 
-def needs_keyring(provider: Provider, proxy: str | None) -> bool:
-    """Could a reply from ``provider`` through ``proxy`` read anything from the keyring?
+def needs_keyring(provider: Provider, proxy: str | None, given: Collection[str] = ()) -> bool:
+    """Could a reply from ``provider`` through ``proxy`` read anything from the keyring,
+    with the credentials of the kinds ``given`` (on the command line) not read from it?
 
     One that answers through others (Auto, configured) could when any of them could."""
     if provider.delegates:
         candidates = getattr(provider, "candidates", ())
-        return any(needs_keyring(c.provider, c.proxy) for c in candidates)
-    return bool(provider.credential_kinds or provider.secret_headers) or proxy_needs_password(proxy)
+        return any(needs_keyring(c.provider, c.proxy, given) for c in candidates)
+    unread = set(provider.credential_kinds) - set(given)
+    return bool(unread or provider.secret_headers) or proxy_needs_password(proxy)
 
 
 def keyring_can_wait(provider: Provider, proxy: str | None) -> bool:

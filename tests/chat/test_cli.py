@@ -213,14 +213,24 @@ async def test_the_window_without_a_display_says_what_to_do() -> None:
     assert "parley ask" in err.decode()
 
 
-async def test_asking_a_keyless_local_server_never_opens_the_keyring() -> None:
+@pytest.mark.parametrize(
+    ("provider", "quirks", "more"),
+    [
+        ("LlamaCpp", ("keyless",), ()),  # a local server that wants no key
+        ("OpenAI", (), ("-o", "api_key=test-key", "--model", "test-model")),  # a given key
+    ],
+)
+async def test_asking_with_nothing_to_read_from_the_keyring_never_opens_it(
+    provider: str, quirks: tuple[str, ...], more: tuple[str, ...]
+) -> None:
     from tests.emulators.openai import OpenAIEmulator
 
-    async with OpenAIEmulator("keyless") as server:
+    async with OpenAIEmulator(*quirks) as server:
+        args = ["ask", "-p", provider, "--base-url", server.base_url, *more, "hi"]
         code = (
             "import sys\n"
             "from gui.__main__ import main\n"
-            f"code = main(['ask', '-p', 'LlamaCpp', '--base-url', {server.base_url!r}, 'hi'])\n"
+            f"code = main({args!r})\n"
             "print('', code, 'keyring' in sys.modules, 'secretstorage' in sys.modules)\n"
         )
         process = await asyncio.create_subprocess_exec(

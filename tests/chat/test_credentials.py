@@ -106,6 +106,8 @@ def test_the_keyring_is_needed_only_for_what_it_may_hold(proxy: str | None, need
     bare = Service(name="Bare", url="http://127.0.0.1:1")
     assert needs_keyring(bare, proxy) is needed
     assert needs_keyring(SERVICE, proxy)
+    assert needs_keyring(SERVICE, proxy, {"api_key"}) is needed  # given: not looked up
+    assert needs_keyring(SERVICE, proxy, {"cookies"})
 
 
 def test_auto_needs_the_keyring_when_one_of_its_providers_does() -> None:

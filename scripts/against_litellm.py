@@ -1,0 +1,144 @@
+"""Parley against a server that is not ours: LiteLLM's proxy, in each protocol it speaks.
+
+    python scripts/against_litellm.py
+
+LiteLLM re-encodes every reply itself: it takes OpenAI chat, Anthropic messages and Gemini
+requests, asks one upstream (here our keyless OpenAI emulator, on loopback) and streams back
+in the protocol it was asked in. So each `parley ask` below reads a stream that LiteLLM's code
+wrote, not ours. LiteLLM goes into its own environment (``PARLEY_LITELLM_VENV``, by default
+``~/.cache/parley-litellm``; the first run installs it from PyPI). Not part of the suite: the
+install is large and the proxy takes half a minute to start. Exits 1 when any check fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.emulators.openai import OpenAIEmulator  # noqa: E402 (the checkout's own tests)
+
+VENV = Path(os.environ.get("PARLEY_LITELLM_VENV", Path.home() / ".cache" / "parley-litellm"))
+MASTER_KEY = "sk-parley-check"
+REPLY = "Hello from the emulator."
+CONFIG = """model_list:
+  - model_name: test-model
+    litellm_params:
+      model: hosted_vllm/test-model
+      api_base: {upstream}
+      api_key: none
+"""
+
+
+def litellm() -> Path:
+    """The proxy's command, installed into its own environment on the first run."""
+    command = VENV / "bin" / "litellm"
+    if not command.exists():
+        print(f"Installing LiteLLM's proxy into {VENV} (once)...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        pip = [str(VENV / "bin" / "pip"), "install", "-q", "litellm[proxy]"]
+        subprocess.run(pip, check=True)
+    return command
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, proxy: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proxy.poll() is not None:
+            raise SystemExit(f"LiteLLM's proxy exited with {proxy.returncode}; see its log.")
+        try:
+            with urllib.request.urlopen(f"{url}/health/liveliness", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"LiteLLM's proxy did not answer within {seconds:.0f} s.")
+
+
+def checks(url: str) -> list[tuple[str, list[str]]]:
+    key = ("-o", f"api_key={MASTER_KEY}")
+    ask = ("ask", "--model", "test-model", "--system", "Be brief.", *key)
+    return [
+        ("OpenAI chat", [*ask, "-p", "OpenAICompatible", "--base-url", f"{url}/v1", "hi"]),
+        ("Anthropic messages", [*ask, "-p", "Anthropic", "--base-url", f"{url}/v1", "hi"]),
+        ("Gemini streamGenerateContent", [*ask, "-p", "Gemini", "--base-url", url, "hi"]),
+    ]
+
+
+def run_checks(url: str, home: Path) -> bool:
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+    parley = [sys.executable, "-m", "gui"]
+    passed = True
+    for name, args in checks(url):
+        done = subprocess.run(
+            [*parley, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        ok = done.returncode == 0 and done.stdout == REPLY
+        passed &= ok
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: exit {done.returncode}, {done.stdout!r}")
+        if not ok:
+            print(done.stderr, file=sys.stderr)
+    return passed
+
+
+def against_proxy(command: Path, upstream: str) -> bool:
+    """Start LiteLLM's proxy in front of ``upstream`` and run every check through it."""
+    with tempfile.TemporaryDirectory(prefix="parley-litellm-") as folder:
+        home = Path(folder)
+        config = home / "litellm.yaml"
+        config.write_text(CONFIG.format(upstream=upstream), encoding="utf-8")
+        port = free_port()
+        env = {
+            **os.environ,
+            "LITELLM_MASTER_KEY": MASTER_KEY,
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # no fetch of the price list
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+        serve = [str(command), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
+        with (home / "litellm.log").open("wb") as log:
+            proxy = subprocess.Popen(serve, env=env, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                url = f"http://127.0.0.1:{port}"
+                wait_until_up(url, proxy)
+                print(f"LiteLLM {litellm_version()} at {url}, upstream {upstream}")
+                return run_checks(url, home)
+            finally:
+                proxy.terminate()
+                proxy.wait(timeout=30)
+
+
+def litellm_version() -> str:
+    probe = "import importlib.metadata as m; print(m.version('litellm'))"
+    python = str(VENV / "bin" / "python")
+    done = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=False)
+    return done.stdout.strip() or "(version unknown)"
+
+
+async def main() -> int:
+    command = litellm()
+    async with OpenAIEmulator("keyless") as upstream:  # served on this loop while checks run
+        passed = await asyncio.to_thread(against_proxy, command, upstream.base_url)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))

@@ -126,7 +126,7 @@ def _js_float(value: float) -> float:
 
 def js_number(value: float) -> str:
     """A number as JavaScript's ``String(n)`` and ``JSON.stringify`` write it."""
-    if isinstance(value, int) and abs(value) < 10**21:
+    if isinstance(value, int) and abs(value) <= 2**53:  # held exactly by a double
         return str(value)
     value = _js_float(value)
     if not math.isfinite(value):

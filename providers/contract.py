@@ -112,7 +112,7 @@ def checked_base_url(base_url: str) -> str:
         (parts.hostname or "").encode("idna")  # an empty or 64+ character label
     except ValueError:  # UnicodeError is one: a host name no lookup could resolve
         raise InvalidBaseUrlError(f"Not a valid address: {base_url[:200]!r}.") from None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidBaseUrlError(f"Not an http(s) URL: {base_url[:200]!r}.")
     return new_url
 

@@ -66,10 +66,15 @@ class ProviderRegistry:
 
     def get(self, name: str) -> Provider:
         """The provider called ``name`` (any case); entry points are loaded here."""
-        loaded = self._loaded.get(name) or self._casefold(self._loaded, name)
-        if loaded is not None:
-            return loaded
-        entry = self._entry_points.get(name) or self._casefold(self._entry_points, name)
+        exact = self._loaded.get(name)
+        if exact is not None:
+            return exact
+        entry = self._entry_points.get(name)
+        if entry is None:  # only then a name in another case: an exact one always wins
+            loaded = self._casefold(self._loaded, name)
+            if loaded is not None:
+                return loaded
+            entry = self._casefold(self._entry_points, name)
         if entry is None:
             raise UnknownProviderError(
                 f"No provider named {name!r}.",

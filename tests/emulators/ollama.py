@@ -17,8 +17,11 @@ Quirks (``OllamaEmulator(*quirks)``):
     length           the reply ends with ``done_reason: "length"`` (num_predict reached)
     hang             some text, then silence until the client hangs up
     empty            a 200 stream with no lines at all
+    linger           the last line, then the connection kept open until the client hangs up
+                     (as some reverse proxies do)
 
-``raw_body``, when set, is sent as the whole 200 stream instead of a reply.
+``raw_body``, when set, is sent as the whole 200 stream instead of a reply; ``tags_reply``,
+when set, is the status, body and headers ``GET /api/tags`` answers with.
 """
 
 from __future__ import annotations
@@ -57,6 +60,14 @@ def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
+def _content_type(body: str) -> str:
+    """The type a server gives ``body``: JSON, an HTML page, or plain text."""
+    head = body.lstrip()[:1]
+    return {"{": "application/json", "[": "application/json", "<": "text/html"}.get(
+        head, "text/plain"
+    )
+
+
 def _unmarshal(found: Any, field: str, wanted: str) -> web.Response:
     """Go's words for a JSON value of the wrong type."""
     kind = {dict: "object", list: "array", str: "string", bool: "bool"}.get(type(found), "number")
@@ -68,11 +79,12 @@ def _unmarshal(found: Any, field: str, wanted: str) -> web.Response:
 class OllamaEmulator(ApiEmulator):
     """Ollama at ``url``; ``base_url`` is the same (requests go to ``/api/...``)."""
 
-    models = ("llama3.2:latest", "qwen3:0.6b")
+    models: tuple[str, ...] = ("llama3.2:latest", "qwen3:0.6b")
 
     def __init__(self, *quirks: str) -> None:
         super().__init__(*quirks)
         self.raw_body: bytes | None = None
+        self.tags_reply: tuple[int, str, dict[str, str]] | None = None
 
     @property
     def base_url(self) -> str:
@@ -107,6 +119,11 @@ class OllamaEmulator(ApiEmulator):
         return web.json_response({"version": "0.12.3"})
 
     async def tags(self, request: web.Request) -> web.Response:
+        if self.tags_reply is not None:
+            status, body, headers = self.tags_reply
+            return web.Response(
+                status=status, text=body, content_type=_content_type(body), headers=headers
+            )
         return web.json_response({"models": [self._tag(name) for name in self.models]})
 
     def _tag(self, name: str) -> dict[str, Any]:
@@ -248,3 +265,5 @@ class OllamaEmulator(ApiEmulator):
                 return
         if "no_done" not in self.quirks:
             await write(self._last(model, len(pieces)))
+        if "linger" in self.quirks:
+            await self.hang()

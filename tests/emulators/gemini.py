@@ -4,10 +4,11 @@ switch for each way its streams end other than plainly.
 Strict: the key only in ``x-goog-api-key`` (none: 403 PERMISSION_DENIED; a wrong one: 400
 INVALID_ARGUMENT with reason API_KEY_INVALID, as Google answers); ``alt=sse`` required (this
 emulator only streams); unknown models 404; ``contents`` a non-empty list of ``user`` and
-``model`` turns that alternate, a user turn first, each with non-empty text parts (a ``system``
-role is refused: the system prompt goes in ``systemInstruction: {parts: [...]}``); unknown
-fields, and unknown ``generationConfig`` names, refused as the real API refuses them. Events are
-``data: {json}`` ended by CRLF, as Google sends them, with no end marker.
+``model`` turns that alternate, a user turn first, each with non-empty text parts (an empty
+text is refused, as Google refuses it; a ``system`` role is refused: the system prompt goes in
+``systemInstruction: {parts: [...]}``); unknown fields, and unknown ``generationConfig``
+names, refused as the real API refuses them. Events are ``data: {json}`` ended by CRLF, as
+Google sends them, with no end marker.
 
 Quirks (``GeminiEmulator(*quirks)``):
     thinking           thought parts (``"thought": true``) before the answer
@@ -20,8 +21,10 @@ Quirks (``GeminiEmulator(*quirks)``):
     error_midstream    a 503 UNAVAILABLE error object after some text, then the end
     hang               some text, then silence until the client hangs up
     paged_models       the model list in two pages, joined by ``nextPageToken``
+    hang_models        the model list never answers, until the client hangs up
 
-``raw_body``, when set, is sent as the whole body of a 200 stream (for fuzz tests).
+``raw_body``, when set, is sent as the whole body of a 200 stream (for fuzz tests);
+``answer_models_with`` answers the model list with a status, body and headers of the test's.
 """
 
 from __future__ import annotations
@@ -96,6 +99,13 @@ class GeminiEmulator(ApiEmulator):
     def __init__(self, *quirks: str) -> None:
         super().__init__(*quirks)
         self.raw_body: bytes | None = None
+        self.models_reply: tuple[int, str, dict[str, str]] | None = None
+
+    def answer_models_with(
+        self, status: int, body: str, headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer every model list request with this status, body and headers."""
+        self.models_reply = (status, body, headers or {})
 
     async def __aenter__(self) -> GeminiEmulator:
         await super().__aenter__()
@@ -140,6 +150,13 @@ class GeminiEmulator(ApiEmulator):
         refused = self._refused_key(request)
         if refused is not None:
             return refused
+        if "hang_models" in self.quirks:
+            await self.hang()
+        if self.models_reply is not None:
+            status, body, headers = self.models_reply
+            return web.Response(
+                status=status, text=body, headers=headers, content_type="application/json"
+            )
         entries = [_model_entry(name, ["generateContent", "countTokens"]) for name in self.models]
         entries[1:1] = [_model_entry(name, methods) for name, methods in OTHER_MODELS.items()]
         size_text = request.query.get("pageSize", "50")
@@ -321,6 +338,11 @@ def _invalid_parts(content: Any, where: str) -> web.Response | None:
     for part in parts:
         if not isinstance(part, dict) or not isinstance(part.get("text"), str):
             return invalid(f"* GenerateContentRequest.{where}.parts: a part needs its text.")
+        if not part["text"]:
+            return invalid(
+                "Unable to submit request because it has an empty text parameter. Add a value "
+                "to the parameter and try again."
+            )
     return None
 
 

@@ -281,17 +281,22 @@ def _blocks(content: Any) -> list[dict[str, Any]]:
         if not isinstance(part, Mapping):
             continue
         if part.get("type") == "text":
-            blocks.append({"type": "text", "text": str(part.get("text") or "")})
+            if text := str(part.get("text") or ""):  # the API refuses an empty text block
+                blocks.append({"type": "text", "text": text})
         elif part.get("type") == "image_url":
-            blocks.append(_image(part.get("image_url")))
+            if (image := _image(part.get("image_url"))) is not None:
+                blocks.append(image)
         else:
             blocks.append(dict(part))  # already an Anthropic block
     return blocks
 
 
-def _image(image: Any) -> dict[str, Any]:
-    """An OpenAI ``image_url`` part as an image block (a ``data:`` URL sent inline)."""
-    url = str(image.get("url") if isinstance(image, Mapping) else image or "")
+def _image(image: Any) -> dict[str, Any] | None:
+    """An OpenAI ``image_url`` part as an image block (a ``data:`` URL sent inline); None
+    for a part with no URL."""
+    url = str((image.get("url") if isinstance(image, Mapping) else image) or "")
+    if not url:
+        return None
     head, _, data = url.partition(",")
     if url.startswith("data:") and head.endswith(";base64"):
         media = head.removeprefix("data:").removesuffix(";base64")

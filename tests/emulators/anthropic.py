@@ -16,6 +16,13 @@ Quirks (``AnthropicEmulator(*quirks)``):
     refusal               the reply stops with ``stop_reason: refusal``
     hang                  two pieces of text, then silence until the client hangs up
     no_message_stop       the stream ends after ``message_delta``, with no ``message_stop``
+    models_hang           ``GET /v1/models`` says nothing until the client hangs up
+
+The model list pages as the service does: ``limit`` (1 to 1,000, 20 when not given),
+``after_id`` (the models after that one), ``has_more``, ``first_id`` and ``last_id``.
+``models_page_cap`` is the most a page holds whatever ``limit`` asks (the service's 1,000 by
+default: lower it to see the pages); ``models_reply`` answers the model list with a status,
+a body and headers of its own, as ``answer_with`` does the messages.
 """
 
 from __future__ import annotations
@@ -56,6 +63,11 @@ BLOCK_FIELDS = {
     "image": ({"source"}, {"cache_control"}),
 }
 """A content block's required and optional fields (besides ``type``), by type."""
+SOURCE_FIELDS = {"base64": {"media_type", "data"}, "url": {"url"}}
+"""An image source's fields (besides ``type``), by type: all of them required."""
+MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+MAX_MODELS_LIMIT = 1000
+DEFAULT_MODELS_LIMIT = 20
 
 
 def error(status: int, kind: str, message: str) -> web.Response:
@@ -87,6 +99,26 @@ def _block_error(where: str, block: Any) -> str | None:
         return f"{where}.thinking.signature: a thinking block needs its signature"
     if block["type"] == "text" and not (isinstance(block["text"], str) and block["text"]):
         return f"{where}: text content blocks must be non-empty"
+    if block["type"] == "image":
+        return _source_error(f"{where}.image.source", block["source"])
+    return None
+
+
+def _source_error(where: str, source: Any) -> str | None:
+    kind = source.get("type") if isinstance(source, dict) else None
+    if kind not in SOURCE_FIELDS:
+        return f"{where}.type: Input tag '{kind}' is not one of the expected tags"
+    assert isinstance(source, dict)
+    fields = SOURCE_FIELDS[kind]
+    if missing := sorted(fields - set(source)):
+        return f"{where}.{kind}.{missing[0]}: Field required"
+    if extra := sorted(set(source) - fields - {"type"}):
+        return f"{where}.{kind}.{extra[0]}: Extra inputs are not permitted"
+    if kind == "base64" and source["media_type"] not in MEDIA_TYPES:
+        expected = ", ".join(f"'{media}'" for media in MEDIA_TYPES[:-1])
+        return f"{where}.base64.media_type: Input should be {expected} or '{MEDIA_TYPES[-1]}'"
+    if not all(isinstance(source[name], str) and source[name] for name in fields):
+        return f"{where}.{kind}: {' and '.join(sorted(fields))} must be non-empty strings"
     return None
 
 
@@ -159,7 +191,14 @@ class AnthropicEmulator(ApiEmulator):
     """``/v1/messages`` and ``/v1/models``; the base URL is ``url + "/v1"``."""
 
     key = "sk-ant-test-key"
-    models = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
+    models: tuple[str, ...] = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
+
+    def __init__(self, *quirks: str) -> None:
+        super().__init__(*quirks)
+        self.models_page_cap = MAX_MODELS_LIMIT
+        """The most models in one page of ``GET /v1/models``, whatever ``limit`` asks."""
+        self.models_reply: tuple[int, str, dict[str, str]] | None = None
+        """When set, ``GET /v1/models`` is answered with this status, JSON body and headers."""
 
     @property
     def base_url(self) -> str:
@@ -185,6 +224,22 @@ class AnthropicEmulator(ApiEmulator):
         refused = self._refused(request)
         if refused is not None:
             return refused
+        if "models_hang" in self.quirks:
+            await self.hang()
+        if self.models_reply is not None:
+            status, body, headers = self.models_reply
+            return web.Response(
+                status=status, text=body, content_type="application/json", headers=headers
+            )
+        limit_text = request.query.get("limit", str(DEFAULT_MODELS_LIMIT))
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_MODELS_LIMIT:
+            return invalid(f"limit: Input should be an integer from 1 to {MAX_MODELS_LIMIT}")
+        models = list(self.models)
+        if (after := request.query.get("after_id")) is not None:
+            if after not in models:
+                return error(404, "not_found_error", f"after_id: no model {after!r}")
+            models = models[models.index(after) + 1 :]
+        size = min(int(limit_text), self.models_page_cap)
         data = [
             {
                 "id": model,
@@ -192,11 +247,12 @@ class AnthropicEmulator(ApiEmulator):
                 "display_name": model.replace("-", " ").title(),
                 "created_at": "2025-01-01T00:00:00Z",
             }
-            for model in self.models
+            for model in models[:size]
         ]
         first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
+        more = len(models) > size
         return web.json_response(
-            {"data": data, "has_more": False, "first_id": first, "last_id": last}
+            {"data": data, "has_more": more, "first_id": first, "last_id": last}
         )
 
     def _invalid(self, body: Any) -> web.Response | None:

@@ -57,11 +57,12 @@ class ThinkSplitter:
             taken: list[Chunk] = [AnswerWasReasoning()] if self._answered else []
             return [*taken, *self._closed(text[:close], text[close + len(CLOSE) :])]
         keep = _partial_tag(text, CLOSE)
+        if self._answered + len(text) - keep > LOOK_CHARS:  # a long answer: a tag is text
+            self._state = "answer"  # from here on, so nothing is held back out of order
+            keep = 0
         self._held = text[len(text) - keep :] if keep else ""
         shown = text[: len(text) - keep]
         self._answered += len(shown)
-        if self._answered > LOOK_CHARS:  # a long answer: a tag from here on is text
-            self._state = "answer"
         return [shown] if shown else []
 
     def _thinking(self, text: str) -> list[Chunk]:

@@ -21,6 +21,16 @@ Quirks (``OpenAIEmulator(*quirks)``):
     empty_stream       a 200 stream with nothing in it (LM Studio on context overflow)
     hang               some text, then silence until the client hangs up
     strict_fields      unknown request fields are refused with 422 (Mistral)
+    odd_chunks         before the text: a ``data:`` line with nothing (a keep-alive), a first
+                       chunk with no choices (Azure's content-filter report), a choice that is
+                       not an object, a choice with ``delta: null``, and ``content`` and
+                       reasoning fields of null or "" (DeepSeek, llama.cpp)
+    not_an_object      a chunk that is JSON but not an object (a broken proxy)
+    not_json           a chunk that is not JSON at all
+    models_hang        ``/v1/models`` answers nothing until the client hangs up
+    models_canned      ``answer_with`` answers ``/v1/models`` too, not only the chat
+    odd_usage          usage counts that are not integers (a string, a boolean), and an empty
+                       usage object in a chunk before
 """
 
 from __future__ import annotations
@@ -97,6 +107,11 @@ class OpenAIEmulator(ApiEmulator):
         refused = self._refused_key(request)
         if refused is not None:
             return refused
+        if "models_hang" in self.quirks:
+            await self.hang()
+        canned = self.canned() if "models_canned" in self.quirks else None
+        if canned is not None:
+            return canned
         data = [
             {"id": model, "object": "model", "created": 1700000000, "owned_by": "emulator"}
             for model in self.models
@@ -172,7 +187,9 @@ class OpenAIEmulator(ApiEmulator):
         data = value if isinstance(value, str) else json.dumps(value)
         return f"{sep}{data}{end}{end}".encode()
 
-    def _chunk(self, model: str, delta: dict[str, Any], finish: str | None, **extra: Any) -> bytes:
+    def _chunk(
+        self, model: str, delta: dict[str, Any] | None, finish: str | None, **extra: Any
+    ) -> bytes:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
         value = {
             "id": "chatcmpl-emulated",
@@ -184,11 +201,31 @@ class OpenAIEmulator(ApiEmulator):
         }
         return self._line(value)
 
+    def _odd_lines(self, model: str, end: bytes) -> list[bytes | object]:
+        """What the ``odd_chunks``, ``not_an_object`` and ``not_json`` quirks add."""
+        lines: list[bytes | object] = []
+        if "odd_chunks" in self.quirks:
+            lines.append(b"data:" + end + end)
+            azure = {"id": "", "object": "", "created": 0, "model": "", "choices": []}
+            lines.append(self._line({**azure, "prompt_filter_results": []}))
+            lines.append(self._line({**azure, "choices": ["not a choice"]}))
+            lines.append(self._chunk(model, None, None))
+            lines.append(self._chunk(model, {"content": None, "reasoning_content": None}, None))
+            empty = {"content": "", "reasoning_content": "", "reasoning": ""}
+            lines.append(self._chunk(model, empty, None))
+        if "not_an_object" in self.quirks:
+            lines.append(self._line(json.dumps("a note from a proxy " + "-" * 90)))
+        if "not_json" in self.quirks:
+            lines.append(self._line('{"choices": [{"delta": '))
+        return lines
+
     def events(self, model: str, with_usage: bool) -> list[bytes | object]:
         """The stream's lines, in order (``HANG`` and ``CLOSE`` mark where to stop)."""
         quirks = self.quirks
         end = b"\r\n" if "crlf" in quirks else b"\n"
-        usage = {"prompt_tokens": 9, "completion_tokens": 12, "total_tokens": 21}
+        usage: dict[str, Any] = {"prompt_tokens": 9, "completion_tokens": 12, "total_tokens": 21}
+        if "odd_usage" in quirks:
+            usage = {"prompt_tokens": 9, "completion_tokens": "12", "total_tokens": True}
         every = {"usage": usage} if "usage_every_chunk" in quirks else {}
         lines: list[bytes | object] = []
         if "comments" in quirks:
@@ -196,6 +233,9 @@ class OpenAIEmulator(ApiEmulator):
         lines.append(self._chunk(model, {"role": "assistant", "content": ""}, None, **every))
         if "custom_events" in quirks:
             lines.append(b"event: progress" + end + b'data: {"step": 1}' + end + end)
+        lines.extend(self._odd_lines(model, end))
+        if "odd_usage" in quirks:
+            lines.append(self._chunk(model, {"content": ""}, None, usage={}))
         thought = self.script.reasoning
         if thought and ("reasoning_content" in quirks or "reasoning" in quirks):
             field = "reasoning_content" if "reasoning_content" in quirks else "reasoning"

@@ -131,6 +131,8 @@ def save_endpoint(settings: Settings, endpoint: Endpoint) -> None:
     """Add (or replace) ``endpoint`` in ``settings``; save the settings to keep it."""
     raw = settings.section(SECTION)
     raw = raw if isinstance(raw, dict) else {}
+    folded = endpoint.name.casefold()  # names are told apart in any case: "mine" replaces "Mine"
+    raw = {name: value for name, value in raw.items() if name.casefold() != folded}
     raw[endpoint.name] = endpoint.to_json()
     settings.set_section(SECTION, raw)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from providers.contract import Context, Provider
-from providers.errors import ProviderError
+from providers.errors import IdleTimeoutError, ProviderError, StreamCutError
 
 MAX_AGE = 24 * 3600.0
 
@@ -94,6 +94,8 @@ async def model_list(
     except ProviderError as error:
         stale = await cache.get(provider, fresh_only=False)
         fallback, source = (stale, "cache") if stale else (provider.get_models(), "built-in")
+        if isinstance(error, IdleTimeoutError | StreamCutError):  # their hint is about a reply
+            error = ProviderError(error.message, provider=error.provider)
         return ModelList(fallback, source, f"The model list could not be fetched: {error}")
     await cache.put(provider, models)
     return ModelList(models, "service")

@@ -70,7 +70,8 @@ class ProviderError(Exception):
         if not self.hint:
             return f"{prefix}{self.message}"
         stop = "" if self.message.rstrip().endswith((".", "!", "?", "…")) else "."
-        return f"{prefix}{self.message}{stop} {self.hint}"
+        space = "" if self.hint.startswith("\n") else " "  # a hint on a line of its own
+        return f"{prefix}{self.message}{stop}{space}{self.hint}"
 
 
 class MissingCredentialsError(ProviderError):

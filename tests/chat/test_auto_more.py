@@ -153,7 +153,7 @@ def test_when_every_provider_fails_each_is_listed_with_its_own_error_then_the_sk
         "Auto: Every provider Auto tried failed:\n"
         "• LM Studio (local): LMStudio: Not running\n"
         "• OpenAI: skipped, it failed 3 times in a row\n"
-        "• vLLM: skipped, it failed 3 times in a row. \n"
+        "• vLLM: skipped, it failed 3 times in a row.\n"
         "Fix the first one (a key, a server to start), or try again in a minute."
     )
 

@@ -170,3 +170,19 @@ async def test_an_empty_old_list_gives_way_to_the_built_in_one(
         "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). Check the "
         "key for OpenAI-compatible in Provider settings (or `parley keys set`)."
     )
+
+
+async def test_a_model_list_that_times_out_says_so_without_the_replys_advice(
+    tmp_path: Path,
+) -> None:
+    from providers.http import Timeouts
+
+    async with OpenAIEmulator("keyless", "models_hang") as server:
+        provider = OPENAI_COMPATIBLE.with_base_url(server.base_url)
+        context = Context(timeouts=Timeouts(connect=2.0, idle=0.2))
+        listed = await model_list(provider, context, ModelCache(tmp_path / "models.json"))
+    assert listed.source == "built-in"
+    assert listed.problem == (
+        f"The model list could not be fetched: OpenAICompatible: {server.url.split('//')[1]} "
+        "sent nothing for 0.2 s."
+    )

@@ -728,7 +728,7 @@ async def test_when_every_member_fails_each_is_named_with_its_error_and_skipped_
         "all_failed",
         "Auto: Every provider Auto tried failed:\n"
         "• First service: skipped, it failed 3 times in a row\n"
-        "• Second service: skipped, it failed 3 times in a row. \n"
+        "• Second service: skipped, it failed 3 times in a row.\n"
         "Fix the first one (a key, a server to start), or try again in a minute.",
         "Auto",
     )

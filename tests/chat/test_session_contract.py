@@ -747,7 +747,7 @@ async def test_an_auto_failure_lists_each_members_own_error() -> None:
         "• First service: Scripted: The API key was rejected (HTTP 401). Replace the key, token "
         "or cookies in the window's Provider settings (or with `parley keys set`).\n"
         "• Second: Second: The service answered HTTP 400: Bad. The site did not accept the "
-        "request; it may have changed how it works. \n"
+        "request; it may have changed how it works.\n"
         "Fix the first one (a key, a server to start), or try again in a minute."
     )
 

@@ -18,13 +18,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.outside_server import run_checks, wait_until_up  # noqa: E402
 from tests.emulators.openai import OpenAIEmulator  # noqa: E402 (the checkout's own tests)
 
 VENV = Path(os.environ.get("PARLEY_LITELLM_VENV", Path.home() / ".cache" / "parley-litellm"))
@@ -56,48 +55,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until_up(url: str, proxy: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proxy.poll() is not None:
-            raise SystemExit(f"LiteLLM's proxy exited with {proxy.returncode}; see its log.")
-        try:
-            with urllib.request.urlopen(f"{url}/health/liveliness", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"LiteLLM's proxy did not answer within {seconds:.0f} s.")
-
-
-def checks(url: str) -> list[tuple[str, list[str]]]:
+def checks(url: str) -> list[tuple[str, list[str], str | None]]:
     key = ("-o", f"api_key={MASTER_KEY}")
     ask = ("ask", "--model", "test-model", "--system", "Be brief.", *key)
     return [
-        ("OpenAI chat", [*ask, "-p", "OpenAICompatible", "--base-url", f"{url}/v1", "hi"]),
-        ("Anthropic messages", [*ask, "-p", "Anthropic", "--base-url", f"{url}/v1", "hi"]),
-        ("Gemini streamGenerateContent", [*ask, "-p", "Gemini", "--base-url", url, "hi"]),
+        ("OpenAI chat", [*ask, "-p", "OpenAICompatible", "--base-url", f"{url}/v1", "hi"], REPLY),
+        ("Anthropic messages", [*ask, "-p", "Anthropic", "--base-url", f"{url}/v1", "hi"], REPLY),
+        ("Gemini streamGenerateContent", [*ask, "-p", "Gemini", "--base-url", url, "hi"], REPLY),
     ]
-
-
-def run_checks(url: str, home: Path) -> bool:
-    env = {
-        **os.environ,
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "NO_PROXY": "127.0.0.1,localhost",
-    }
-    parley = [sys.executable, "-m", "gui"]
-    passed = True
-    for name, args in checks(url):
-        done = subprocess.run(
-            [*parley, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-        )
-        ok = done.returncode == 0 and done.stdout == REPLY
-        passed &= ok
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: exit {done.returncode}, {done.stdout!r}")
-        if not ok:
-            print(done.stderr, file=sys.stderr)
-    return passed
 
 
 def against_proxy(command: Path, upstream: str) -> bool:
@@ -118,9 +83,9 @@ def against_proxy(command: Path, upstream: str) -> bool:
             proxy = subprocess.Popen(serve, env=env, stdout=log, stderr=subprocess.STDOUT)
             try:
                 url = f"http://127.0.0.1:{port}"
-                wait_until_up(url, proxy)
+                wait_until_up(f"{url}/health/liveliness", proxy, 120.0)
                 print(f"LiteLLM {litellm_version()} at {url}, upstream {upstream}")
-                return run_checks(url, home)
+                return run_checks(checks(url), home)
             finally:
                 proxy.terminate()
                 proxy.wait(timeout=30)

@@ -21,9 +21,11 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.outside_server import run_checks, wait_until_up
 
 HOME = Path(os.environ.get("PARLEY_LLAMA_DIR", Path.home() / ".cache" / "parley-llama"))
 SOURCE = "llama-cpp-python==0.3.36"
@@ -151,63 +153,22 @@ def tiny_model(sources: Path) -> Path:
     return model
 
 
-def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"llama-server exited with {server.returncode}.")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"llama-server did not answer within {seconds:.0f} s.")
-
-
-def checks(url: str) -> list[tuple[str, list[str], bool]]:
-    """(what, parley's arguments, whether its standard output must hold a reply)."""
+def checks(url: str) -> list[tuple[str, list[str], str | None]]:
+    """(what, parley's arguments, its output: None for any reply, the model being random)."""
     short = ("-o", "max_tokens=12", "-o", "temperature=0.5", "--system", "Be brief.")
     v1 = f"{url}/v1"
+    anthropic = ["-p", "Anthropic", "--base-url", v1, "-o", "api_key=none"]
     return [
-        ("found on its own, no --provider", ["ask", *short, "hi"], True),
-        ("the llama.cpp preset", ["ask", "-p", "LlamaCpp", *short, "hi"], True),
+        ("found on its own, no --provider", ["ask", *short, "hi"], None),
+        ("the llama.cpp preset", ["ask", "-p", "LlamaCpp", *short, "hi"], None),
         (
             "OpenAICompatible --base-url",
             ["ask", "-p", "OpenAICompatible", "--base-url", v1, *short, "hi"],
-            True,
+            None,
         ),
-        ("its model list", ["models", "-p", "LlamaCpp"], True),
-        (
-            "its Anthropic-style /v1/messages",
-            ["ask", "-p", "Anthropic", "--base-url", v1, "-o", "api_key=none", *short, "hi"],
-            True,
-        ),
+        ("its model list", ["models", "-p", "LlamaCpp"], None),
+        ("its Anthropic-style /v1/messages", ["ask", *anthropic, *short, "hi"], None),
     ]
-
-
-def run_checks(url: str, home: Path) -> bool:
-    env = {
-        **os.environ,
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "NO_PROXY": "127.0.0.1,localhost",
-    }
-    passed = True
-    for name, args, replies in checks(url):
-        done = subprocess.run(
-            [sys.executable, "-m", "gui", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        ok = done.returncode == 0 and (bool(done.stdout.strip()) or not replies)
-        passed &= ok
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: exit {done.returncode}, {done.stdout[:60]!r}")
-        if not ok:
-            print(done.stderr, file=sys.stderr)
-    return passed
 
 
 def port_is_free(port: int) -> bool:
@@ -229,9 +190,9 @@ def main() -> int:
         with (home / "server.log").open("wb") as log:
             server = subprocess.Popen(serve, stdout=log, stderr=subprocess.STDOUT)
             try:
-                wait_until_up(url, server)
+                wait_until_up(f"{url}/health", server, 60.0)
                 print(f"llama-server from {sources.parent.parent.name} at {url}")
-                passed = run_checks(url, home)
+                passed = run_checks(checks(url), home)
             finally:
                 server.terminate()
                 server.wait(timeout=30)

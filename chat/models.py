@@ -1,8 +1,8 @@
 """Model lists: fetched from the service, kept on disk, the built-in list when both fail.
 
-The cache is ``$XDG_CACHE_HOME/parley/models.json``: for each provider, the base URL it was
-fetched from, the names and when. A list older than ``MAX_AGE`` seconds is fetched again; a
-damaged cache is ignored (it only saves a request). File work runs on a worker thread.
+The cache is ``models.json`` in the cache folder (``chat.paths``): for each provider, the base
+URL it was fetched from, the names and when. A list older than ``MAX_AGE`` seconds is fetched
+again; a damaged cache is ignored (it only saves a request). File work runs on a worker thread.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ MAX_AGE = 24 * 3600.0
 
 
 def default_cache_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "parley" / "models.json"
+    from .paths import cache_dir
+
+    return cache_dir() / "models.json"
 
 
 @dataclass(frozen=True, slots=True)

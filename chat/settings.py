@@ -1,15 +1,14 @@
 """Settings, declared once with their types, defaults and descriptions; never secrets.
 
 The table below drives validation, the settings file and (later) the settings dialog. Values
-live in ``$XDG_CONFIG_HOME/parley/settings.json``; keys, tokens and cookies never do (they
-belong to ``chat.secrets``).
+live in ``settings.json`` in the config folder (``chat.paths``); keys, tokens and cookies never
+do (they belong to ``chat.secrets``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,8 +215,9 @@ OPTIONS = {
 
 
 def default_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "parley" / "settings.json"
+    from .paths import config_dir
+
+    return config_dir() / "settings.json"
 
 
 class Settings:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from chat import paths
 
 from .streaming_server import StreamServer
 
@@ -20,5 +21,5 @@ async def server() -> AsyncIterator[StreamServer]:
 
 @pytest.fixture
 def config_home() -> Path:
-    """This test's own XDG_CONFIG_HOME (tests/conftest.py gives every test one)."""
-    return Path(os.environ["XDG_CONFIG_HOME"])
+    """This test's own config folder (tests/conftest.py gives every test a PARLEY_HOME)."""
+    return paths.config_dir()

@@ -121,7 +121,7 @@ async def test_saved_settings_apply_and_the_command_line_wins(
 ) -> None:
     from chat.settings import Settings
 
-    settings = Settings.load(config_home / "parley" / "settings.json")
+    settings = Settings.load(config_home / "settings.json")
     settings.set("provider", "Loopback")
     settings.set_provider("Loopback", "base_url", server.url)
     settings.save()

@@ -16,6 +16,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
+from chat import paths
 from chat.cli import EXIT_FAILED, EXIT_OK, EXIT_PIPE_CLOSED, EXIT_USAGE, list_providers, main
 from chat.settings import Settings
 from tests.emulators.openai import OpenAIEmulator
@@ -118,7 +119,7 @@ async def parley(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, s
 
 
 def settings_path() -> Path:
-    return Path(os.environ["XDG_CONFIG_HOME"]) / "parley" / "settings.json"
+    return paths.config_dir() / "settings.json"
 
 
 def save_settings(**providers: dict[str, str]) -> Settings:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import keyring
 import pytest
 
+from chat import paths
 from chat.cli import EXIT_OK, EXIT_USAGE, main
 from chat.endpoints import Endpoint, save_endpoint
 from chat.settings import Settings
@@ -39,7 +39,7 @@ def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def settings_path() -> Path:
-    return Path(os.environ["XDG_CONFIG_HOME"]) / "parley" / "settings.json"
+    return paths.config_dir() / "settings.json"
 
 
 def saved_endpoints() -> object:

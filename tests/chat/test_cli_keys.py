@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from chat import paths
+
 from .streaming_server import StreamServer, install_plugin
 from .test_cli import parley
 from .test_secrets import NO_SERVICE, _secret_service_problem, _skip_or_fail
@@ -64,7 +66,7 @@ async def test_keys_set_refuses_an_empty_secret(plugin: Path) -> None:
 async def test_keys_go_to_the_base_url_saved_in_the_window(
     server: StreamServer, plugin: Path, tmp_path: Path
 ) -> None:
-    settings = tmp_path / "config" / "parley" / "settings.json"
+    settings = paths.config_dir() / "settings.json"
     settings.parent.mkdir(parents=True)
     saved = {"settings": {}, "providers": {"LoopbackChat": {"base_url": server.url}}}
     settings.write_text(json.dumps(saved), encoding="utf-8")
@@ -99,7 +101,7 @@ async def test_an_endpoints_key_and_secret_header_go_to_the_keyring_and_out_with
         code, _, err = await parley(*args, stdin=b"g-secret\n")
         assert code == 0, err
         assert await asyncio.to_thread(lookup, f"Team/header:x-gateway-key@{origin}") == "g-secret"
-        settings = (tmp_path / "config" / "parley" / "settings.json").read_text()
+        settings = (paths.config_dir() / "settings.json").read_text()
         assert "g-secret" not in settings
         assert "test-key" not in settings
         code, out, err = await parley("ask", "-p", "Team", "--model", "test-model", "hi")
@@ -154,7 +156,7 @@ async def test_auto_reads_the_keys_of_the_providers_it_tries(tmp_path: Path) -> 
     async with OpenAIEmulator() as server:
         code, _, err = await parley("endpoints", "add", "Team", "--base-url", server.base_url)
         assert code == 0, err
-        settings = tmp_path / "config" / "parley" / "settings.json"
+        settings = paths.config_dir() / "settings.json"
         saved = json.loads(settings.read_text(encoding="utf-8"))
         saved["settings"].update(auto_providers="Team")
         saved["providers"] = {"Team": {"model": "test-model"}}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from chat import paths
 from chat.cli import EXIT_OK, EXIT_USAGE, main
 from chat.conversation import Conversation, MessageState
 from chat.credentials import header_secret_name
@@ -21,7 +21,7 @@ from tests.emulators.openai import OpenAIEmulator
 
 
 def settings_file() -> Path:
-    return Path(os.environ["XDG_CONFIG_HOME"]) / "parley" / "settings.json"
+    return paths.config_dir() / "settings.json"
 
 
 async def parley(*argv: str) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from chat import paths
 from chat.cli import EXIT_FAILED, EXIT_OK, main
 from chat.models import MAX_AGE, ModelCache, model_list
 from providers.contract import Context, Credentials
@@ -103,7 +104,7 @@ async def test_parley_models_prints_one_per_line(
     code = await asyncio.to_thread(main, argv)
     out, err = capsys.readouterr()
     assert (code, out, err) == (EXIT_OK, "test-model\nother-model\n", "")
-    cache = json.loads((Path(_cache_home()) / "parley" / "models.json").read_text())
+    cache = json.loads((paths.cache_dir() / "models.json").read_text())
     assert cache["OpenAICompatible"]["models"] == ["test-model", "other-model"]
 
 
@@ -128,9 +129,3 @@ async def test_parley_models_of_a_server_that_is_down_fails(
     out, err = capsys.readouterr()
     assert (code, out) == (EXIT_FAILED, "")
     assert "Showing no list." in err
-
-
-def _cache_home() -> str:
-    import os
-
-    return os.environ["XDG_CACHE_HOME"]

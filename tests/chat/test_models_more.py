@@ -35,6 +35,7 @@ async def emulator() -> AsyncIterator[OpenAIEmulator]:
 def test_the_cache_is_in_the_users_cache_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("PARLEY_HOME")
     cache_home = Path(os.environ["XDG_CACHE_HOME"])
     assert default_cache_path() == cache_home / "parley" / "models.json"
     assert ModelCache().path == cache_home / "parley" / "models.json"

@@ -296,6 +296,7 @@ def test_an_unknown_name_is_refused_with_the_known_ones(tmp_path: Path) -> None:
 def test_the_file_lives_in_the_xdg_config_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("PARLEY_HOME")
     config = tmp_path / "xdg"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -1,9 +1,10 @@
-"""Conversations and their messages: plain data, shaped for the on-disk store to come."""
+"""Conversations: a tree of messages with one active branch, announcing every change."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -17,6 +18,12 @@ class MessageState(Enum):
     COMPLETE = "complete"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+    """Parley ended (a crash, a power cut) while the reply streamed; its text so far is kept."""
+
+
+KEPT_STATES = (MessageState.COMPLETE, MessageState.CANCELLED, MessageState.INTERRUPTED)
+"""Replies whose text is sent back as history (a failed one's is not)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,12 @@ class Message:
     note: str = ""
     """Something the user should know about the reply (the model was replaced, say)."""
     usage: dict[str, int | None] = field(default_factory=dict)
+    parent_id: str | None = None
+    """The message this one answers or follows; None for the first of a conversation."""
+    first_token_s: float | None = None
+    """Seconds from sending the request to the first text or reasoning."""
+    duration_s: float | None = None
+    """Seconds from sending the request to the reply's end."""
 
     def to_provider(self) -> dict[str, Any]:
         sent: dict[str, Any] = {"role": self.role, "content": self.content}
@@ -65,22 +78,169 @@ class Message:
         return sent
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class MessageAdded:
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class MessageChanged:
+    """A message's state, text or record changed (a reply ended, say)."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class TextStreamed:
+    """A piece of a streaming reply arrived (``reasoning`` when it is the model's thinking)."""
+
+    message: Message
+    text: str
+    reasoning: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BranchSwitched:
+    """Another branch became the active one; ``Conversation.messages`` is its path."""
+
+    leaf: Message | None
+
+
+@dataclass(frozen=True, slots=True)
+class DetailsChanged:
+    """The title, pin, system prompt, provider, model or options changed."""
+
+
+Change = MessageAdded | MessageChanged | TextStreamed | BranchSwitched | DetailsChanged
+Listener = Callable[["Conversation", Change], None]
+
+TITLE_CHARS = 60
+
+
+@dataclass(slots=True, eq=False)
 class Conversation:
-    """An ordered list of messages with a title."""
+    """A tree of messages: editing a question or asking for another reply adds a sibling, and
+    the active branch (root to ``leaf``) is what is shown and sent. Listeners hear every change
+    (the store writes them down; the window shows them)."""
 
     title: str = ""
-    messages: list[Message] = field(default_factory=list)
     id: str = field(default_factory=_new_id)
     created: float = field(default_factory=time.time)
+    updated: float = 0.0
     system_prompt: str = ""
+    pinned: bool = False
+    provider: str | None = None
+    model: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    title_set: bool = False
+    """The user named it: the first question no longer gives the title."""
+    leaf_id: str | None = None
+    _nodes: dict[str, Message] = field(default_factory=dict, repr=False)
+    _children: dict[str | None, list[str]] = field(default_factory=dict, repr=False)
+    _listeners: list[Listener] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.updated = self.updated or self.created
+
+    # -- reading
+
+    @property
+    def messages(self) -> list[Message]:
+        """The active branch, first message first."""
+        return self.path_to(self._nodes[self.leaf_id]) if self.leaf_id else []
+
+    def all_messages(self) -> list[Message]:
+        """Every message of every branch, in the order they were added."""
+        return list(self._nodes.values())
+
+    def get(self, message_id: str) -> Message | None:
+        return self._nodes.get(message_id)
+
+    def path_to(self, message: Message) -> list[Message]:
+        """From the first message to ``message``, inclusive."""
+        path = [message]
+        while path[-1].parent_id is not None:
+            path.append(self._nodes[path[-1].parent_id])
+        path.reverse()
+        return path
+
+    def children(self, message: Message | None) -> list[Message]:
+        return [self._nodes[i] for i in self._children.get(message.id if message else None, [])]
+
+    def siblings(self, message: Message) -> list[Message]:
+        """``message`` and the other versions of it (same parent), oldest first."""
+        return [self._nodes[i] for i in self._children[message.parent_id]]
+
+    # -- changing
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(conversation, change)`` on every change; returns the unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _emit(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            listener(self, change)
 
     def add(self, role: str, content: str, **kwargs: Any) -> Message:
+        """A new message at the end of the active branch (or under ``parent_id`` if given)."""
+        kwargs.setdefault("parent_id", self.leaf_id)
         message = Message(role, content, **kwargs)
-        self.messages.append(message)
-        if not self.title and role == "user":
-            self.title = " ".join(content.split())[:60]
+        self.attach(message)
+        self.leaf_id = message.id
+        self.updated = max(self.updated, message.created)
+        if not self.title_set and role == "user" and not self.title:
+            self.title = " ".join(content.split())[:TITLE_CHARS]
+        self._emit(MessageAdded(message))
         return message
+
+    def attach(self, message: Message) -> None:
+        """Put a message read back from the store in its place (no change is announced)."""
+        if message.parent_id is not None and message.parent_id not in self._nodes:
+            raise ValueError(f"message {message.id} follows {message.parent_id}, not yet here")
+        self._nodes[message.id] = message
+        self._children.setdefault(message.parent_id, []).append(message.id)
+
+    def edit(self, message: Message, content: str) -> Message:
+        """A new version of the user's ``message``, beside it; the old one stays."""
+        return self.add(message.role, content, parent_id=message.parent_id)
+
+    def switch_to(self, message: Message) -> None:
+        """Make the branch through ``message`` active, down to its newest descendant."""
+        leaf = message
+        while kids := self._children.get(leaf.id):
+            leaf = self._nodes[kids[-1]]
+        self.leaf_id = leaf.id
+        self._emit(BranchSwitched(leaf))
+
+    def truncate_to(self, message: Message | None) -> None:
+        """Make ``message`` the end of the active branch (None: before the first message), so
+        that the next message added is a new version of what followed it."""
+        self.leaf_id = message.id if message else None
+        self._emit(BranchSwitched(message))
+
+    def changed(self, message: Message) -> None:
+        """Announce that ``message`` changed (its state, text or record)."""
+        self.updated = max(self.updated, time.time())
+        self._emit(MessageChanged(message))
+
+    def streamed(self, message: Message, text: str, *, reasoning: bool = False) -> None:
+        """Announce a piece of ``message``'s streaming text (``message`` itself is updated at
+        the end, with ``changed``)."""
+        self._emit(TextStreamed(message, text, reasoning))
+
+    def rename(self, title: str) -> None:
+        self.title = " ".join(title.split())
+        self.title_set = True
+        self._emit(DetailsChanged())
+
+    def update(self, **details: Any) -> None:
+        """Set ``pinned``, ``system_prompt``, ``provider``, ``model`` or ``options``."""
+        for name, value in details.items():
+            if name not in _DETAILS:
+                raise TypeError(f"not a detail of a conversation: {name}")
+            setattr(self, name, value)
+        self._emit(DetailsChanged())
 
     def history(
         self,
@@ -90,14 +250,15 @@ class Conversation:
         with_system: bool = True,
         alternating: bool = False,
     ) -> list[dict[str, Any]]:
-        """The messages to send for a reply, in OpenAI form.
+        """The messages to send for a reply, in OpenAI form: the active branch, or the path
+        that leads to ``until`` (not included).
 
         Failed or empty replies are left out, and so is a user turn whose reply failed (the
         next user turn takes its place). Without ``with_history`` only the last user message
         goes; without ``with_system`` the system prompt is folded into the first one; with
         ``alternating`` turns of one role in a row are joined and a user turn comes first.
         """
-        turns = _answered(self.messages[: self.messages.index(until) if until else None])
+        turns = _answered(self.path_to(until)[:-1] if until else self.messages)
         if not with_history:
             turns = [m for m in turns if m.role == "user"][-1:]
         sent = [m.to_provider() for m in turns]
@@ -112,15 +273,13 @@ class Conversation:
         return sent
 
 
+_DETAILS = frozenset({"pinned", "system_prompt", "provider", "model", "options"})
+
+
 def _answered(messages: list[Message]) -> list[Message]:
     """The turns worth sending: kept replies, and the user turns that got one (the last user
     turn too: it is the one being answered)."""
-    kept = [
-        m
-        for m in messages
-        if m.role != "assistant"
-        or (m.content and m.state in (MessageState.COMPLETE, MessageState.CANCELLED))
-    ]
+    kept = [m for m in messages if m.role != "assistant" or (m.content and m.state in KEPT_STATES)]
     return [
         m
         for i, m in enumerate(kept)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -183,6 +184,7 @@ class Reply:
         self.usage: Usage | None = None
         self._parts: list[str] = []
         self._reasoning: list[str] = []
+        self._sent_at = 0.0
         used, note = _model_used(provider, model)
         self.message: Message = conversation.add(
             "assistant",
@@ -211,6 +213,8 @@ class Reply:
         message = self.message
         provider = self.provider
         message.state = MessageState.STREAMING
+        self._sent_at = time.monotonic()
+        self.conversation.changed(message)
         self.observer.reply_started(self)
         try:
             if isinstance(provider, Auto):
@@ -312,7 +316,9 @@ class Reply:
             async for chunk in stream:
                 if isinstance(chunk, str):
                     if chunk:
+                        self._arrived()
                         self._parts.append(chunk)
+                        self.conversation.streamed(self.message, chunk)
                         self.observer.reply_text(self, chunk)
                 else:
                     await self._typed(chunk)
@@ -329,9 +335,13 @@ class Reply:
         elif isinstance(chunk, AnswerWasReasoning):
             self._reasoning.append("".join(self._parts))
             self._parts.clear()
+            self.message.reasoning = self.reasoning
+            self.conversation.changed(self.message)  # what was kept as answer text is not
             self.observer.reply_text_was_reasoning(self)
         elif isinstance(chunk, Reasoning):
+            self._arrived()
             self._reasoning.append(chunk.text)
+            self.conversation.streamed(self.message, chunk.text, reasoning=True)
             self.observer.reply_reasoning(self, chunk.text)
         elif isinstance(chunk, Usage):
             self.usage = chunk
@@ -348,10 +358,18 @@ class Reply:
         elif isinstance(chunk, CredentialUpdate):
             await credentials.store_update(self._current, chunk, self.session.secrets)
 
+    def _arrived(self) -> None:
+        if self.message.first_token_s is None:
+            self.message.first_token_s = time.monotonic() - self._sent_at
+
     def _end(self, state: MessageState) -> None:
-        self.message.content = self.text
-        self.message.reasoning = "".join(self._reasoning)
-        self.message.state = state
+        message = self.message
+        message.content = self.text
+        message.reasoning = "".join(self._reasoning)
+        message.state = state
+        if self._sent_at:
+            message.duration_s = time.monotonic() - self._sent_at
+        self.conversation.changed(message)
 
     def _fail(self, error: ReplyError) -> None:
         self.message.error = error

@@ -1,0 +1,237 @@
+"""The database's schema, built and upgraded by named migrations recorded in a table.
+
+A migration is a function that gets the connection inside a transaction. Each runs once, in
+order; ``migrations`` lists the ones applied, and ``PRAGMA user_version`` holds how many. A
+database with more migrations than this Parley knows was written by a newer Parley and is
+refused, never "repaired". Before a database with conversations in it is upgraded, it is
+copied next to itself with SQLite's online backup API (``parley.db.v1.backup``, named after
+its version); an upgrade that fails is rolled back and leaves the original as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import StoreError, StoreProblem
+
+CJK = "*[぀-ヿ㐀-䶿一-鿿豈-﫿ｦ-ﾟ가-힯]*"
+"""A GLOB pattern for text with kana, CJK ideographs or Hangul (scripts written without
+spaces, or indexed by the trigram index for substring search)."""
+
+
+def _conversations(db: sqlite3.Connection) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE conversations (
+            num INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL DEFAULT '',
+            title_set INTEGER NOT NULL DEFAULT 0,
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            system_prompt TEXT NOT NULL DEFAULT '',
+            provider TEXT,
+            model TEXT,
+            options TEXT NOT NULL DEFAULT '{}',
+            leaf_id TEXT,
+            deleted REAL
+        );
+        CREATE INDEX conversations_by_activity ON conversations (pinned DESC, updated DESC);
+        CREATE TABLE messages (
+            num INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            parent_id TEXT REFERENCES messages (id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL DEFAULT '',
+            reasoning TEXT NOT NULL DEFAULT '',
+            signature TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            provider TEXT,
+            model TEXT,
+            finish_reason TEXT,
+            usage TEXT NOT NULL DEFAULT '{}',
+            error TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            created REAL NOT NULL,
+            first_token_s REAL,
+            duration_s REAL,
+            owner TEXT
+        );
+        CREATE INDEX messages_of_conversation ON messages (conversation_id, num);
+        CREATE INDEX messages_by_parent ON messages (parent_id);
+        CREATE INDEX messages_streaming ON messages (state) WHERE state IN ('pending', 'streaming');
+        CREATE TABLE partials (
+            num INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            reasoning INTEGER NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX partials_of_message ON partials (message_id, num);
+        """,
+    )
+
+
+def _search(db: sqlite3.Connection) -> None:
+    # External-content indexes keyed on `num`, an INTEGER PRIMARY KEY we own: VACUUM keeps it
+    # (it may renumber only an implicit rowid), so the index never points at the wrong row.
+    _script(
+        db,
+        f"""
+        CREATE VIEW message_text AS SELECT num,
+            CASE WHEN role = 'user' THEN content ELSE '' END AS question,
+            CASE WHEN role = 'user' THEN '' ELSE content END AS answer,
+            reasoning
+            FROM messages;
+        CREATE VIRTUAL TABLE message_fts USING fts5 (
+            question, answer, reasoning,
+            content = 'message_text', content_rowid = 'num',
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE VIRTUAL TABLE title_fts USING fts5 (
+            title, content = 'conversations', content_rowid = 'num',
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE VIEW message_cjk AS SELECT num, content AS text FROM messages
+            WHERE content GLOB '{CJK}';
+        CREATE INDEX messages_with_cjk ON messages (num) WHERE content GLOB '{CJK}';
+        CREATE VIRTUAL TABLE cjk_fts USING fts5 (
+            text, content = 'message_cjk', content_rowid = 'num', tokenize = 'trigram'
+        );
+
+        CREATE TRIGGER messages_indexed AFTER INSERT ON messages BEGIN
+            INSERT INTO message_fts (rowid, question, answer, reasoning) SELECT
+                new.num, CASE WHEN new.role = 'user' THEN new.content ELSE '' END,
+                CASE WHEN new.role = 'user' THEN '' ELSE new.content END, new.reasoning;
+            INSERT INTO cjk_fts (rowid, text) SELECT new.num, new.content
+                WHERE new.content GLOB '{CJK}';
+        END;
+        CREATE TRIGGER messages_unindexed AFTER DELETE ON messages BEGIN
+            INSERT INTO message_fts (message_fts, rowid, question, answer, reasoning) SELECT
+                'delete', old.num, CASE WHEN old.role = 'user' THEN old.content ELSE '' END,
+                CASE WHEN old.role = 'user' THEN '' ELSE old.content END, old.reasoning;
+            INSERT INTO cjk_fts (cjk_fts, rowid, text) SELECT 'delete', old.num, old.content
+                WHERE old.content GLOB '{CJK}';
+        END;
+        CREATE TRIGGER messages_reindexed AFTER UPDATE OF content, reasoning, role ON messages
+        BEGIN
+            INSERT INTO message_fts (message_fts, rowid, question, answer, reasoning) SELECT
+                'delete', old.num, CASE WHEN old.role = 'user' THEN old.content ELSE '' END,
+                CASE WHEN old.role = 'user' THEN '' ELSE old.content END, old.reasoning;
+            INSERT INTO cjk_fts (cjk_fts, rowid, text) SELECT 'delete', old.num, old.content
+                WHERE old.content GLOB '{CJK}';
+            INSERT INTO message_fts (rowid, question, answer, reasoning) SELECT
+                new.num, CASE WHEN new.role = 'user' THEN new.content ELSE '' END,
+                CASE WHEN new.role = 'user' THEN '' ELSE new.content END, new.reasoning;
+            INSERT INTO cjk_fts (rowid, text) SELECT new.num, new.content
+                WHERE new.content GLOB '{CJK}';
+        END;
+        CREATE TRIGGER titles_indexed AFTER INSERT ON conversations BEGIN
+            INSERT INTO title_fts (rowid, title) VALUES (new.num, new.title);
+        END;
+        CREATE TRIGGER titles_unindexed AFTER DELETE ON conversations BEGIN
+            INSERT INTO title_fts (title_fts, rowid, title) VALUES ('delete', old.num, old.title);
+        END;
+        CREATE TRIGGER titles_reindexed AFTER UPDATE OF title ON conversations BEGIN
+            INSERT INTO title_fts (title_fts, rowid, title) VALUES ('delete', old.num, old.title);
+            INSERT INTO title_fts (rowid, title) VALUES (new.num, new.title);
+        END;
+
+        INSERT INTO message_fts (message_fts) VALUES ('rebuild');
+        INSERT INTO title_fts (title_fts) VALUES ('rebuild');
+        INSERT INTO cjk_fts (cjk_fts) VALUES ('rebuild');
+        """,
+    )
+
+
+def _script(db: sqlite3.Connection, script: str) -> None:
+    """Run ``script`` statement by statement, inside the caller's transaction
+    (``executescript`` would commit it first)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"an incomplete statement in a migration: {statement.strip()[:60]}")
+
+
+Migration = tuple[str, Callable[[sqlite3.Connection], None]]
+
+MIGRATIONS: tuple[Migration, ...] = (
+    ("0001_conversations_and_messages", _conversations),
+    ("0002_full_text_search", _search),
+)
+"""Every migration, oldest first. Never change or reorder one that has shipped: add one."""
+
+
+def version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(
+    db: sqlite3.Connection, path: Path | None, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> Path | None:
+    """Bring ``db`` up to date; returns the backup made first, if there was one to make.
+
+    Raises ``StoreError`` (NEWER) for a database from a newer Parley and (UPGRADE_FAILED) for
+    a migration that failed, after rolling it back.
+    """
+    found = version(db)
+    if found > len(migrations) or _unknown_migrations(db, migrations):
+        raise StoreError(
+            StoreProblem.NEWER,
+            f"The conversation database {path} was written by a newer Parley (schema version "
+            f"{found}; this one knows {len(migrations)}): update Parley to open it. It has "
+            "not been changed.",
+        )
+    if found == len(migrations):
+        return None
+    backup = _backed_up(db, path, found) if found and path else None
+    for number, (name, step) in enumerate(migrations[found:], start=found + 1):
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            if number == 1:
+                db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied REAL)")
+            step(db)
+            db.execute("INSERT INTO migrations VALUES (?, ?)", (name, time.time()))
+            db.execute(f"PRAGMA user_version = {number}")
+            db.execute("COMMIT")
+        except sqlite3.Error as error:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            kept = f"; a copy from before is at {backup}" if backup else ""
+            raise StoreError(
+                StoreProblem.UPGRADE_FAILED,
+                f"Parley could not upgrade its conversation database {path} (step {name}), "
+                f"so it left it as it was{kept}. Report this, with the detail: {error}",
+            ) from error
+    return backup
+
+
+def _unknown_migrations(db: sqlite3.Connection, migrations: tuple[Migration, ...]) -> bool:
+    if version(db) == 0:
+        return False
+    known = {name for name, _ in migrations}
+    applied = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    return bool(applied - known)
+
+
+def _backed_up(db: sqlite3.Connection, path: Path, found: int) -> Path:
+    backup = path.with_name(f"{path.name}.v{found}.backup")
+    number = 1
+    while backup.exists():
+        number += 1
+        backup = path.with_name(f"{path.name}.v{found}.backup-{number}")
+    copy = sqlite3.connect(backup)
+    try:
+        db.backup(copy)
+    finally:
+        copy.close()
+    return backup

@@ -1,4 +1,5 @@
-"""``parley`` subcommands: ``ask``, ``providers``, ``models``, ``keys``. No Qt, imports lazy."""
+"""``parley`` subcommands: ``ask``, ``list``, ``show``, ``search``, ``providers``, ``models``,
+``keys``, ``endpoints``. No Qt, imports lazy."""
 
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ from .cli_providers import (
 from .secrets import SecretStoreError  # light: keyring itself is imported when first used
 
 if TYPE_CHECKING:
-    from .conversation import ReplyError
+    from .conversation import Conversation, ReplyError
     from .session import Reply
+    from .settings import Settings
+    from .store import Store
 
 
 def parley_version() -> str:
@@ -45,8 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_models(commands)
     _add_keys(commands)
     from .cli_endpoints import add_parser
+    from .cli_store import add_parsers
 
     add_parser(commands)
+    add_parsers(commands)
     return parser
 
 
@@ -74,6 +79,19 @@ def _add_ask(commands: Any) -> None:
     ask.add_argument("--idle-timeout", type=float, metavar="S", help="default: settings, 60")
     ask.add_argument(
         "--reasoning", action="store_true", help="also show the model's reasoning, on stderr"
+    )
+    ask.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_id",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="continue a saved conversation: the latest, or the one whose id starts with ID "
+        "(4 or more of its hex digits; see `parley list`)",
+    )
+    ask.add_argument(
+        "--no-save", action="store_true", help="do not save this exchange as a conversation"
     )
 
 
@@ -135,6 +153,10 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(ask(args, sys.stdout, sys.stderr))
     if args.command == "providers":
         return list_providers(sys.stdout)
+    if args.command in ("list", "show", "search"):
+        from .cli_store import run
+
+        return run(args, sys.stdout, sys.stderr)
     if args.command == "endpoints":
         from .cli_endpoints import endpoints
 
@@ -176,9 +198,53 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = Settings.load()
     if settings.problem:
         print(f"parley: {settings.problem}", file=err)
-    name = args.provider or settings.get("provider") or None
+    store, conversation = _saved(args, err)
+    try:
+        return await _ask(args, settings, store, conversation, out, err)
+    finally:
+        if store is not None:
+            store.close()  # writes what is waiting
+
+
+def _saved(args: argparse.Namespace, err: TextIO) -> tuple[Store | None, Conversation | None]:
+    """The store and the conversation to continue (None: a new one)."""
+    if args.no_save and args.continue_id is None:
+        return None, None
+    from .cli_store import find, open_store
+
+    store = open_store(err)
+    if store is None:
+        if args.continue_id is not None:
+            raise UsageError("Without the conversation database there is nothing to continue.")
+        print("parley: this exchange will not be saved.", file=err)
+        return None, None
+    if args.continue_id and not _looks_like_id(args.continue_id):
+        args.prompt.insert(0, args.continue_id)  # `parley ask --continue why?`: no id given
+        args.continue_id = ""
+    try:
+        found = find(store, args.continue_id or None) if args.continue_id is not None else None
+    except BaseException:
+        store.close()
+        raise
+    return store, found
+
+
+def _looks_like_id(text: str) -> bool:
+    """Four or more hex digits: the start of a conversation's id (else a word of the prompt)."""
+    return len(text) >= 4 and all(ch in "0123456789abcdef" for ch in text.lower())
+
+
+async def _ask(
+    args: argparse.Namespace,
+    settings: Settings,
+    store: Store | None,
+    conversation: Conversation | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    name = args.provider or (conversation and conversation.provider) or settings.get("provider")
     prompt = read_prompt(args.prompt, sys.stdin)
-    target = await choose_provider(name, args.base_url, settings, args.proxy, err)
+    target = await choose_provider(name or None, args.base_url, settings, args.proxy, err)
     provider, proxy = target.provider, target.proxy
     if not prompt.strip():
         raise UsageError("The prompt is empty.")
@@ -193,7 +259,17 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .session import ChatSession
 
     secrets, open_keyring = await secrets_for(provider, proxy, err, given)
-    conversation = Conversation(system_prompt=args.system)
+    model = args.model
+    if conversation is None:
+        conversation = Conversation(system_prompt=args.system)
+    else:
+        if args.system:
+            conversation.system_prompt = args.system
+        if not model and conversation.provider == provider.name:
+            model = conversation.model or ""
+    conversation.provider, conversation.model = provider.name, model or None
+    if store is not None and not args.no_save:
+        store.follow(conversation)
     conversation.add("user", prompt)
     printer = _Printer(out, err, reasoning=args.reasoning)
     timeouts = Timeouts(*timeouts_given)
@@ -202,7 +278,7 @@ async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         reply = session.reply(
             conversation,
             provider,
-            args.model,
+            model,
             proxy=proxy,
             options=options,
             given=given,

@@ -23,8 +23,8 @@ from ..conversation import (
     TextStreamed,
 )
 from . import rows
-from .database import BUSY_TIMEOUT_S, connect, default_path, open_database
-from .errors import StoreError, explained
+from .database import BUSY_TIMEOUT_S, connect, default_path, mark_for_check, open_database
+from .errors import StoreError, StoreProblem, explained
 from .owners import Owner, alive, gone_owner_files
 from .writer import FLUSH_BYTES, FLUSH_SECONDS, Writer
 
@@ -164,16 +164,21 @@ class Store:
 
     # -- reading
 
-    async def read(self, query: Callable[..., T], *args: Any) -> T:
-        """``query(connection, *args)`` on the reader thread."""
-        return await asyncio.wrap_future(self._reader.submit(self._query, query, *args))
+    async def read(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``query(connection, *args, **kwargs)`` on the reader thread."""
+        future: Future[T] = self._reader.submit(self._query, query, *args, **kwargs)
+        return await asyncio.wrap_future(future)
 
-    def read_now(self, query: Callable[..., T], *args: Any) -> T:
+    def read_now(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``read`` for callers with no event loop (the command line); it waits."""
-        return self._reader.submit(self._query, query, *args).result()
+        future: Future[T] = self._reader.submit(self._query, query, *args, **kwargs)
+        return future.result()
 
-    def _query(self, query: Callable[..., T], *args: Any) -> T:
+    def _query(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
-            return query(self._reader_db, *args)
+            return query(self._reader_db, *args, **kwargs)
         except sqlite3.Error as error:
-            raise explained(error, self.path) from error
+            failure = explained(error, self.path)
+            if failure.problem is StoreProblem.CORRUPT:  # damage found by a read: check it
+                mark_for_check(self.path)  # at the next start, as the writer does
+            raise failure from error

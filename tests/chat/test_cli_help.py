@@ -28,6 +28,9 @@ COMMANDS = [
     ["endpoints", "add"],
     ["endpoints", "list"],
     ["endpoints", "remove"],
+    ["list"],
+    ["show"],
+    ["search"],
 ]
 
 

@@ -157,6 +157,7 @@ GLOBAL = {
     s.name: s
     for s in (
         Setting("provider", str, "", "The provider picked for a new conversation."),
+        Setting("last_conversation", str, "", "The conversation open when the window closed."),
         Setting("proxy", str, "", "Proxy for every provider without its own.", _proxy_url),
         Setting(
             "auto_providers",

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 if TYPE_CHECKING:
     from chat.secrets import SecretStore
     from chat.settings import Settings
+    from chat.store import Store as ConversationStore
     from providers.registry import ProviderRegistry
 
     from .main_window import MainWindow
@@ -101,17 +102,39 @@ async def _serve(
         window.settings_notice.show_message(" ".join([settings.problem, *problems]).strip())
     http = new_client_session()
     timeouts = Timeouts(connect=settings.get("connect_timeout"), idle=settings.get("idle_timeout"))
+    conversations = None
     try:
+        conversations = await _open_conversations(window)
         store = await (open_store or open_secret_store)()
         window.set_session(ChatSession(store, http, timeouts=timeouts))
         if os.environ.get(BENCH_FIRST_PAINT):
             tasks.start(_bench_idle_then_close(window), name="benchmark idle")
         await closed
     finally:
-        await tasks.shutdown()
+        await tasks.shutdown()  # the replies end first: what they had is saved
+        if conversations is not None:
+            await asyncio.to_thread(conversations.close)
         await _save_last(settings)
         await http.close()
     return 0
+
+
+async def _open_conversations(window: MainWindow) -> ConversationStore | None:
+    """The conversation store, opened off the window's thread; None (the window says why)
+    when it cannot be used."""
+    from chat.store import Store, StoreError
+
+    from .library import call_in_loop
+
+    problem = call_in_loop(asyncio.get_running_loop(), window.on_store_problem)
+    try:
+        store = await asyncio.to_thread(Store.open, problem=problem)
+    except StoreError as error:
+        window.set_store(None, f"{error} Until then, conversations last until Parley closes.")
+        return None
+    await asyncio.wrap_future(store.recovered)  # replies cut off last time, shown as such
+    window.set_store(store)
+    return store
 
 
 async def _save_last(settings: Settings) -> None:

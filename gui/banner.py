@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 STYLE = (
@@ -39,3 +41,37 @@ class Banner(QFrame):
 
     def text(self) -> str:
         return self.label.text()
+
+
+UNDO_SECONDS = 10
+
+
+class UndoBar(Banner):
+    """ "Deleted “…”." with an Undo button, for a few seconds."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.undo = QToolButton(self)
+        self.undo.setText("Undo")
+        self.undo.setToolTip("Bring it back")
+        layout = self.layout()
+        assert isinstance(layout, QHBoxLayout)
+        layout.insertWidget(1, self.undo, 0, Qt.AlignmentFlag.AlignTop)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(UNDO_SECONDS * 1000)
+        self._timer.timeout.connect(self.hide)
+        self.undo.clicked.connect(self.on_undo_clicked)
+        self._undo: Callable[[], None] | None = None
+
+    def offer(self, text: str, undo: Callable[[], None]) -> None:
+        """Show ``text``; Undo calls ``undo`` (once), until the next offer or the timeout."""
+        self._undo = undo
+        self.show_message(text)
+        self._timer.start()
+
+    def on_undo_clicked(self) -> None:
+        undo, self._undo = self._undo, None
+        self.hide()
+        if undo is not None:
+            undo()

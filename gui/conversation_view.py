@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import (
     QBrush,
@@ -19,6 +20,9 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from chat.conversation import Conversation, Message, MessageState
 
+if TYPE_CHECKING:
+    from chat.session import Reply
+
 TEXT = "#1f2328"
 MUTED = "#5f6b7a"
 USER_BACKGROUND = "#dbe8fb"
@@ -26,6 +30,8 @@ ASSISTANT_BACKGROUND = "#f3f4f6"
 ERROR_BACKGROUND = "#fde7e7"
 ERROR_BORDER = "#c62828"
 ERROR_TEXT = "#8e1111"
+INTERRUPTED = "Interrupted: Parley closed before this reply had finished; the text is what came."
+CUT_OFF = "This reply is still arriving in another Parley window, or was cut off."
 SIDE_GAP = 72  # a message leaves this much room on the far side, so the two roles stand apart
 
 
@@ -131,13 +137,17 @@ class ReplyBlock:
                 _hide(body)
             _hide(error_frame.lastCursorPosition().block().next())
 
-    def stop(self) -> None:
-        """Mark the reply as stopped by the user; its text stays."""
+    def stop(self, text: str = "Stopped") -> None:
+        """Mark the reply as stopped by the user (or cut off); its text stays."""
         with self._view.following():
             cursor = self._frame.lastCursorPosition()
             if cursor.block().text():
                 cursor.insertBlock()
-            cursor.insertText("Stopped", _char(MUTED, italic=True))
+            cursor.insertText(text, _char(MUTED, italic=True))
+
+    @property
+    def position(self) -> int:
+        return self._frame.firstPosition()
 
 
 def _hide(block: QTextBlock) -> None:
@@ -158,18 +168,53 @@ class ConversationView(QTextBrowser):
         self.document().setDocumentMargin(14)
         self.body_format = _char(TEXT)
         self.header_format = _char(MUTED, bold=True, small=True)
+        self._positions: dict[str, int] = {}
 
-    def show_conversation(self, conversation: Conversation) -> None:
-        """Replace the transcript with ``conversation``'s messages."""
+    def show_conversation(
+        self, conversation: Conversation, live: Reply | None = None
+    ) -> ReplyBlock | None:
+        """Replace the transcript with ``conversation``'s active branch. ``live`` is its reply
+        still streaming, drawn as it stands; its block is returned, to go on in."""
         self.clear()
+        self._positions = {}
+        live_block = None
         for message in conversation.messages:
-            self._show_message(message)
+            if live is not None and message is live.message:
+                live_block = self._show_live(live)
+            else:
+                self._show_message(message)
+        return live_block
+
+    def scroll_to(self, message_id: str) -> bool:
+        """Bring ``message_id`` to the top of the view; False when it is not shown."""
+        if message_id not in self._positions:
+            return False
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._positions[message_id])
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())  # so that the message can come to the top, not the bottom
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+        return True
+
+    def _show_live(self, live: Reply) -> ReplyBlock:
+        message = live.message
+        block = self.begin_reply(reply_title(message.provider or "Assistant", message.model))
+        if message.note:
+            block.add_note(message.note)
+        if live.reasoning:
+            block.append_reasoning(live.reasoning)
+        if live.text:
+            block.append(live.text)
+        self._positions[message.id] = block.position
+        return block
 
     def _show_message(self, message: Message) -> None:
         if message.role == "user":
-            self.add_user(message.content)
+            self._positions[message.id] = self.add_user(message.content).firstPosition()
             return
         block = self.begin_reply(reply_title(message.provider or "Assistant", message.model))
+        self._positions[message.id] = block.position
         if message.note:
             block.add_note(message.note)
         if message.reasoning:
@@ -180,9 +225,13 @@ class ConversationView(QTextBrowser):
             block.fail(str(message.error or "") or "The reply failed.")
         elif message.state is MessageState.CANCELLED:
             block.stop()
+        elif message.state is MessageState.INTERRUPTED:
+            block.stop(INTERRUPTED)
+        elif message.state in (MessageState.PENDING, MessageState.STREAMING):
+            block.stop(CUT_OFF)
 
-    def add_user(self, text: str) -> None:
-        self._add_frame("You", _frame(USER_BACKGROUND, left=SIDE_GAP), text)
+    def add_user(self, text: str) -> QTextFrame:
+        return self._add_frame("You", _frame(USER_BACKGROUND, left=SIDE_GAP), text)
 
     def begin_reply(self, title: str) -> ReplyBlock:
         """A new assistant message headed ``title``; its text arrives through the block."""

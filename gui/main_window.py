@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QMainWindow,
-    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -22,26 +18,26 @@ from PySide6.QtWidgets import (
 
 from chat.conversation import Conversation
 
-from .banner import Banner
+from .banner import Banner, UndoBar
 from .composer import ComposerBar
 from .conversation_view import ConversationView, reply_title
+from .library import Library
 from .model_lists import ModelLists
 from .provider_dialogs import ProviderDialogs
 from .provider_picker import ProviderPicker
+from .replies import Replies
+from .sidebar import Sidebar
 from .tasks import TaskTracker
 
 if TYPE_CHECKING:
     from chat.credentials import Configured
     from chat.discovery import Found
-    from chat.session import ChatSession, Reply
+    from chat.session import ChatSession
     from chat.settings import Settings
+    from chat.store import Store, StoreError
     from providers.contract import Provider
     from providers.registry import ProviderRegistry
 
-    from .reply_feed import Outcome, ReplyFeed
-
-FRAME_MS = 16
-UNTITLED = "New conversation"
 OPENING_KEYRING = "Opening the keyring…"
 BANNER_STYLE = (
     "QLabel { background: #fff4ce; color: #4d3800; border: 1px solid #e0c25c;"
@@ -59,6 +55,8 @@ class MainWindow(QMainWindow):
 
     reply_ended = Signal(str)
     """A reply reported its outcome ("finished", "failed", "cancelled"), before it is shown."""
+    conversation_shown = Signal(str)
+    """A conversation is on screen now (its id)."""
 
     def __init__(self, tasks: TaskTracker) -> None:
         super().__init__()
@@ -66,19 +64,15 @@ class MainWindow(QMainWindow):
         self.session: ChatSession | None = None
         self.registry: ProviderRegistry | None = None
         self.settings: Settings | None = None
-        self._conversations: list[Conversation] = []
-        self._conversation = Conversation()
-        self._feed: ReplyFeed | None = None
-        self._reply_task: asyncio.Task[Any] | None = None
-        self._frame_timer = QTimer(self)
-        self._frame_timer.setInterval(FRAME_MS)
+        self.library = Library(tasks, self)
+        self._conversation = self.library.new()
         self.setWindowTitle("Parley")
         self.resize(1000, 700)
         self._build()
+        self.replies = Replies(tasks, self.statusBar().showMessage, self)
         self.model_lists = ModelLists(self.picker, tasks)
         self.dialogs = ProviderDialogs(self, self, tasks)
         self._connect_signals()
-        self.new_conversation()
         self.composer.editor.setFocus()
 
     def _build(self) -> None:
@@ -91,37 +85,26 @@ class MainWindow(QMainWindow):
         self.endpoint_action = QAction("Add an &endpoint…", self)
         self.endpoint_action.setToolTip("Your own OpenAI-compatible server or gateway")
         self.endpoint_action.setEnabled(False)
+        self.sidebar = Sidebar(self.library.model, self.new_action, self)
+        self.addAction(self.sidebar.search_action)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         menu = self.menuBar().addMenu("&Conversation")
         menu.addAction(self.new_action)
+        menu.addAction(self.sidebar.search_action)
+        menu.addAction(self.sidebar.rename_action)
         menu.addAction(self.settings_action)
         menu.addAction(self.endpoint_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self._build_sidebar())
+        splitter.addWidget(self.sidebar)
         splitter.addWidget(self._build_chat_pane())
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([230, 770])
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
         self.statusBar().showMessage(OPENING_KEYRING)
-
-    def _build_sidebar(self) -> QWidget:
-        side = QWidget(self)
-        side.setMinimumWidth(180)
-        new_button = QToolButton(side)
-        new_button.setDefaultAction(self.new_action)
-        new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        new_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.conversation_list = QListWidget(side)
-        self.conversation_list.setWordWrap(True)
-        layout = QVBoxLayout(side)
-        layout.setContentsMargins(8, 8, 0, 8)
-        layout.addWidget(new_button)
-        layout.addWidget(self.conversation_list, 1)
-        return side
 
     def _build_chat_pane(self) -> QWidget:
         pane = QWidget(self)
@@ -131,6 +114,8 @@ class MainWindow(QMainWindow):
         self.notice.setStyleSheet(BANNER_STYLE)
         self.notice.hide()
         self.settings_notice = Banner(pane)
+        self.store_notice = Banner(pane)
+        self.undo_bar = UndoBar(pane)
         self.view = ConversationView(pane)
         self.composer = ComposerBar(pane)
         layout = QVBoxLayout(pane)
@@ -146,6 +131,8 @@ class MainWindow(QMainWindow):
         layout.addLayout(top)
         layout.addWidget(self.notice)
         layout.addWidget(self.settings_notice)
+        layout.addWidget(self.store_notice)
+        layout.addWidget(self.undo_bar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.composer)
         return pane
@@ -155,12 +142,16 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.settings_action.triggered.connect(self.on_settings_action_triggered)
         self.endpoint_action.triggered.connect(self.on_endpoint_action_triggered)
-        self.conversation_list.currentRowChanged.connect(self.on_conversation_list_row_changed)
+        self.sidebar.chosen.connect(self.on_sidebar_chosen)
+        self.sidebar.hit_chosen.connect(self.on_sidebar_hit_chosen)
+        self.sidebar.delete_requested.connect(self.on_sidebar_delete_requested)
+        self.sidebar.pin_requested.connect(self.library.pin)
+        self.library.model.renamed.connect(self.library.rename)
+        self.replies.ended.connect(self.on_replies_ended)
         self.picker.provider_changed.connect(self.on_picker_provider_changed)
         self.picker.refresh_requested.connect(self.on_picker_refresh_requested)
         self.composer.send_requested.connect(self.on_composer_send_requested)
         self.composer.stop_requested.connect(self.on_composer_stop_requested)
-        self._frame_timer.timeout.connect(self.on_frame_timer_timeout)
         self._tasks.failed.connect(self.on_tasks_failed)
 
     # The parts the app hands over once the window is showing.
@@ -189,33 +180,96 @@ class MainWindow(QMainWindow):
         self._load_models()
         self.model_lists.find_local_servers(session, self.on_local_servers_found)
 
+    def set_store(self, store: Store | None, problem: str = "") -> None:
+        """The conversation store (None when it cannot be used: ``problem`` says why, and
+        conversations last until the window closes)."""
+        self.store_notice.show_message(problem or (store.notice if store else ""))
+        if store is None:
+            return
+        self.library.attach_store(store)
+        self.sidebar.set_searcher(self._search, self._start_search)
+        saved = str(self.settings.get("last_conversation")) if self.settings else ""
+        if saved and not self._conversation.all_messages():
+            self.show_conversation(saved)
+
+    def on_store_problem(self, error: StoreError) -> None:
+        """The store could not write (called on the window's thread)."""
+        self.store_notice.show_message(str(error))
+
+    async def _search(self, text: str) -> list:  # type: ignore[type-arg]
+        return await self.library.search(text, self._conversation.id)
+
+    def _start_search(self, coro: object) -> object:
+        return self._tasks.start(coro, name="search")  # type: ignore[arg-type]
+
     @property
     def conversation(self) -> Conversation:
         return self._conversation
 
-    @property
-    def conversations(self) -> list[Conversation]:
-        return list(self._conversations)
-
     def new_conversation(self) -> None:
-        """Start a fresh conversation (or go back to the empty one already at the top)."""
-        if not (self._conversations and not self._conversations[0].messages):
-            self._conversations.insert(0, Conversation())
-            self.conversation_list.insertItem(0, UNTITLED)
-        self.conversation_list.setCurrentRow(0)
+        """Start a fresh conversation (or stay on the empty one on screen)."""
+        if self._conversation.all_messages():
+            self._show(self.library.new())
         self.composer.editor.setFocus()
+
+    def show_conversation(self, conversation_id: str, message_id: str = "") -> None:
+        """Open a conversation (read from the store if need be), at ``message_id`` if given."""
+        found = self.library.opened(conversation_id)
+        if found is not None:
+            self._show(found, message_id)
+        else:
+            self._tasks.start(self._open(conversation_id, message_id), name="open conversation")
+
+    async def _open(self, conversation_id: str, message_id: str) -> None:
+        found = await self.library.get(conversation_id)
+        if found is None:
+            self.statusBar().showMessage("That conversation is no longer there.", 5000)
+            return
+        self._show(found, message_id)
+
+    def _show(self, conversation: Conversation, message_id: str = "") -> None:
+        message = conversation.get(message_id) if message_id else None
+        if message is not None and message not in conversation.messages:
+            conversation.switch_to(message)  # the hit is on another branch
+        self.replies.hide_all()
+        self._conversation = conversation
+        running = self.replies.running(conversation.id)
+        block = self.view.show_conversation(conversation, running.reply if running else None)
+        self.replies.show_in(conversation.id, block)
+        if message_id:
+            self.view.scroll_to(message_id)
+        self.sidebar.select(conversation.id)
+        self.composer.set_busy(running is not None)
+        self._remember_open(conversation)
+        self.conversation_shown.emit(conversation.id)
 
     # Slots.
 
     def on_new_action_triggered(self) -> None:
-        if not self.composer.busy:
-            self.new_conversation()
+        self.new_conversation()
 
-    def on_conversation_list_row_changed(self, row: int) -> None:
-        self._flush()  # a reply that just ended is shown before its view is replaced
-        if 0 <= row < len(self._conversations):
-            self._conversation = self._conversations[row]
-            self.view.show_conversation(self._conversation)
+    def on_sidebar_chosen(self, conversation_id: str) -> None:
+        if conversation_id != self._conversation.id:
+            self.show_conversation(conversation_id)
+
+    def on_sidebar_hit_chosen(self, conversation_id: str, message_id: str) -> None:
+        self.show_conversation(conversation_id, message_id)
+
+    def on_sidebar_delete_requested(self, conversation_id: str) -> None:
+        self.replies.stop(conversation_id)
+        entry = self.library.delete(conversation_id)
+        if conversation_id == self._conversation.id:
+            self._show(self.library.new())
+        if entry is not None:
+            title = entry.title or "New conversation"
+            self.undo_bar.offer(f"Deleted “{title}”.", lambda: self._undelete(entry))
+
+    def _undelete(self, entry: object) -> None:
+        from .conversation_list import Entry
+
+        assert isinstance(entry, Entry)
+        self.library.undelete(entry)
+        self.show_conversation(entry.id)
 
     def on_picker_provider_changed(self) -> None:
         self._update_ready()
@@ -244,28 +298,21 @@ class MainWindow(QMainWindow):
 
     def on_composer_send_requested(self, text: str) -> None:
         provider = self.picker.current_provider()
-        if self.session is None or provider is None:
-            return
-        # Imported here: chat.session pulls in aiohttp, kept off the path to the first paint.
-        from .reply_feed import ReplyFeed
-
-        self._flush()
         conversation = self._conversation
+        if self.session is None or provider is None or self.replies.running(conversation.id):
+            return
+        self.replies.flush()
+        model = self.picker.current_model()
+        conversation.provider, conversation.model = provider.get_name(), model or None
         conversation.add("user", text)
         self.view.add_user(text)
-        self._retitle_current()
-        model = self.picker.current_model()
         block = self.view.begin_reply(reply_title(provider.get_label(), model))
-        self._feed = ReplyFeed(block, self.on_reply_feed_ended, self.statusBar().showMessage)
         self._remember(provider, model)
-        target = self.configured(provider)
-        reply = self.session.reply(
-            conversation, target.provider, model, proxy=target.proxy, observer=self._feed
-        )
-        self._reply_task = self._tasks.start(reply.run(), name=f"reply from {provider.get_label()}")
-        self._reply_task.add_done_callback(partial(self.on_reply_task_done, reply))
-        self._set_busy(True)
-        self._frame_timer.start()
+        self.replies.start(self.session, conversation, self.configured(provider), model, block)
+        self.library.set_streaming(conversation, True)
+        self.sidebar.select(conversation.id)
+        self.composer.set_busy(True)
+        self._remember_open(conversation)
 
     def on_settings_action_triggered(self) -> None:
         provider = self.picker.current_provider()
@@ -276,45 +323,32 @@ class MainWindow(QMainWindow):
         self.dialogs.open_endpoint()
 
     def on_composer_stop_requested(self) -> None:
-        if self._reply_task is not None:
-            self._reply_task.cancel()
+        self.replies.stop(self._conversation.id)
 
-    def on_reply_feed_ended(self, outcome: Outcome) -> None:
-        self._reply_task = None
-        self._set_busy(False)
-        self.reply_ended.emit(outcome.value)
-
-    def on_frame_timer_timeout(self) -> None:
-        self._flush()
+    def on_replies_ended(self, conversation_id: str, outcome: str) -> None:
+        if (conversation := self.library.opened(conversation_id)) is not None:
+            self.library.set_streaming(conversation, False)
+        if conversation_id == self._conversation.id:
+            self.composer.set_busy(False)
+        self.reply_ended.emit(outcome)
 
     def on_tasks_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)
 
-    def on_reply_task_done(self, reply: Reply, task: asyncio.Task[Any]) -> None:
-        """A reply's task cancelled before it ran (Stop or close at once), or that raised
-        (it reports its own errors; this is a bug), ends the reply."""
-        if task.cancelled():
-            reply.cancelled_before_start()
-        elif task.exception() is not None and self._feed is not None:
-            self._feed.abort(f"The reply ended unexpectedly: {task.exception()!r}")
-
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Closing stops a streaming reply; the app then waits for its task to end."""
-        self.on_composer_stop_requested()
+        """Closing stops the streaming replies; the app then waits for their tasks to end."""
+        self.replies.stop_all()
         super().closeEvent(event)
 
     # Helpers.
 
-    def _flush(self) -> None:
-        if self._feed is not None and self._feed.flush():
-            self._feed = None
-            self._frame_timer.stop()
-
-    def _set_busy(self, busy: bool) -> None:
-        self.composer.set_busy(busy)
-        self.new_action.setEnabled(not busy)
-        self.conversation_list.setEnabled(not busy)
-        self.picker.setEnabled(not busy)
+    def _remember_open(self, conversation: Conversation) -> None:
+        """Reopen ``conversation`` at the next start (once it has something in it)."""
+        if self.settings is None or not conversation.all_messages():
+            return
+        if self.settings.get("last_conversation") != conversation.id:
+            self.settings.set("last_conversation", conversation.id)
+            self.save_settings()
 
     def _update_ready(self) -> None:
         has_provider = self.picker.current_provider() is not None
@@ -351,13 +385,3 @@ class MainWindow(QMainWindow):
                 f"The settings could not be saved to {settings.path} ({error.strerror or error}). "
                 "Make sure that folder is writable; until then they last until Parley closes."
             )
-
-    def _retitle_current(self) -> None:
-        row = self._conversations.index(self._conversation)
-        item = self.conversation_list.item(row)
-        if item is not None:
-            title = self._conversation.title or UNTITLED
-            first = self._conversation.messages[0].content if self._conversation.messages else ""
-            cut = len(" ".join(first.split())) > len(title)
-            item.setText(title + ("…" if cut else ""))
-            item.setToolTip(" ".join(first.split()))

@@ -27,7 +27,7 @@ class ReplyFeed(ReplyObserver):
 
     def __init__(
         self,
-        block: ReplyBlock,
+        block: ReplyBlock | None,
         on_end: Callable[[Outcome], None],
         on_status: Callable[[str], None] | None = None,
     ) -> None:
@@ -46,6 +46,16 @@ class ReplyFeed(ReplyObserver):
     @property
     def outcome(self) -> Outcome | None:
         return self._outcome
+
+    def attach(self, block: ReplyBlock | None) -> None:
+        """Show the reply in ``block`` from now on (None: it is not on screen). A new block
+        was drawn from the reply as it stands, so what waited is in it already."""
+        self._block = block
+        self._pending.clear()
+        self._pending_reasoning.clear()
+        self._retract = False
+        if self._reply is not None:
+            self._shown_note = self._reply.message.note
 
     def reply_started(self, reply: Reply) -> None:
         self._reply = reply
@@ -97,6 +107,10 @@ class ReplyFeed(ReplyObserver):
 
     def flush(self) -> bool:
         """Show the text that arrived since the last tick; True once the outcome is shown."""
+        if self._block is None:
+            self._pending.clear()
+            self._pending_reasoning.clear()
+            return self._outcome is not None
         if self._reply is not None:  # the provider may say who really answered
             self._block.set_title(_title(self._reply))
             self._show_note(self._reply.message.note)

@@ -127,7 +127,11 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 
 
 def _fail_on_threads_left(before: set[int | None]) -> None:
-    started = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+    started = [
+        t
+        for t in threading.enumerate()
+        if t.ident not in before and t.is_alive() and not isinstance(t, threading._DummyThread)
+    ]  # a thread Qt started (qasync's executor) shows as a dummy: its loop ends it, not us
     deadline = time.monotonic() + _THREAD_GRACE_SECONDS
     for thread in started:  # a worker that is ending on its own gets a moment to do so
         thread.join(max(0.0, deadline - time.monotonic()))

@@ -35,7 +35,7 @@ async def test_reasoning_is_shown_above_the_answer_and_never_as_it(
         window.composer.button.click()
         await until(lambda: not window.composer.busy)
         await until(lambda: "Hello from the emulator." in window.view.toPlainText())
-        await until(lambda: window._feed is None)
+        await until(lambda: window.replies.settled)
         text = window.view.toPlainText()
         reply = text[text.index("OpenAI-compatible · test-model") :]
         lines = [line.strip() for line in reply.splitlines() if line.strip()]

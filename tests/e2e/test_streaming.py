@@ -111,7 +111,8 @@ async def test_a_second_message_carries_the_history(
     roles = [m["role"] for m in server.requests[-1]["messages"]]
     assert roles == ["user", "assistant", "user"]
     await until(lambda: "You said: second" in window.view.toPlainText())
-    assert window.conversation_list.item(0).text() == "first"
+    model = window.library.model
+    assert model.index(model.row_of(window.conversation.id)).data() == "first"
 
 
 async def test_a_not_working_provider_is_marked_and_still_answers(
@@ -163,6 +164,6 @@ async def test_a_new_conversation_right_after_a_reply_keeps_both_intact(
     await asyncio.sleep(0.1)  # several frame ticks
     assert window.conversation is not first
     assert window.view.toPlainText() == ""
-    window.conversation_list.setCurrentRow(1)
+    window.sidebar.list.setCurrentIndex(window.library.model.index(1))  # row 0 is "Today"
     assert window.conversation is first
     assert window.view.toPlainText().count("You said: quick one") == 1

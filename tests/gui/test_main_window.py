@@ -61,14 +61,14 @@ def test_new_conversation_is_ctrl_n_and_joins_the_list(window: MainWindow) -> No
     assert window.new_action.shortcut() == QKeySequence("Ctrl+N")
     first = window.conversation
     window.new_action.trigger()  # an empty conversation is reused, not piled up
-    assert window.conversations == [first]
+    assert window.conversation is first
+    assert window.library.model.rowCount() == 0  # nothing in it: not in the list
     first.add("user", "Plan a trip")
+    assert window.library.model.ids() == [first.id]
     window.new_action.trigger()
-    assert len(window.conversations) == 2
     assert window.conversation is not first
-    assert window.conversation_list.count() == 2
     assert window.view.toPlainText() == ""
-    window.conversation_list.setCurrentRow(1)
+    window.sidebar.list.setCurrentIndex(window.library.model.index(1))  # row 0: "Today"
     assert window.conversation is first
     assert "Plan a trip" in window.view.toPlainText()
 

@@ -1,0 +1,222 @@
+"""The sidebar: a search box (results as you type), New, and the conversation list with its
+actions (rename with F2, delete with Undo, pin)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from chat.store.search import Hit
+
+from .conversation_list import HEADER_ROLE, ID_ROLE, PINNED_ROLE, ConversationListModel
+
+TYPING_PAUSE_MS = 120
+"""Results appear once typing pauses this long (every key would start a query)."""
+RESULTS = 50
+MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 10
+Searcher = Callable[[str], Awaitable["list[Hit]"]]
+
+
+class Sidebar(QWidget):
+    """Emits what the user asks for; the window does it."""
+
+    chosen = Signal(str)
+    """A conversation was picked: its id."""
+    hit_chosen = Signal(str, str)
+    """A search result was picked: (conversation id, message id or "" for a title)."""
+    delete_requested = Signal(str)
+    pin_requested = Signal(str, bool)
+
+    def __init__(self, model: ConversationListModel, new_action: QAction, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._searcher: Searcher | None = None
+        self._start: Callable[[Any], object] | None = None
+        self._asked = 0
+        self._silent = False
+        self._kept = ""
+        self.setMinimumWidth(180)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search conversations (Ctrl+K)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setEnabled(False)
+        self.search_action = QAction("&Search conversations", self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
+        new_button = QToolButton(self)
+        new_button.setDefaultAction(new_action)
+        new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        new_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.list = QListView(self)
+        self.list.setModel(model)
+        self.list.setWordWrap(True)
+        self.list.setUniformItemSizes(False)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.results = QListView(self)
+        self.results_model = QStandardItemModel(self)
+        self.results.setModel(self.results_model)
+        self.results.setWordWrap(True)
+        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results.hide()
+        self.delete_action = QAction("&Delete", self)
+        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.list.addAction(self.delete_action)
+        self.rename_action = QAction("&Rename", self)
+        self.rename_action.setShortcut(QKeySequence("F2"))
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(TYPING_PAUSE_MS)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 0, 8)
+        layout.addWidget(self.search)
+        layout.addWidget(new_button)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.results, 1)
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self.list.selectionModel().currentChanged.connect(self.on_list_current_changed)
+        self.list.customContextMenuRequested.connect(self.on_list_context_menu_requested)
+        self.delete_action.triggered.connect(self.on_delete_action_triggered)
+        self.rename_action.triggered.connect(self.on_rename_action_triggered)
+        self.search_action.triggered.connect(self.on_search_action_triggered)
+        self.search.textChanged.connect(self.on_search_text_changed)
+        self.search.returnPressed.connect(self.on_search_return_pressed)
+        self._typing.timeout.connect(self.on_typing_timeout)
+        self.results.activated.connect(self.on_results_activated)
+        self.results.clicked.connect(self.on_results_activated)
+        self.model.modelAboutToBeReset.connect(self.on_model_about_to_be_reset)
+        self.model.modelReset.connect(self.on_model_reset)
+
+    def set_searcher(self, searcher: Searcher, start: Callable[[Any], object]) -> None:
+        """Search with ``searcher`` (off the window's thread), run as tasks by ``start``."""
+        self._searcher, self._start = searcher, start
+        self.search.setEnabled(True)
+
+    # -- the list
+
+    def current_id(self) -> str:
+        return str(self.list.currentIndex().data(ID_ROLE) or "")
+
+    def select(self, conversation_id: str) -> None:
+        """Make ``conversation_id`` the current row without announcing it ("" clears it)."""
+        row = self.model.row_of(conversation_id) if conversation_id else -1
+        self._silent = True
+        try:
+            if row < 0:
+                self.list.setCurrentIndex(QModelIndex())
+                self.list.clearSelection()
+            else:
+                self.list.setCurrentIndex(self.model.index(row))
+        finally:
+            self._silent = False
+
+    def on_model_about_to_be_reset(self) -> None:
+        self._kept = self.current_id()
+
+    def on_model_reset(self) -> None:
+        self.select(self._kept)
+
+    def on_list_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and not current.data(HEADER_ROLE) and not self._silent:
+            self.chosen.emit(str(current.data(ID_ROLE)))
+
+    def on_list_context_menu_requested(self, at: QPoint) -> None:
+        index = self.list.indexAt(at)
+        if not index.isValid() or index.data(HEADER_ROLE):
+            return
+        conversation_id, pinned = str(index.data(ID_ROLE)), bool(index.data(PINNED_ROLE))
+        menu = QMenu(self)
+        menu.addAction(self.rename_action)
+        pin = menu.addAction("Unpin" if pinned else "Pin to the top")
+        menu.addAction(self.delete_action)
+        self.list.setCurrentIndex(index)
+        picked = menu.exec(self.list.viewport().mapToGlobal(at))
+        if picked is pin:
+            self.pin_requested.emit(conversation_id, not pinned)
+
+    def on_delete_action_triggered(self) -> None:
+        if conversation_id := self.current_id():
+            self.delete_requested.emit(conversation_id)
+
+    def on_rename_action_triggered(self) -> None:
+        if self.list.currentIndex().isValid():
+            self.list.setFocus()
+            self.list.edit(self.list.currentIndex())
+
+    # -- search
+
+    def on_search_action_triggered(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def on_search_text_changed(self, text: str) -> None:
+        searching = bool(text.strip())
+        self.list.setVisible(not searching)
+        self.results.setVisible(searching)
+        self._asked += 1  # whatever is on its way now is stale
+        if searching:
+            self._typing.start()
+        else:
+            self._typing.stop()
+            self.results_model.clear()
+
+    def on_search_return_pressed(self) -> None:
+        if self._typing.isActive():
+            self._typing.stop()
+            self.on_typing_timeout()
+        elif self.results_model.rowCount():
+            self.on_results_activated(self.results_model.index(0, 0))
+
+    def on_typing_timeout(self) -> None:
+        if self._searcher is not None and self._start is not None:
+            self._start(self._search(self._searcher, self.search.text(), self._asked))
+
+    async def _search(self, searcher: Searcher, text: str, asked: int) -> None:
+        from chat.store import StoreError
+        from chat.store.search import QueryError
+
+        try:
+            hits = await searcher(text)
+        except (QueryError, StoreError) as error:
+            if asked == self._asked:
+                self._show_results([], str(error))
+            return
+        except asyncio.CancelledError:
+            raise
+        if asked == self._asked:
+            self._show_results(hits, "" if hits else f"Nothing matches “{text.strip()}”.")
+
+    def _show_results(self, hits: list[Hit], message: str) -> None:
+        self.results_model.clear()
+        if message:
+            item = QStandardItem(message)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.results_model.appendRow(item)
+        for hit in hits:
+            snippet = " ".join(hit.snippet.split())
+            item = QStandardItem(f"{hit.title or 'New conversation'}\n{snippet}")
+            item.setToolTip(snippet)
+            item.setData(hit.conversation_id, ID_ROLE)
+            item.setData(hit.message_id or "", MESSAGE_ROLE)
+            self.results_model.appendRow(item)
+
+    def on_results_activated(self, index: QModelIndex) -> None:
+        if index.isValid() and index.data(ID_ROLE):
+            self.hit_chosen.emit(str(index.data(ID_ROLE)), str(index.data(MESSAGE_ROLE) or ""))

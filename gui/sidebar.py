@@ -4,6 +4,7 @@ actions (rename with F2, delete with Undo, pin)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +25,11 @@ if TYPE_CHECKING:
     from chat.store.search import Hit
 
 from .conversation_list import HEADER_ROLE, ID_ROLE, PINNED_ROLE, ConversationListModel
+from .search_results import HTML_ROLE, ResultDelegate, result_html
 
 TYPING_PAUSE_MS = 120
 """Results appear once typing pauses this long (every key would start a query)."""
-RESULTS = 50
+LIST_STYLE = "QListView::item { padding: 3px 4px; }"
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 10
 Searcher = Callable[[str], Awaitable["list[Hit]"]]
 
@@ -65,12 +67,16 @@ class Sidebar(QWidget):
         self.list.setModel(model)
         self.list.setWordWrap(True)
         self.list.setUniformItemSizes(False)
+        self.list.setStyleSheet(LIST_STYLE)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.results = QListView(self)
         self.results_model = QStandardItemModel(self)
         self.results.setModel(self.results_model)
         self.results.setWordWrap(True)
+        self.results.setItemDelegate(ResultDelegate(self.results))
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results.hide()
         self.delete_action = QAction("&Delete", self)
@@ -211,7 +217,11 @@ class Sidebar(QWidget):
             self.results_model.appendRow(item)
         for hit in hits:
             snippet = " ".join(hit.snippet.split())
-            item = QStandardItem(f"{hit.title or 'New conversation'}\n{snippet}")
+            title = hit.title or "New conversation"
+            item = QStandardItem(f"{title}\n{snippet}")
+            parts = tuple((re.sub(r"\s+", " ", t), m) for t, m in hit.parts)
+            role = "title:" if hit.message_id is None else ("You:" if hit.role == "user" else "")
+            item.setData(result_html(title, parts, role), HTML_ROLE)
             item.setToolTip(snippet)
             item.setData(hit.conversation_id, ID_ROLE)
             item.setData(hit.message_id or "", MESSAGE_ROLE)

@@ -20,9 +20,11 @@ MODULES = [
     "bench.api_stream",
     "bench.discovery",
     "bench.pow",
+    "bench.store",
 ]
-ON_REQUEST = ["bench.fuzz", "bench.mutation"]
-"""Modules run only when named (`python -m bench fuzz`): they take minutes, not seconds."""
+ON_REQUEST = ["bench.fuzz", "bench.mutation", "bench.search"]
+"""Modules run only when named (`python -m bench fuzz`): they take minutes, not seconds (search
+builds its stores of a million messages once, then keeps them)."""
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -178,7 +178,7 @@ def _plugin() -> Figure:
     """``parley ask`` through a plugin provider (the streaming test server's)."""
     with _serving(_start_words) as url, tempfile.TemporaryDirectory() as tmp:
         install_plugin(Path(tmp), {"Loopback": "tests.chat.streaming_server:Loopback"})
-        env = dict(os.environ, PYTHONPATH=f"{tmp}{os.pathsep}{ROOT}")
+        env = dict(os.environ, PYTHONPATH=f"{tmp}{os.pathsep}{ROOT}", PARLEY_HOME=tmp)
         parley = [PARLEY, "ask", "-p", "Loopback", "--base-url", url, "hi"]
         bare = [sys.executable, "-c", BARE, url]
         for command in (parley, bare):
@@ -192,6 +192,7 @@ def _clean_env(tmp: str) -> dict[str, str]:
     return dict(
         os.environ,
         PYTHONPATH=str(ROOT),
+        PARLEY_HOME=tmp,  # the exchange is saved there, as a user's is
         XDG_CONFIG_HOME=os.path.join(tmp, "config"),
         XDG_CACHE_HOME=os.path.join(tmp, "cache"),
         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",

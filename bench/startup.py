@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,10 +58,11 @@ sys.exit(app.exec())
 """
 
 
-def _launch(command: list[str]) -> tuple[float, float]:
+def _launch(command: list[str], home: str) -> tuple[float, float]:
     """Seconds from spawn to first paint, and idle RSS in MB, of one run of ``command``."""
     env = {
         **os.environ,
+        "PARLEY_HOME": home,  # never the user's own files
         "QT_QPA_PLATFORM": "offscreen",
         "PARLEY_BENCH_FIRST_PAINT": "1",
         "PARLEY_BENCH_IDLE": str(IDLE_SECONDS),
@@ -76,13 +78,14 @@ def _launch(command: list[str]) -> tuple[float, float]:
 def run() -> list[Figure]:
     parley = [sys.executable, "-m", "gui"]
     peer = [sys.executable, "-c", PEER]
-    _launch(parley)  # warm the disk cache for both before measuring
-    _launch(peer)
     ours: list[tuple[float, float]] = []
     theirs: list[tuple[float, float]] = []
-    for _ in range(RUNS):
-        ours.append(_launch(parley))
-        theirs.append(_launch(peer))
+    with tempfile.TemporaryDirectory(prefix="parley-bench-") as home:
+        _launch(parley, home)  # warm the disk cache for both before measuring
+        _launch(peer, home)
+        for _ in range(RUNS):
+            ours.append(_launch(parley, home))
+            theirs.append(_launch(peer, home))
     paint = median([t for t, _ in ours]) * 1000, median([t for t, _ in theirs]) * 1000
     rss = median([m for _, m in ours]), median([m for _, m in theirs])
     note = "lower is better; peer: bare PySide6 QMainWindow + QTextEdit"

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,9 +25,12 @@ if TYPE_CHECKING:
     from .tasks import TaskTracker
 
 ICON = Path(__file__).resolve().parent.parent / "resources" / "parley.svg"
+FIRST_PAGE_WAIT = 1.0
+"""Seconds the list's first page may hold up loading the providers (it takes milliseconds)."""
 BENCH_FIRST_PAINT = "PARLEY_BENCH_FIRST_PAINT"
 """Benchmark hook (bench/startup.py): when set, print ``first-paint <time.monotonic()>`` at
-the window's first paint, then ``idle-rss <kB>`` after PARLEY_BENCH_IDLE seconds (default 1)
+the window's first paint (and ``list-painted <time>`` once the list's first page is painted),
+then ``idle-rss <kB>`` after PARLEY_BENCH_IDLE seconds (default 1)
 of idling once started up, and quit."""
 
 
@@ -83,28 +87,32 @@ async def _serve(
     open_store: Callable[[], Awaitable[SecretStore]] | None,
     settings_path: Path | None,
 ) -> int:
-    # Imported after the first paint: aiohttp, keyring and the provider plugins are slow.
+    from chat.settings import Settings
+
+    opening = asyncio.ensure_future(_opened_store(window))  # its file work, beside the rest
+    settings = await asyncio.to_thread(Settings.load, settings_path)
+    window.set_settings(settings)
+    conversations = await _show_conversations(window, opening)  # the list comes first
+    # Imported once the list is on screen: aiohttp, keyring and the provider plugins are slow.
     from chat.auto import make_auto
     from chat.endpoints import add_to as add_endpoints
     from chat.secrets import open_secret_store
     from chat.session import ChatSession
-    from chat.settings import Settings
     from providers.http import Timeouts, new_client_session
     from providers.registry import ProviderRegistry
 
-    settings = await asyncio.to_thread(Settings.load, settings_path)
-    window.set_settings(settings)
-    registry = registry or ProviderRegistry.from_entry_points()
-    problems = add_endpoints(registry, settings)
-    registry.add(make_auto(registry.available()[0], str(settings.get("auto_providers"))))
-    window.load_providers(registry)
-    if problems:
-        window.settings_notice.show_message(" ".join([settings.problem, *problems]).strip())
-    http = new_client_session()
-    timeouts = Timeouts(connect=settings.get("connect_timeout"), idle=settings.get("idle_timeout"))
-    conversations = None
+    http = None
     try:
-        conversations = await _open_conversations(window)
+        registry = registry or ProviderRegistry.from_entry_points()
+        problems = add_endpoints(registry, settings)
+        registry.add(make_auto(registry.available()[0], str(settings.get("auto_providers"))))
+        window.load_providers(registry)
+        if problems:
+            window.settings_notice.show_message(" ".join([settings.problem, *problems]).strip())
+        http = new_client_session()
+        timeouts = Timeouts(
+            connect=settings.get("connect_timeout"), idle=settings.get("idle_timeout")
+        )
         store = await (open_store or open_secret_store)()
         window.set_session(ChatSession(store, http, timeouts=timeouts))
         if os.environ.get(BENCH_FIRST_PAINT):
@@ -115,13 +123,13 @@ async def _serve(
         if conversations is not None:
             await asyncio.to_thread(conversations.close)
         await _save_last(settings)
-        await http.close()
+        if http is not None:
+            await http.close()
     return 0
 
 
-async def _open_conversations(window: MainWindow) -> ConversationStore | None:
-    """The conversation store, opened off the window's thread; None (the window says why)
-    when it cannot be used."""
+async def _opened_store(window: MainWindow) -> ConversationStore | str:
+    """The conversation store, opened off the window's thread, or why it cannot be used."""
     from chat.store import Store, StoreError
 
     from .library import call_in_loop
@@ -130,11 +138,43 @@ async def _open_conversations(window: MainWindow) -> ConversationStore | None:
     try:
         store = await asyncio.to_thread(Store.open, problem=problem)
     except StoreError as error:
-        window.set_store(None, f"{error} Until then, conversations last until Parley closes.")
-        return None
+        return f"{error} Until then, conversations last until Parley closes."
     await asyncio.wrap_future(store.recovered)  # replies cut off last time, shown as such
-    window.set_store(store)
     return store
+
+
+async def _show_conversations(
+    window: MainWindow, opening: asyncio.Future[ConversationStore | str]
+) -> ConversationStore | None:
+    """Hand the store to the window (or say why there is none)."""
+    store = await opening
+    if isinstance(store, str):
+        window.set_store(None, store)
+        return None
+    if os.environ.get(BENCH_FIRST_PAINT):
+        window.library.model.loaded.connect(partial(_bench_list_painted, window))
+    page = asyncio.get_running_loop().create_future()
+    on_loaded = partial(_resolve, page)
+    window.library.model.loaded.connect(on_loaded)
+    try:
+        window.set_store(store)
+        await asyncio.wait([page], timeout=FIRST_PAGE_WAIT)
+    finally:
+        window.library.model.loaded.disconnect(on_loaded)
+    return store
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _bench_list_painted(window: MainWindow) -> None:
+    """Benchmark hook: the first page of the list is painted (``list-painted <time>``)."""
+    if not getattr(window, "_bench_list_done", False):
+        window._bench_list_done = True  # type: ignore[attr-defined]
+        window.repaint()  # paint now, with the page in it
+        print(f"list-painted {time.monotonic():.6f}", flush=True)
 
 
 async def _save_last(settings: Settings) -> None:

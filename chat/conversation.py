@@ -85,9 +85,12 @@ class MessageAdded:
 
 @dataclass(frozen=True, slots=True)
 class MessageChanged:
-    """A message's state, text or record changed (a reply ended, say)."""
+    """A message's state, text or record changed (a reply ended, say). ``restreamed``: the
+    text streamed so far is in the message now (it turned out to be reasoning), so the pieces
+    announced before no longer count."""
 
     message: Message
+    restreamed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,10 +222,11 @@ class Conversation:
         self.leaf_id = message.id if message else None
         self._emit(BranchSwitched(message))
 
-    def changed(self, message: Message) -> None:
-        """Announce that ``message`` changed (its state, text or record)."""
+    def changed(self, message: Message, *, restreamed: bool = False) -> None:
+        """Announce that ``message`` changed (its state, text or record); ``restreamed``
+        when it now holds the text streamed so far (see ``MessageChanged``)."""
         self.updated = max(self.updated, time.time())
-        self._emit(MessageChanged(message))
+        self._emit(MessageChanged(message, restreamed))
 
     def streamed(self, message: Message, text: str, *, reasoning: bool = False) -> None:
         """Announce a piece of ``message``'s streaming text (``message`` itself is updated at

@@ -336,7 +336,7 @@ class Reply:
             self._reasoning.append("".join(self._parts))
             self._parts.clear()
             self.message.reasoning = self.reasoning
-            self.conversation.changed(self.message)  # what was kept as answer text is not
+            self.conversation.changed(self.message, restreamed=True)  # not answer text now
             self.observer.reply_text_was_reasoning(self)
         elif isinstance(chunk, Reasoning):
             self._arrived()

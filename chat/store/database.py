@@ -89,9 +89,10 @@ def _opened(path: Path, busy_timeout: float) -> Opened:
         db = connect(path, busy_timeout=busy_timeout)
         if path.with_name(path.name + CHECK_MARK).exists():
             _checked(db, path)
-        db.execute("PRAGMA journal_mode = WAL").fetchone()
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         backup = migrate(db, path)
+        # After migrate: a newer Parley's file, which it refuses, is left byte for byte as it was.
+        db.execute("PRAGMA journal_mode = WAL").fetchone()
     except sqlite3.Error as error:
         if db is not None:
             db.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,15 @@ CONVERSATION_COLUMNS = (
     "leaf_id"
 )
 LIVE = (MessageState.PENDING, MessageState.STREAMING)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """``text`` as SQLite can keep it: a lone surrogate (half of a character a service split
+    across two JSON strings) becomes U+FFFD; a pair that belongs together is joined."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def message_row(conversation_id: str, message: Message, owner: str) -> tuple[Any, ...]:
@@ -27,16 +37,16 @@ def message_row(conversation_id: str, message: Message, owner: str) -> tuple[Any
         conversation_id,
         message.parent_id,
         message.role,
-        message.content,
-        message.reasoning,
-        message.signature,
+        clean(message.content),
+        clean(message.reasoning),
+        clean(message.signature),
         message.state.value,
         message.provider,
         message.model,
         message.finish_reason,
         json.dumps(message.usage),
         json.dumps(_error_fields(error)) if error else None,
-        message.note,
+        clean(message.note),
         message.created,
         message.first_token_s,
         message.duration_s,
@@ -57,12 +67,12 @@ def _error_fields(error: ReplyError) -> dict[str, Any]:
 def conversation_row(conversation: Conversation) -> tuple[Any, ...]:
     return (
         conversation.id,
-        conversation.title,
+        clean(conversation.title),
         int(conversation.title_set),
         conversation.created,
         conversation.updated,
         int(conversation.pinned),
-        conversation.system_prompt,
+        clean(conversation.system_prompt),
         conversation.provider,
         conversation.model,
         json.dumps(conversation.options),
@@ -81,8 +91,9 @@ def save_conversation(db: sqlite3.Connection, row: tuple[Any, ...]) -> None:
     )
 
 
-def save_message(db: sqlite3.Connection, row: tuple[Any, ...]) -> None:
-    """Insert or update a message; its streamed pieces are then no longer needed."""
+def save_message(db: sqlite3.Connection, row: tuple[Any, ...], *, restreamed: bool = False) -> None:
+    """Insert or update a message; its streamed pieces are then no longer needed once it has
+    ended, or when it holds them itself (``restreamed``)."""
     db.execute(
         f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT (id) DO UPDATE SET content = excluded.content, reasoning ="
@@ -93,7 +104,7 @@ def save_message(db: sqlite3.Connection, row: tuple[Any, ...]) -> None:
         " excluded.duration_s, owner = excluded.owner",
         row,
     )
-    if row[7] not in (MessageState.PENDING.value, MessageState.STREAMING.value):
+    if restreamed or row[7] not in (MessageState.PENDING.value, MessageState.STREAMING.value):
         db.execute("DELETE FROM partials WHERE message_id = ?", (row[0],))
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import StoreError, StoreProblem
+from .errors import StoreError, StoreProblem, explained
 
 CJK = "*[぀-ヿ㐀-䶿一-鿿豈-﫿ｦ-ﾟ가-힯]*"
 """A GLOB pattern for text with kana, CJK ideographs or Hangul (scripts written without
@@ -194,24 +194,31 @@ def migrate(
     if found == len(migrations):
         return None
     backup = _backed_up(db, path, found) if found and path else None
-    for number, (name, step) in enumerate(migrations[found:], start=found + 1):
-        try:
-            db.execute("BEGIN IMMEDIATE")
+    name = migrations[found][0]
+    # One transaction for every step, so that a step that fails undoes the ones before it.
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        done = version(db)  # another Parley may have upgraded it while this one waited
+        for number, (name, step) in enumerate(migrations[done:], start=done + 1):
             if number == 1:
                 db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied REAL)")
             step(db)
             db.execute("INSERT INTO migrations VALUES (?, ?)", (name, time.time()))
             db.execute(f"PRAGMA user_version = {number}")
-            db.execute("COMMIT")
-        except sqlite3.Error as error:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            kept = f"; a copy from before is at {backup}" if backup else ""
-            raise StoreError(
-                StoreProblem.UPGRADE_FAILED,
-                f"Parley could not upgrade its conversation database {path} (step {name}), "
-                f"so it left it as it was{kept}. Report this, with the detail: {error}",
-            ) from error
+        db.execute("COMMIT")
+    except Exception as error:  # a step's bug, too, must end in a sentence, rolled back
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        if isinstance(error, sqlite3.Error) and path is not None:
+            told = explained(error, path)
+            if told.problem in (StoreProblem.LOCKED, StoreProblem.READ_ONLY, StoreProblem.FULL):
+                raise told from error
+        kept = f"; a copy from before is at {backup}" if backup else ""
+        raise StoreError(
+            StoreProblem.UPGRADE_FAILED,
+            f"Parley could not upgrade its conversation database {path} (step {name}), "
+            f"so it left it as it was{kept}. Report this, with the detail: {error}",
+        ) from error
     return backup
 
 

@@ -48,6 +48,7 @@ class Store:
         self.path = path
         self.notice = notice
         """What was done on opening that the user should hear of ("" when nothing)."""
+        self._closed = False
         owners = path.with_name(path.name + ".owners")
         self._owner = Owner(owners)
         self._reader_db = connect(path, busy_timeout=busy_timeout)
@@ -55,13 +56,15 @@ class Store:
         self._writer = Writer(
             db, path, problem=problem, flush_seconds=flush_seconds, flush_bytes=flush_bytes
         )
+        # Before the recovery, never beside it: checking an owner locks its file for a moment,
+        # and a check on this thread made the writer's see that owner as alive.
+        gone_owner_files(owners, keep=self._owner.token)
         self.recovered: Future[int] = self._writer.submit(
             lambda db: rows.recover_interrupted(
                 db, alive(owners, rows.streaming_owners(db)) | {self._owner.token}
             )
         )
         """How many replies a Parley that ended left streaming (now marked interrupted)."""
-        gone_owner_files(owners, keep=self._owner.token)
 
     @classmethod
     def open(
@@ -89,7 +92,10 @@ class Store:
             raise explained(error, path) from error
 
     def close(self) -> None:
-        """Write what is waiting, then end the threads."""
+        """Write what is waiting, then end the threads (a second close does nothing)."""
+        if self._closed:
+            return
+        self._closed = True
         self._writer.close()
         self._reader.submit(self._reader_db.close).result()
         self._reader.shutdown()
@@ -153,10 +159,11 @@ class Store:
         conversation_row = rows.conversation_row(conversation)
         if isinstance(change, MessageAdded | MessageChanged):
             message_row = rows.message_row(conversation.id, change.message, self._owner.token)
+            restreamed = isinstance(change, MessageChanged) and change.restreamed
 
             def job(db: sqlite3.Connection) -> None:
                 rows.save_conversation(db, conversation_row)
-                rows.save_message(db, message_row)
+                rows.save_message(db, message_row, restreamed=restreamed)
 
             self._writer.submit(job)
         else:

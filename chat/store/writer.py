@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from .database import mark_for_check
 from .errors import StoreError, StoreProblem, explained
+from .rows import clean
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,11 +74,14 @@ class Writer:
     def stream(self, message_id: str, text: str, *, reasoning: bool = False) -> None:
         """Keep a piece of a streaming reply, to be written with the next batch."""
         with self._wake:
-            if not self._pieces:
+            first = not self._pieces
+            if first:
                 self._first_piece_at = time.monotonic()
             self._pieces.append((message_id, reasoning, text))
             self._waiting_bytes += len(text)
-            if self._waiting_bytes >= self._flush_bytes:
+            # The first piece too: an idle writer waits with no time-out, so it must be told
+            # to start the 500 ms clock.
+            if first or self._waiting_bytes >= self._flush_bytes:
                 self._wake.notify()
 
     def _seal_pieces(self) -> None:
@@ -125,7 +129,7 @@ class Writer:
         return late or self._waiting_bytes >= self._flush_bytes
 
     def _write_pieces(self, pieces: list[tuple[str, bool, str]]) -> None:
-        joined = _joined(pieces)
+        joined = [(message, reasoning, clean(text)) for message, reasoning, text in _joined(pieces)]
         try:
             with _transaction(self._db):
                 self._db.executemany(

@@ -16,8 +16,8 @@ from typing import IO
 if os.name == "nt":  # pragma: no cover - tested on Windows only
     import msvcrt
 
-    def _try_lock(file: IO[bytes]) -> bool:
-        try:
+    def _try_lock(file: IO[bytes], *, shared: bool = False) -> bool:
+        try:  # Windows has no shared lock here: a checker's lock is as exclusive as an owner's
             msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
         except OSError:
             return False
@@ -26,9 +26,10 @@ if os.name == "nt":  # pragma: no cover - tested on Windows only
 else:
     import fcntl
 
-    def _try_lock(file: IO[bytes]) -> bool:
+    def _try_lock(file: IO[bytes], *, shared: bool = False) -> bool:
         try:
-            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            kind = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+            fcntl.flock(file.fileno(), kind | fcntl.LOCK_NB)
         except OSError:
             return False
         return True
@@ -64,8 +65,8 @@ def alive(folder: Path, tokens: set[str]) -> set[str]:
             file = path.open("rb+")
         except OSError:  # no file: its owner released it, or it never had one
             continue
-        with file:
-            if not _try_lock(file):
+        with file:  # shared: two Parleys checking the same gone owner both see it gone
+            if not _try_lock(file, shared=True):
                 living.add(token)
                 continue
         with contextlib.suppress(OSError):

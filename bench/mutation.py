@@ -10,6 +10,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from .common import Figure
 
@@ -28,6 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "MUTATION.md"
 NOTES = ROOT / "bench" / "mutation_notes.md"
 """For each survivor: the test that now kills it, or why it is equivalent (kept by hand)."""
+RESULTS = ROOT / "bench" / "mutation_results.json"
+"""Each function's source hash and its mutants' verdicts from the last run, kept in the tree:
+a run on a fresh clone tests again only the functions that changed since (delete the file to
+test everything again)."""
 REUSE = "PARLEY_MUTATION_REUSE"
 """Set it to write the page from the last run's results without running mutmut again."""
 _RESULT = re.compile(r"^\s*([\w.]+)__mutmut_(\d+): (.+)$")
@@ -48,7 +53,9 @@ def run() -> list[Figure]:
     if os.environ.get(REUSE):
         done = subprocess.CompletedProcess([], 0)
     else:
+        restore(ROOT)
         done = subprocess.run([mutmut, "run", "--max-children", workers], cwd=ROOT, env=env)
+        keep(ROOT)
     took = time.perf_counter() - started
     subprocess.run([mutmut, "export-cicd-stats"], cwd=ROOT, env=env, check=True)
     stats = json.loads((ROOT / "mutants" / "mutmut-cicd-stats.json").read_text())
@@ -75,6 +82,60 @@ def run() -> list[Figure]:
     score = caught / stats["total"] if stats["total"] else 0.0
     note = f"{caught} of {stats['total']} killed; survivors in docs/MUTATION.md"
     return [Figure("mutants killed", 100 * score, "%", note=note)]
+
+
+def keep(root: Path) -> None:
+    """Write the verdicts of ``root``'s mutants/ folder into ``RESULTS`` (compactly: per
+    function, its hash and the exit code of each of its mutants by number)."""
+    kept: dict[str, dict[str, Any]] = {}
+    for meta in sorted((root / "mutants").rglob("*.py.meta")):
+        data = json.loads(meta.read_text())
+        source = str(meta.relative_to(root / "mutants"))[: -len(".meta")]
+        codes: dict[str, dict[int, int | None]] = {}
+        for key, code in data["exit_code_by_key"].items():
+            function, _, number = key.rpartition("__mutmut_")
+            codes.setdefault(function.rsplit(".", 1)[-1], {})[int(number)] = code
+        kept[source] = {
+            function: [
+                digest,
+                [codes.get(function, {}).get(n) for n in range(1, _count(codes, function) + 1)],
+            ]
+            for function, digest in sorted(data["hash_by_function_name"].items())
+        }
+    RESULTS.write_text(json.dumps(kept, separators=(",", ":"), ensure_ascii=False) + "\n")
+
+
+def _count(codes: dict[str, dict[int, int | None]], function: str) -> int:
+    return max(codes.get(function, {0: None}))
+
+
+def restore(root: Path) -> None:
+    """Seed ``root``'s mutants/ folder with the kept verdicts where it has none, so that mutmut
+    tests again only what changed (it drops a verdict whose function's hash differs)."""
+    if not RESULTS.exists():
+        return
+    for source, functions in json.loads(RESULTS.read_text()).items():
+        meta = root / "mutants" / f"{source}.meta"
+        if meta.exists() or not (root / source).exists():
+            continue
+        module = source[: -len(".py")].replace("/", ".").removesuffix(".__init__")
+        exit_codes = {
+            f"{module}.{function}__mutmut_{n}": code
+            for function, (_, codes) in functions.items()
+            for n, code in enumerate(codes, start=1)
+        }
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(
+            json.dumps(
+                {
+                    "exit_code_by_key": exit_codes,
+                    "hash_by_function_name": {f: h for f, (h, _) in functions.items()},
+                    "type_check_error_by_key": {},
+                    "durations_by_key": {},
+                    "estimated_durations_by_key": {},
+                }
+            )
+        )
 
 
 def _module_file(function: str) -> str:

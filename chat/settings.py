@@ -318,7 +318,14 @@ class Settings:
         data = self.snapshot()
         async with self._write_lock:
             if data != self._written:
-                await asyncio.to_thread(self._write, data)
+                write = asyncio.ensure_future(asyncio.to_thread(self._write, data))
+                try:
+                    await asyncio.shield(write)
+                except asyncio.CancelledError:
+                    # The thread writes on: hold the lock until it has, or a later save
+                    # could finish first and be overwritten with these older values.
+                    await asyncio.wait([write])
+                    raise
 
     def _write(self, data: dict[str, Any]) -> None:
         if self.path is None or not self._writable:

@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.session: ChatSession | None = None
         self.registry: ProviderRegistry | None = None
         self.settings: Settings | None = None
+        self._store_problem = ""
         self.library = Library(tasks, self)
         self._conversation = self.library.new()
         self.setWindowTitle("Parley")
@@ -190,11 +191,22 @@ class MainWindow(QMainWindow):
         self.sidebar.set_searcher(self._search, self._start_search)
         saved = str(self.settings.get("last_conversation")) if self.settings else ""
         if saved and not self._conversation.all_messages():
-            self.show_conversation(saved)
+            self._tasks.start(self._reopen(saved), name="reopen the last conversation")
+
+    async def _reopen(self, saved: str) -> None:
+        """Show the conversation open when the window last closed, unless it is gone (deleted:
+        nothing to say) or another was opened meanwhile."""
+        found = await self.library.last_open(saved)
+        if found is not None and not self._conversation.all_messages():
+            self._show(found)
 
     def on_store_problem(self, error: StoreError) -> None:
-        """The store could not write (called on the window's thread)."""
-        self.store_notice.show_message(str(error))
+        """The store could not write (called on the window's thread). The first problem
+        stays until it is dismissed: the writes that fail after it mostly follow from it."""
+        if self._store_problem and not self.store_notice.isHidden():
+            return
+        self._store_problem = str(error)
+        self.store_notice.show_message(self._store_problem)
 
     async def _search(self, text: str) -> list:  # type: ignore[type-arg]
         return await self.library.search(text, self._conversation.id)

@@ -50,6 +50,10 @@ class Sidebar(QWidget):
         self._searcher: Searcher | None = None
         self._start: Callable[[Any], object] | None = None
         self._asked = 0
+        self._shown = 0
+        """The query (``_asked``'s count) whose answer is in the results."""
+        self._open_when_shown = -1
+        """Enter was pressed for this query before its answer came: open its first hit."""
         self._silent = False
         self._kept = ""
         self.setMinimumWidth(180)
@@ -85,6 +89,11 @@ class Sidebar(QWidget):
         self.list.addAction(self.delete_action)
         self.rename_action = QAction("&Rename", self)
         self.rename_action.setShortcut(QKeySequence("F2"))
+        self.clear_search_action = QAction("Clear the search", self)
+        self.clear_search_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.clear_search_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.search.addAction(self.clear_search_action)
+        self.results.addAction(self.clear_search_action)
         self._typing = QTimer(self)
         self._typing.setSingleShot(True)
         self._typing.setInterval(TYPING_PAUSE_MS)
@@ -102,6 +111,7 @@ class Sidebar(QWidget):
         self.delete_action.triggered.connect(self.on_delete_action_triggered)
         self.rename_action.triggered.connect(self.on_rename_action_triggered)
         self.search_action.triggered.connect(self.on_search_action_triggered)
+        self.clear_search_action.triggered.connect(self.on_clear_search_action_triggered)
         self.search.textChanged.connect(self.on_search_text_changed)
         self.search.returnPressed.connect(self.on_search_return_pressed)
         self._typing.timeout.connect(self.on_typing_timeout)
@@ -172,6 +182,10 @@ class Sidebar(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
+    def on_clear_search_action_triggered(self) -> None:
+        self.search.clear()
+        self.list.setFocus()
+
     def on_search_text_changed(self, text: str) -> None:
         searching = bool(text.strip())
         self.list.setVisible(not searching)
@@ -184,11 +198,14 @@ class Sidebar(QWidget):
             self.results_model.clear()
 
     def on_search_return_pressed(self) -> None:
+        if self._shown == self._asked:
+            if self.results_model.rowCount():
+                self.on_results_activated(self.results_model.index(0, 0))
+            return
+        self._open_when_shown = self._asked  # the results shown are not this text's yet
         if self._typing.isActive():
             self._typing.stop()
             self.on_typing_timeout()
-        elif self.results_model.rowCount():
-            self.on_results_activated(self.results_model.index(0, 0))
 
     def on_typing_timeout(self) -> None:
         if self._searcher is not None and self._start is not None:
@@ -203,11 +220,15 @@ class Sidebar(QWidget):
         except (QueryError, StoreError) as error:
             if asked == self._asked:
                 self._show_results([], str(error))
+                self._shown = asked
             return
         except asyncio.CancelledError:
             raise
         if asked == self._asked:
             self._show_results(hits, "" if hits else f"Nothing matches “{text.strip()}”.")
+            self._shown = asked
+            if self._open_when_shown == asked:
+                self.on_results_activated(self.results_model.index(0, 0))
 
     def _show_results(self, hits: list[Hit], message: str) -> None:
         self.results_model.clear()

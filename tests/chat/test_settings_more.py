@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
+import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from chat.settings import Settings
 
@@ -42,3 +49,36 @@ def test_a_settings_section_that_is_a_list_is_named_and_ignored(tmp_path: Path) 
         "“settings” is not an object. Set them again, or fix them in the file."
     )
     assert settings.get("provider") == ""
+
+
+async def test_a_cancelled_save_holds_the_next_until_its_write_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Closing the window cancels a save that is running, then saves once more: the last
+    # values must be the ones on disk, however slow the disk was with the first.
+    replaced: list[str] = []
+
+    def slow_first_replace(source: str, target: str) -> None:
+        replaced.append(target)
+        slow = len(replaced) == 1
+        if slow:
+            time.sleep(0.3)
+        os_replace(source, target)
+        if slow:
+            first_done.set()
+
+    first_done = threading.Event()
+
+    os_replace = os.replace
+    monkeypatch.setattr(os, "replace", slow_first_replace)
+    settings = Settings.load(tmp_path / "settings.json")
+    settings.set("provider", "VoiGpt")
+    first = asyncio.ensure_future(settings.save_in_background())
+    await asyncio.sleep(0)  # its thread has started writing
+    first.cancel()
+    settings.set("provider", "Aichat")
+    await settings.save_in_background()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    await asyncio.to_thread(first_done.wait, 10)  # the slow first write is over, however it went
+    assert Settings.load(tmp_path / "settings.json").get("provider") == "Aichat"

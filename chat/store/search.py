@@ -24,11 +24,22 @@ QUESTION_WEIGHT, ANSWER_WEIGHT, REASONING_WEIGHT = 2.0, 1.0, 0.3
 TITLE_WEIGHT = 3.0
 """A match in a conversation's title counts three times one in a reply."""
 SNIPPET_TOKENS = 16
+CANDIDATES = 100
+"""How many of the best matches the index ranks before any message's row is read: when
+enough of them pass the filters (not deleted, provider, dates), only their rows are read and
+given a snippet; otherwise every match is (slower, the same hits)."""
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 32
+"""Longer queries are refused: a person types a few words, and SQLite's expressions have a
+depth limit (every 1-2 character CJK term adds a condition)."""
 _OPEN, _CLOSE = "\x02", "\x03"
 _TOKEN = re.compile(r'(\w+):"([^"]*)"?|"([^"]*)"?|(\S+)')
 _CJK_CHAR = re.compile(
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af]"
 )
+_UNUSABLE = re.compile("[\x00\ud800-\udfff]")
+"""NUL ends an FTS5 query string early (an "unterminated string"), and a lone surrogate cannot
+be encoded for SQLite: both are read as spaces."""
 _FILTERS = ("provider", "model", "before", "after", "in")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
@@ -62,10 +73,15 @@ class Query:
 
 
 def parse(text: str) -> Query:
-    """The query in ``text``; raises ``QueryError`` for a filter it cannot use."""
+    """The query in ``text``; raises ``QueryError`` for a filter it cannot use, or a query
+    too long to be one a person typed."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"Shorten the search to {MAX_QUERY_CHARS:,} characters or fewer (it has {len(text):,})."
+        )
     terms: list[Term] = []
     filters: dict[str, Any] = {}
-    for match in _TOKEN.finditer(text):
+    for match in _TOKEN.finditer(_UNUSABLE.sub(" ", text)):
         key, quoted_value, phrase, word = match.groups()
         if key is not None and key.lower() in _FILTERS:
             _set_filter(filters, key.lower(), quoted_value)
@@ -81,7 +97,16 @@ def parse(text: str) -> Query:
         else:
             terms.append(Term(word))
     kept = tuple(t for t in terms if any(ch.isalnum() for ch in t.text))
+    _check_terms(len(kept))
     return Query(terms=kept, **filters)
+
+
+def _check_terms(count: int) -> None:
+    if count > MAX_TERMS:
+        raise QueryError(
+            f"Search for at most {MAX_TERMS} words or phrases at once (this search has "
+            f"{count}): leave some out, or put the ones that belong together in quotes."
+        )
 
 
 def _set_filter(filters: dict[str, Any], name: str, value: str) -> None:
@@ -147,6 +172,7 @@ def search(
     """The best ``limit`` hits, best first. ``current`` is the open conversation's id."""
     if isinstance(query, str):
         query = parse(query)
+    _check_terms(len(query.terms))
     if query.in_current and current is None:
         raise QueryError("“in:current” searches the open conversation: open one first.")
     if query.empty:
@@ -158,7 +184,12 @@ def search(
 
 def _merged(messages: list[Hit], titles: list[Hit]) -> list[Hit]:
     """A title that matches lifts its conversation's message hits (it is not listed beside
-    them); it is a hit of its own only where no message matched."""
+    them); it is a hit of its own only where no message matched.
+
+    Hits in conversations whose title matched come first: bm25 ranks from two indexes are on
+    scales of their own (a word in half the titles gets an IDF of almost 0, and a CJK title
+    match has no bm25 at all), so adding them would let a reply outrank a title.
+    """
     title_rank = {hit.conversation_id: hit.rank for hit in titles}
     lifted = [
         dataclasses.replace(hit, rank=hit.rank + title_rank.get(hit.conversation_id, 0.0))
@@ -166,7 +197,7 @@ def _merged(messages: list[Hit], titles: list[Hit]) -> list[Hit]:
     ]
     matched = {hit.conversation_id for hit in messages}
     hits = lifted + [hit for hit in titles if hit.conversation_id not in matched]
-    hits.sort(key=lambda hit: (hit.rank, -hit.created))
+    hits.sort(key=lambda hit: (hit.conversation_id not in title_rank, hit.rank, -hit.created))
     return hits
 
 
@@ -202,6 +233,44 @@ def _dates(column: str, query: Query) -> tuple[str, list[Any]]:
     return sql, args
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """The FTS5 table a query's words are looked up in, and how it ranks and shows them."""
+
+    table: str
+    match: str
+    args: list[Any]
+    rank: str
+    """bm25 of the index alone: it can be had without reading the messages' rows."""
+    question_weight: float
+    """The factor a user's message's rank gets on top (where the index has no column for it)."""
+
+    @property
+    def snippet(self) -> str:
+        column = -1 if self.table == "message_fts" else 0
+        return f"snippet({self.table}, {column}, char(2), char(3), '…', {SNIPPET_TOKENS})"
+
+
+def _index(words: list[Term], long_cjk: list[Term]) -> _Index:
+    if not words:
+        rank = "bm25(cjk_fts)"
+        return _Index("cjk_fts", "cjk_fts MATCH ?", [_fts(long_cjk)], rank, QUESTION_WEIGHT)
+    match, args = "message_fts MATCH ?", [_fts(words)]
+    if long_cjk:
+        match += " AND message_fts.rowid IN (SELECT rowid FROM cjk_fts WHERE cjk_fts MATCH ?)"
+        args.append(_fts(long_cjk))
+    rank = f"bm25(message_fts, {QUESTION_WEIGHT}, {ANSWER_WEIGHT}, {REASONING_WEIGHT})"
+    return _Index("message_fts", match, args, rank, 1.0)
+
+
+def _contains(column: str, term: Term) -> str:
+    """SQL true where ``column`` holds ``term`` (lower() only where case can differ: it
+    costs a copy of every text scanned)."""
+    if term.text.lower() == term.text.upper():
+        return f" AND instr({column}, ?) > 0"
+    return f" AND instr(lower({column}), lower(?)) > 0"
+
+
 def _message_hits(
     db: sqlite3.Connection, query: Query, limit: int, current: str | None
 ) -> list[Hit]:
@@ -213,37 +282,85 @@ def _message_hits(
     where, args = _conversation_filters(query, current)
     dates, date_args = _dates("m.created", query)
     where, args = where + dates, args + date_args
-    if words:
-        source = "message_fts JOIN messages AS m ON m.num = message_fts.rowid"
-        match_sql, match_args = " AND message_fts MATCH ?", [_fts(words)]
-        rank = f"bm25(message_fts, {QUESTION_WEIGHT}, {ANSWER_WEIGHT}, {REASONING_WEIGHT})"
-        snippet = f"snippet(message_fts, -1, char(2), char(3), '…', {SNIPPET_TOKENS})"
-        if long_cjk:
-            match_sql += " AND m.num IN (SELECT rowid FROM cjk_fts WHERE cjk_fts MATCH ?)"
-            match_args.append(_fts(long_cjk))
-    elif long_cjk:
-        source = "cjk_fts JOIN messages AS m ON m.num = cjk_fts.rowid"
-        match_sql, match_args = " AND cjk_fts MATCH ?", [_fts(long_cjk)]
-        rank = "bm25(cjk_fts)"
-        snippet = f"snippet(cjk_fts, 0, char(2), char(3), '…', {SNIPPET_TOKENS})"
-    else:
-        source = "messages AS m"
-        match_sql, match_args = f" AND m.content GLOB '{CJK}'", []
-        rank, snippet = "0.0", "''"
     for term in short_cjk:
-        match_sql += " AND instr(lower(m.content), lower(?)) > 0"
-        match_args.append(term.text)
+        where += _contains("m.content", term)
+        args.append(term.text)
+    if not (words or long_cjk):
+        return _scanned(db, where, args, short_cjk, limit)
+    index = _index(words, long_cjk)
+    # a limit far beyond a screenful would bind more rows' numbers than SQLite takes at once
+    found = _best_candidates(db, index, where, args, limit) if 0 < limit <= 1000 else None
+    return found if found is not None else _all_matches(db, index, where, args, limit)
+
+
+def _best_candidates(
+    db: sqlite3.Connection, index: _Index, where: str, args: list[Any], limit: int
+) -> list[Hit] | None:
+    """The hits among the best ``CANDIDATES`` matches of the index alone, so that only their
+    rows are read; None when too few of them pass the filters to be sure of the best."""
+    wanted = max(CANDIDATES, 2 * limit)
     found = db.execute(
-        f"SELECT m.conversation_id, c.title, m.id, m.role, m.created, {rank} AS rank,"
-        f" {snippet}, m.content FROM {source} JOIN conversations AS c"
-        f" ON c.id = m.conversation_id WHERE 1{match_sql}{where} ORDER BY rank, m.num DESC"
-        " LIMIT ?",
-        [*match_args, *args, limit],
+        f"SELECT rowid, {index.rank} AS rank FROM {index.table} WHERE {index.match}"
+        " ORDER BY rank, rowid DESC LIMIT ?",
+        [*index.args, wanted],
     ).fetchall()
+    if not found:
+        return []
+    ranks: dict[int, float] = dict(found)
+    rows = db.execute(
+        "SELECT m.num, m.conversation_id, c.title, m.id, m.role, m.created FROM messages AS m"
+        f" JOIN conversations AS c ON c.id = m.conversation_id WHERE m.num IN"
+        f" ({', '.join('?' * len(ranks))}){where}",
+        [*ranks, *args],
+    ).fetchall()
+    scored = sorted(
+        (ranks[r[0]] * (index.question_weight if r[4] == "user" else 1.0), -r[0], r) for r in rows
+    )
+    if len(found) == wanted:  # a match left out ranks after this (bm25 ranks are <= 0)
+        left_out = (found[-1][1] * index.question_weight, -found[-1][0])
+        if len(scored) < limit or scored[limit - 1][:2] > left_out:
+            return None
+    kept = scored[:limit]
+    snippets = dict(
+        db.execute(
+            f"SELECT rowid, {index.snippet} FROM {index.table} WHERE {index.table} MATCH ?"
+            f" AND rowid IN ({', '.join('?' * len(kept))})",
+            [index.args[0], *(r[0] for _, _, r in kept)],
+        ).fetchall()
+    )
     return [
-        Hit(r[0], r[1], r[2], r[3], r[4], r[5], _parts(r[6]) if r[6] else _around(r[7], short_cjk))
-        for r in found
+        Hit(r[1], r[2], r[3], r[4], r[5], rank, _parts(snippets.get(r[0], "")))
+        for rank, _, r in kept
     ]
+
+
+def _all_matches(
+    db: sqlite3.Connection, index: _Index, where: str, args: list[Any], limit: int
+) -> list[Hit]:
+    """The hits among every match, each row read (for filters that leave few of them)."""
+    weight = f"(CASE WHEN m.role = 'user' THEN {index.question_weight} ELSE 1 END)"
+    found = db.execute(
+        f"SELECT m.conversation_id, c.title, m.id, m.role, m.created, {index.rank} * {weight}"
+        f" AS rank, {index.snippet} FROM {index.table} JOIN messages AS m"
+        f" ON m.num = {index.table}.rowid JOIN conversations AS c ON c.id = m.conversation_id"
+        f" WHERE {index.match}{where} ORDER BY rank, m.num DESC LIMIT ?",
+        [*index.args, *args, limit],
+    ).fetchall()
+    return [Hit(r[0], r[1], r[2], r[3], r[4], r[5], _parts(r[6] or "")) for r in found]
+
+
+def _scanned(
+    db: sqlite3.Connection, where: str, args: list[Any], short_cjk: list[Term], limit: int
+) -> list[Hit]:
+    """1-2 CJK characters, too short for the trigram index: the messages that hold CJK text
+    are read, newest first."""
+    found = db.execute(
+        "SELECT m.conversation_id, c.title, m.id, m.role, m.created, m.content FROM messages"
+        " AS m JOIN conversations AS c ON c.id = m.conversation_id"
+        f" WHERE m.content GLOB '{CJK}'{where} ORDER BY m.num DESC LIMIT ?",
+        [*args, limit],
+    ).fetchall()
+    return [Hit(r[0], r[1], r[2], r[3], r[4], 0.0, _around(r[5], short_cjk)) for r in found]
 
 
 def _title_hits(db: sqlite3.Connection, query: Query, limit: int, current: str | None) -> list[Hit]:
@@ -259,7 +376,7 @@ def _title_hits(db: sqlite3.Connection, query: Query, limit: int, current: str |
     else:
         source, match_sql, match_args, rank = "conversations AS c", "", [], "0.0"
     for term in cjk:
-        match_sql += " AND instr(lower(c.title), lower(?)) > 0"
+        match_sql += _contains("c.title", term)
         match_args.append(term.text)
     order = "rank, c.updated DESC" if query.terms else "c.updated DESC"
     found = db.execute(
@@ -278,12 +395,19 @@ def _parts(snippet: str) -> tuple[tuple[str, bool], ...]:
     return tuple(parts)
 
 
+def _pattern(terms: tuple[Term, ...] | list[Term]) -> re.Pattern[str] | None:
+    """The terms as one case-insensitive pattern, longest first (None when there are none)."""
+    wanted = [re.escape(t.text) for t in terms if t.text]
+    if not wanted:
+        return None
+    return re.compile("|".join(sorted(wanted, key=len, reverse=True)), re.IGNORECASE)
+
+
 def _marked(text: str, terms: tuple[Term, ...]) -> tuple[tuple[str, bool], ...]:
     """``text`` with the terms in it marked (case-insensitive, as whole pieces of text)."""
-    wanted = [re.escape(t.text) for t in terms if t.text]
-    if not wanted or not text:
+    pattern = _pattern(terms)
+    if pattern is None or not text:
         return ((text, False),) if text else ()
-    pattern = re.compile("|".join(sorted(wanted, key=len, reverse=True)), re.IGNORECASE)
     parts: list[tuple[str, bool]] = []
     at = 0
     for match in pattern.finditer(text):
@@ -298,8 +422,9 @@ def _marked(text: str, terms: tuple[Term, ...]) -> tuple[tuple[str, bool], ...]:
 
 def _around(content: str, terms: list[Term], width: int = 40) -> tuple[tuple[str, bool], ...]:
     """A snippet of ``content`` around the first of ``terms``, with the terms marked."""
-    lowered = content.lower()
-    first = min((i for t in terms if (i := lowered.find(t.text.lower())) >= 0), default=0)
+    pattern = _pattern(terms)  # searched in ``content`` itself: lower() may change lengths
+    found = pattern.search(content) if pattern is not None else None
+    first = found.start() if found is not None else 0
     start, end = max(0, first - width), first + width
     text = ("…" if start else "") + content[start:end] + ("…" if end < len(content) else "")
     return _marked(" ".join(text.split()), tuple(terms))

@@ -162,11 +162,42 @@ def _script(db: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"an incomplete statement in a migration: {statement.strip()[:60]}")
 
 
+def _cjk_titles(db: sqlite3.Connection) -> None:
+    # Titles in Chinese or Japanese are one "word" to unicode61: a trigram index of their own
+    # finds text inside them without reading every title (it kept 1M-message searches slow).
+    _script(
+        db,
+        f"""
+        CREATE INDEX conversations_with_cjk ON conversations (num) WHERE title GLOB '{CJK}';
+        CREATE VIEW title_cjk AS SELECT num, title FROM conversations WHERE title GLOB '{CJK}';
+        CREATE VIRTUAL TABLE title_cjk_fts USING fts5 (
+            title, content = 'title_cjk', content_rowid = 'num', tokenize = 'trigram'
+        );
+        CREATE TRIGGER cjk_titles_indexed AFTER INSERT ON conversations BEGIN
+            INSERT INTO title_cjk_fts (rowid, title) SELECT new.num, new.title
+                WHERE new.title GLOB '{CJK}';
+        END;
+        CREATE TRIGGER cjk_titles_unindexed AFTER DELETE ON conversations BEGIN
+            INSERT INTO title_cjk_fts (title_cjk_fts, rowid, title)
+                SELECT 'delete', old.num, old.title WHERE old.title GLOB '{CJK}';
+        END;
+        CREATE TRIGGER cjk_titles_reindexed AFTER UPDATE OF title ON conversations BEGIN
+            INSERT INTO title_cjk_fts (title_cjk_fts, rowid, title)
+                SELECT 'delete', old.num, old.title WHERE old.title GLOB '{CJK}';
+            INSERT INTO title_cjk_fts (rowid, title) SELECT new.num, new.title
+                WHERE new.title GLOB '{CJK}';
+        END;
+        INSERT INTO title_cjk_fts (title_cjk_fts) VALUES ('rebuild');
+        """,
+    )
+
+
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
     ("0001_conversations_and_messages", _conversations),
     ("0002_full_text_search", _search),
+    ("0003_cjk_titles", _cjk_titles),
 )
 """Every migration, oldest first. Never change or reorder one that has shipped: add one."""
 

@@ -375,6 +375,12 @@ def _title_hits(db: sqlite3.Connection, query: Query, limit: int, current: str |
         rank = f"bm25(title_fts) * {TITLE_WEIGHT}"
     else:
         source, match_sql, match_args, rank = "conversations AS c", "", [], "0.0"
+    long_cjk = [t for t in cjk if len(t.text) >= 3]
+    if long_cjk:  # through the trigram index of CJK titles, not a read of every title
+        match_sql += " AND c.num IN (SELECT rowid FROM title_cjk_fts WHERE title_cjk_fts MATCH ?)"
+        match_args.append(_fts(long_cjk))
+    elif cjk:  # one or two characters: only the titles that hold such text are read
+        match_sql += f" AND c.title GLOB '{CJK}'"
     for term in cjk:
         match_sql += _contains("c.title", term)
         match_args.append(term.text)

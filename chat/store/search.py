@@ -175,7 +175,7 @@ def search(
     _check_terms(len(query.terms))
     if query.in_current and current is None:
         raise QueryError("“in:current” searches the open conversation: open one first.")
-    if query.empty:
+    if query.empty or limit <= 0:
         return []
     return _merged(
         _message_hits(db, query, limit, current), _title_hits(db, query, limit, current)
@@ -244,6 +244,8 @@ class _Index:
     """bm25 of the index alone: it can be had without reading the messages' rows."""
     question_weight: float
     """The factor a user's message's rank gets on top (where the index has no column for it)."""
+    rank_function: str = ""
+    """``rank`` as FTS5 computes and sorts by itself (where ``question_weight`` is 1)."""
 
     @property
     def snippet(self) -> str:
@@ -259,8 +261,10 @@ def _index(words: list[Term], long_cjk: list[Term]) -> _Index:
     if long_cjk:
         match += " AND message_fts.rowid IN (SELECT rowid FROM cjk_fts WHERE cjk_fts MATCH ?)"
         args.append(_fts(long_cjk))
-    rank = f"bm25(message_fts, {QUESTION_WEIGHT}, {ANSWER_WEIGHT}, {REASONING_WEIGHT})"
-    return _Index("message_fts", match, args, rank, 1.0)
+    weights = f"{QUESTION_WEIGHT}, {ANSWER_WEIGHT}, {REASONING_WEIGHT}"
+    return _Index(
+        "message_fts", match, args, f"bm25(message_fts, {weights})", 1.0, f"bm25({weights})"
+    )
 
 
 def _contains(column: str, term: Term) -> str:
@@ -288,9 +292,36 @@ def _message_hits(
     if not (words or long_cjk):
         return _scanned(db, where, args, short_cjk, limit)
     index = _index(words, long_cjk)
+    if not long_cjk:
+        return _streamed(db, index, where, args, limit)
     # a limit far beyond a screenful would bind more rows' numbers than SQLite takes at once
     found = _best_candidates(db, index, where, args, limit) if 0 < limit <= 1000 else None
     return found if found is not None else _all_matches(db, index, where, args, limit)
+
+
+def _streamed(
+    db: sqlite3.Connection, index: _Index, where: str, args: list[Any], limit: int
+) -> list[Hit]:
+    """Words alone: the index hands over its matches best first (FTS5 sorts by its own
+    ``rank``), each joined to its row as it comes, until enough have passed the filters; so
+    only the rows shown are read and given a snippet. Matches that tie with the last one
+    shown are read too, so that the newest of them come first, as everywhere else."""
+    table = index.table
+    cursor = db.execute(
+        f"SELECT m.num, m.conversation_id, c.title, m.id, m.role, m.created, {table}.rank,"
+        f" {index.snippet} FROM {table} JOIN messages AS m ON m.num = {table}.rowid"
+        f" JOIN conversations AS c ON c.id = m.conversation_id WHERE {index.match}"
+        f" AND {table}.rank MATCH ?{where} ORDER BY {table}.rank",
+        [*index.args, index.rank_function, *args],
+    )
+    found: list[tuple[Any, ...]] = []
+    for row in cursor:
+        if len(found) >= limit and row[6] != found[-1][6]:
+            break
+        found.append(row)
+    cursor.close()
+    found.sort(key=lambda r: (r[6], -r[0]))
+    return [Hit(r[1], r[2], r[3], r[4], r[5], r[6], _parts(r[7] or "")) for r in found[:limit]]
 
 
 def _best_candidates(

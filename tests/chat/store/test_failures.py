@@ -97,6 +97,7 @@ import json, os, sys
 from pathlib import Path
 from chat.conversation import Conversation
 from chat.store import Store, StoreError, rows
+import tomllib  # read lazily by the mutation run's trampolines, out of the user's reach later
 
 if os.geteuid() == 0:  # after the imports: the user may not read root's Python
     os.setgroups([])

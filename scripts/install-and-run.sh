@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
-ensure_packages "${PYTHON_PACKAGES[@]}" "${QT_PACKAGES[@]}"
+ensure_packages "${PYTHON_PACKAGES[@]}" "${QT_PACKAGES[@]}" "${FONT_PACKAGES[@]}"
 ensure_venv '.'
 exec .venv/bin/parley "$@"

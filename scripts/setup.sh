@@ -6,6 +6,8 @@
 QT_PACKAGES=(libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libxkbcommon0
   fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0)
+# Every script on screen and in PDF exports: Chinese, Japanese and Korean, and colour emoji.
+FONT_PACKAGES=(fonts-noto-cjk fonts-noto-color-emoji)
 PYTHON_PACKAGES=(python3-venv python3-pip)
 
 say() { echo "parley: $*" >&2; }

@@ -34,7 +34,7 @@ run_pytest() {
 }
 
 main() {
-  ensure_packages "${PYTHON_PACKAGES[@]}" "${QT_PACKAGES[@]}" "${KEYRING_PACKAGES[@]}" \
+  ensure_packages "${PYTHON_PACKAGES[@]}" "${QT_PACKAGES[@]}" "${FONT_PACKAGES[@]}" "${KEYRING_PACKAGES[@]}" \
     "${TEST_PACKAGES[@]}"
   ensure_venv '.[test]'
   step "ruff check"

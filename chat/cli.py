@@ -1,5 +1,5 @@
-"""``parley`` subcommands: ``ask``, ``list``, ``show``, ``search``, ``providers``, ``models``,
-``keys``, ``endpoints``. No Qt, imports lazy."""
+"""``parley`` subcommands: ``ask``, ``list``, ``show``, ``search``, ``export``, ``import``,
+``providers``, ``models``, ``keys``, ``endpoints``. No Qt, imports lazy."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .session import Reply
     from .settings import Settings
     from .store import Store
+    from .transcript.exporting import PdfWriter
 
 
 def parley_version() -> str:
@@ -49,9 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_keys(commands)
     from .cli_endpoints import add_parser
     from .cli_store import add_parsers
+    from .cli_transcripts import add_parsers as add_transcript_parsers
 
     add_parser(commands)
     add_parsers(commands)
+    add_transcript_parsers(commands)
     return parser
 
 
@@ -126,13 +129,14 @@ def _add_keys(commands: Any) -> None:
         )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, pdf: PdfWriter | None = None) -> int:
+    """Run a subcommand; ``pdf`` writes PDFs for ``parley export`` (gui/ lends it)."""
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.command is None:
         build_parser().print_help()
         return EXIT_USAGE
     try:
-        code = _run(args)
+        code = _run(args, pdf)
         sys.stdout.flush()  # here, not at exit, where a closed pipe would end with code 120
         return code
     except KeyboardInterrupt:
@@ -148,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         return stdout_closed()
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, pdf: PdfWriter | None) -> int:
     if args.command == "ask":
         return asyncio.run(ask(args, sys.stdout, sys.stderr))
     if args.command == "providers":
@@ -157,6 +161,10 @@ def _run(args: argparse.Namespace) -> int:
         from .cli_store import run
 
         return run(args, sys.stdout, sys.stderr)
+    if args.command in ("export", "import"):
+        from .cli_transcripts import run as run_transcripts
+
+        return run_transcripts(args, sys.stdout, sys.stderr, pdf)
     if args.command == "endpoints":
         from .cli_endpoints import endpoints
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chat.conversation import Conversation
+    from chat.transcript.options import ExportOptions
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -12,13 +18,22 @@ def main(argv: list[str] | None = None) -> int:
     if args:  # a command, or an option the parser checks (an unknown one is a usage error)
         from chat.cli import main as cli_main
 
-        return cli_main(args)
+        return cli_main(args, pdf=write_pdf)
     if problem := display_problem(os.environ, sys.platform):
         print(f"parley: {problem}", file=sys.stderr)
         return 1
     from gui.app import run
 
     return run([])
+
+
+def write_pdf(conversations: Sequence[Conversation], path: Path, options: ExportOptions) -> None:
+    """``parley export --format pdf``: Qt's text engine, with no window (Qt is imported only
+    now, and only for this)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no screen is needed to write a PDF
+    from .pdf_export import write_pdf as write
+
+    write(conversations, path, options)
 
 
 def display_problem(env: Mapping[str, str], platform: str) -> str:

@@ -14,9 +14,7 @@ class TranscriptError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        text = self.sentence
-        if self.where:
-            text += f" (at {self.where})"
-        if self.detail:
-            text += f": {self.detail}"
-        return text
+        """The sentence, then where and what: "… choose one of those. At byte 12: a list"."""
+        place = f"At {self.where}" if self.where else ""
+        said = ": ".join(filter(None, (place, self.detail)))
+        return f"{self.sentence} {said[:1].upper()}{said[1:]}" if said else self.sentence

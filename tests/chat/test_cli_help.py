@@ -31,6 +31,8 @@ COMMANDS = [
     ["list"],
     ["show"],
     ["search"],
+    ["export"],
+    ["import"],
 ]
 
 

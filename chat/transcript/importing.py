@@ -1,0 +1,225 @@
+"""Imports into the store: every conversation of an export file, or none of them.
+
+An import runs on a thread of its own (never the window's): the file is read a conversation
+at a time and written in batches through the store's writer, so a reply streaming meanwhile
+is still written as it grows. Each conversation and message keeps an id made from its
+source's, so importing a file again adds only what is new. When the file turns out damaged
+halfway, or the person cancels, what this import had written is taken out again.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..conversation import Conversation, Message, MessageState
+from ..store import rows
+from .detect import open_export
+from .errors import TranscriptError
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+BATCH_CHARS = 4_000_000
+"""About this much text is written in one transaction: few enough commits to import fast,
+small enough that a reply streaming meanwhile waits only a moment for its own writes."""
+_DELETE_CHUNK = 500
+_LIVE = (MessageState.PENDING, MessageState.STREAMING)
+
+Progress = Callable[[int, int], None]
+"""``progress(bytes_read, bytes_in_all)``, called from the importing thread."""
+
+
+class ImportCancelled(Exception):
+    """The person cancelled the import; nothing of it was kept."""
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did: ``added`` new conversations, ``extended`` ones already here that
+    got new messages, ``unchanged`` ones already here in full; ``messages`` added in all."""
+
+    format: str
+    added: int = 0
+    extended: int = 0
+    unchanged: int = 0
+    messages: int = 0
+
+    @property
+    def conversations(self) -> int:
+        return self.added + self.extended + self.unchanged
+
+
+@dataclass(slots=True)
+class _Journal:
+    """What this import wrote, so that it can be taken out again."""
+
+    conversations: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    undeleted: list[tuple[str, float]] = field(default_factory=list)
+
+
+def import_file(
+    store: Store,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    batch_chars: int = BATCH_CHARS,
+) -> ImportReport:
+    """Import every conversation in ``path`` (Parley JSON, or a ChatGPT or Claude export as
+    .json or .zip). Blocks: call it off the window's thread.
+
+    Raises:
+        TranscriptError: the file cannot be read or understood (nothing is kept).
+        ImportCancelled: ``cancel`` was set (nothing is kept).
+        StoreError: the store could not write (nothing is kept where it can be undone).
+    """
+    with open_export(path) as source:
+        total = source.size
+        seen = None if progress is None else functools.partial(_told, progress, total)
+        report = ImportReport(source.format)
+        journal = _Journal()
+        try:
+            batches = _batches(source.conversations(seen), cancel, batch_chars)
+            _write_all(store, batches, report, journal, cancel)
+        except BaseException:
+            _undo(store, journal)
+            raise
+        if progress:
+            progress(total, total)
+        return report
+
+
+def _told(progress: Progress, total: int, done: int) -> None:
+    progress(done, total)
+
+
+def _write_all(
+    store: Store,
+    batches: Iterable[list[Conversation]],
+    report: ImportReport,
+    journal: _Journal,
+    cancel: threading.Event | None,
+) -> None:
+    pending: Future[None] | None = None
+    for batch in batches:
+        if pending is not None:
+            pending.result()  # one batch waits while the next is read: memory stays bounded
+        pending = store.submit(
+            functools.partial(_write_batch, batch=batch, report=report, journal=journal)
+        )
+    if pending is not None:
+        pending.result()
+    if cancel is not None and cancel.is_set():
+        raise ImportCancelled
+
+
+def _batches(
+    conversations: Iterable[Conversation], cancel: threading.Event | None, batch_chars: int
+) -> Iterator[list[Conversation]]:
+    batch: list[Conversation] = []
+    size = 0
+    for conversation in conversations:
+        if cancel is not None and cancel.is_set():
+            raise ImportCancelled
+        batch.append(conversation)
+        size += sum(len(m.content) + len(m.reasoning) for m in conversation.all_messages())
+        if size >= batch_chars:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _write_batch(
+    db: sqlite3.Connection,
+    batch: list[Conversation],
+    report: ImportReport,
+    journal: _Journal,
+) -> None:
+    for conversation in batch:
+        found = db.execute(
+            "SELECT deleted FROM conversations WHERE id = ?", (conversation.id,)
+        ).fetchone()
+        if found is None:
+            rows.save_conversation(db, rows.conversation_row(conversation))
+            journal.conversations.append(conversation.id)
+            report.added += 1
+            report.messages += _insert_messages(db, conversation, None)
+            continue
+        if found[0] is not None:  # deleted here earlier: importing it again brings it back
+            db.execute("UPDATE conversations SET deleted = NULL WHERE id = ?", (conversation.id,))
+            journal.undeleted.append((conversation.id, found[0]))
+        added = _insert_messages(db, conversation, journal)
+        report.messages += added
+        if added:
+            report.extended += 1
+        else:
+            report.unchanged += 1
+
+
+def _insert_messages(
+    db: sqlite3.Connection, conversation: Conversation, journal: _Journal | None
+) -> int:
+    """Insert the messages not here yet (parents first); returns how many. ``journal`` keeps
+    their ids when the conversation was here before (a new one is taken out whole)."""
+    added = 0
+    for message in _parents_first(conversation):
+        row = rows.message_row(conversation.id, _settled(message), "")
+        inserted = db.execute(
+            f"INSERT INTO messages ({rows.MESSAGE_COLUMNS}) VALUES"
+            f" ({', '.join('?' * len(row))}) ON CONFLICT (id) DO NOTHING",
+            row,
+        ).rowcount
+        if inserted:
+            added += 1
+            if journal is not None:
+                journal.messages.append(message.id)
+    return added
+
+
+def _parents_first(conversation: Conversation) -> list[Message]:
+    ordered: list[Message] = []
+    level = conversation.children(None)
+    while level:
+        ordered += level
+        level = [child for message in level for child in conversation.children(message)]
+    return ordered
+
+
+def _settled(message: Message) -> Message:
+    """A reply that an export caught while it streamed is kept as interrupted: no Parley is
+    writing it any more."""
+    return replace(message, state=MessageState.INTERRUPTED) if message.state in _LIVE else message
+
+
+def _undo(store: Store, journal: _Journal) -> None:
+    """Take out what the import wrote, batches still queued included: this job runs after
+    them, and reads the journal only then."""
+
+    def job(db: sqlite3.Connection) -> None:
+        for table, ids in (
+            ("messages", journal.messages),
+            ("conversations", journal.conversations),
+        ):
+            for start in range(0, len(ids), _DELETE_CHUNK):
+                chunk = ids[start : start + _DELETE_CHUNK]
+                db.execute(
+                    f"DELETE FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                )
+        db.executemany(
+            "UPDATE conversations SET deleted = ? WHERE id = ?",
+            [(when, cid) for cid, when in journal.undeleted],
+        )
+
+    store.submit(job).result()
+
+
+__all__ = ["ImportCancelled", "ImportReport", "TranscriptError", "import_file"]

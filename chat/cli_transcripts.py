@@ -10,21 +10,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli_input import UsageError
 from .cli_providers import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from .transcript.options import FORMATS
 
 if TYPE_CHECKING:
     from .conversation import Conversation
     from .store import Store
     from .transcript.exporting import PdfWriter
-    from .transcript.importing import ImportReport
-
-FORMAT_NAMES = {
-    "md": "Markdown",
-    "txt": "plain text",
-    "json": "JSON",
-    "html": "HTML",
-    "pdf": "PDF",
-}
-SOURCE_NAMES = {"parley": "Parley", "chatgpt": "ChatGPT", "claude": "Claude"}
 
 
 def add_parsers(commands: Any) -> None:
@@ -35,7 +26,7 @@ def add_parsers(commands: Any) -> None:
         "conversations go into the folder --out, one file each named from its title; JSON "
         "puts them all in one file.",
     )
-    export.add_argument("--format", required=True, choices=list(FORMAT_NAMES), help="what to write")
+    export.add_argument("--format", required=True, choices=FORMATS, help="what to write")
     export.add_argument(
         "--conversation",
         action="extend",
@@ -81,7 +72,7 @@ def _export(
     from .store import rows
     from .transcript.errors import TranscriptError
     from .transcript.exporting import export
-    from .transcript.options import ExportOptions
+    from .transcript.options import FORMAT_NAMES, ExportOptions
 
     if args.conversation:
         ids = list(dict.fromkeys(_found(store, given) for given in args.conversation))
@@ -142,30 +133,8 @@ def _import(store: Store, path: Path, out: TextIO, err: TextIO) -> int:
         return EXIT_FAILED
     if shown:
         shown.clear()
-    print(describe(report), file=out)
+    print(report.sentence(), file=out)
     return EXIT_OK
-
-
-def describe(report: ImportReport) -> str:
-    """What an import did, in a sentence."""
-    source = SOURCE_NAMES.get(report.format, report.format)
-    if report.conversations == 0:
-        return "The file holds no conversations: nothing was imported."
-    if report.added == 0 and report.extended == 0:
-        return (
-            f"Nothing new: all {_count(report.unchanged)} in this {source} export are here already."
-        )
-    done = f"Imported {_count(report.added)} from {source} ({report.messages:,} messages)"
-    if report.extended:
-        done += f"; {_count(report.extended)} already here got new messages"
-    if report.unchanged:
-        verb = "was" if report.unchanged == 1 else "were"
-        done += f"; {_count(report.unchanged)} {verb} here already"
-    return done + "."
-
-
-def _count(n: int) -> str:
-    return f"{n:,} conversation" + ("" if n == 1 else "s")
 
 
 class _Progress:

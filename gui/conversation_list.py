@@ -173,6 +173,32 @@ class ConversationListModel(QAbstractListModel):
         self._rebuild()
         self.loaded.emit()
 
+    def reload(self) -> None:
+        """Read the saved conversations again from the top, as many as are loaded (a page at
+        least): the store changed beneath the list (an import)."""
+        if self._load_page is not None:
+            self._fetching = True
+            self._start(self._reload(self._load_page, max(len(self._entries), PAGE)))
+
+    async def _reload(self, load_page: Loader, count: int) -> None:
+        try:
+            page = await load_page(0, count)
+        finally:
+            self._fetching = False
+        before, streaming = self._entries, {e.id for e in self._entries if e.streaming}
+        self._more = len(page) == count
+        self._entries = [
+            replace(Entry.of(s), streaming=s.id in streaming)
+            for s in page
+            if s.id not in self._hidden
+        ]
+        saved = {entry.id for entry in self._entries}
+        for entry in before:  # of this session, and not written yet
+            if entry.id not in saved:
+                self._insert(entry)
+        self._rebuild()
+        self.loaded.emit()
+
     def set_loader(self, load_page: Loader) -> None:
         """Read the saved conversations with ``load_page`` (the first page at once)."""
         self._load_page = load_page

@@ -22,12 +22,14 @@ from .banner import Banner, UndoBar
 from .composer import ComposerBar
 from .conversation_view import ConversationView, reply_title
 from .library import Library
+from .menus import add_menu
 from .model_lists import ModelLists
 from .provider_dialogs import ProviderDialogs
 from .provider_picker import ProviderPicker
 from .replies import Replies
 from .sidebar import Sidebar
 from .tasks import TaskTracker
+from .transcripts import Transcripts
 
 if TYPE_CHECKING:
     from chat.credentials import Configured
@@ -90,14 +92,15 @@ class MainWindow(QMainWindow):
         self.addAction(self.sidebar.search_action)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        menu = self.menuBar().addMenu("&Conversation")
-        menu.addAction(self.new_action)
-        menu.addAction(self.sidebar.search_action)
-        menu.addAction(self.sidebar.rename_action)
-        menu.addAction(self.settings_action)
-        menu.addAction(self.endpoint_action)
-        menu.addSeparator()
-        menu.addAction(self.quit_action)
+        self.transcripts = Transcripts(
+            self, self.library, self.sidebar, self._tasks, lambda: self._conversation
+        )
+        transcripts = [self.transcripts.import_action, self.transcripts.export_action]
+        add_menu(self.menuBar(), "&File", [self.new_action, *transcripts, None, self.quit_action])
+        sidebar = [self.sidebar.search_action, self.sidebar.rename_action]
+        add_menu(
+            self.menuBar(), "&Conversation", [*sidebar, self.settings_action, self.endpoint_action]
+        )
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.sidebar)
         splitter.addWidget(self._build_chat_pane())
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.notice)
         layout.addWidget(self.settings_notice)
         layout.addWidget(self.store_notice)
+        layout.addWidget(self.transcripts.notice)
         layout.addWidget(self.undo_bar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.composer)
@@ -147,6 +151,7 @@ class MainWindow(QMainWindow):
         self.sidebar.hit_chosen.connect(self.on_sidebar_hit_chosen)
         self.sidebar.delete_requested.connect(self.on_sidebar_delete_requested)
         self.sidebar.pin_requested.connect(self.library.pin)
+        self.sidebar.export_requested.connect(self.transcripts.on_sidebar_export_requested)
         self.library.model.renamed.connect(self.library.rename)
         self.replies.ended.connect(self.on_replies_ended)
         self.picker.provider_changed.connect(self.on_picker_provider_changed)
@@ -185,6 +190,7 @@ class MainWindow(QMainWindow):
         """The conversation store (None when it cannot be used: ``problem`` says why, and
         conversations last until the window closes)."""
         self.store_notice.show_message(problem or (store.notice if store else ""))
+        self.transcripts.store_problem = problem
         if store is None:
             return
         self.library.attach_store(store)

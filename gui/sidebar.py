@@ -1,5 +1,5 @@
 """The sidebar: a search box (results as you type), New, and the conversation list with its
-actions (rename with F2, delete with Undo, pin)."""
+actions (rename with F2, delete with Undo, pin, export; Ctrl/Shift-click selects several)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +51,8 @@ class Sidebar(QWidget):
     """A search result was picked: (conversation id, message id or "" for a title)."""
     delete_requested = Signal(str)
     pin_requested = Signal(str, bool)
+    export_requested = Signal(list)
+    """Export… was picked from the list's menu: the ids of the conversations it applies to."""
 
     def __init__(self, model: ConversationListModel, new_action: QAction, parent: QWidget) -> None:
         super().__init__(parent)
@@ -56,6 +66,7 @@ class Sidebar(QWidget):
         """Enter was pressed for this query before its answer came: open its first hit."""
         self._silent = False
         self._kept = ""
+        self._kept_selected: list[str] = []
         self.setMinimumWidth(180)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search conversations (Ctrl+K)")
@@ -74,6 +85,7 @@ class Sidebar(QWidget):
         self.list.setStyleSheet(LIST_STYLE)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.results = QListView(self)
         self.results_model = QStandardItemModel(self)
@@ -130,8 +142,17 @@ class Sidebar(QWidget):
     def current_id(self) -> str:
         return str(self.list.currentIndex().data(ID_ROLE) or "")
 
+    def selected_ids(self) -> list[str]:
+        """The conversations selected in the list, top to bottom."""
+        rows = sorted(index.row() for index in self.list.selectionModel().selectedIndexes())
+        return [str(self.model.index(row).data(ID_ROLE)) for row in rows]
+
     def select(self, conversation_id: str) -> None:
-        """Make ``conversation_id`` the current row without announcing it ("" clears it)."""
+        """Make ``conversation_id`` the current row, and the only one selected, without
+        announcing it ("" clears it). When it is current already nothing changes: it was just
+        clicked, perhaps with Ctrl held beside other rows selected."""
+        if conversation_id and conversation_id == self.current_id():
+            return
         row = self.model.row_of(conversation_id) if conversation_id else -1
         self._silent = True
         try:
@@ -139,15 +160,28 @@ class Sidebar(QWidget):
                 self.list.setCurrentIndex(QModelIndex())
                 self.list.clearSelection()
             else:
-                self.list.setCurrentIndex(self.model.index(row))
+                self._make_current(self.model.index(row), keep_selection=False)
         finally:
             self._silent = False
 
+    def _make_current(self, index: QModelIndex, *, keep_selection: bool) -> None:
+        """``index`` current, alone selected or beside the rows selected. The flags are
+        explicit: the view's own would follow the keys held down (Ctrl toggles)."""
+        flags = QItemSelectionModel.SelectionFlag
+        how = flags.NoUpdate if keep_selection else flags.ClearAndSelect
+        self.list.selectionModel().setCurrentIndex(index, how)
+
     def on_model_about_to_be_reset(self) -> None:
         self._kept = self.current_id()
+        self._kept_selected = self.selected_ids()
 
     def on_model_reset(self) -> None:
         self.select(self._kept)
+        kept, selection = set(self._kept_selected), QItemSelection()
+        for row in range(self.model.rowCount() if kept else 0):
+            if (index := self.model.index(row)).data(ID_ROLE) in kept:
+                selection.select(index, index)
+        self.list.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.Select)
 
     def on_list_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid() and not current.data(HEADER_ROLE) and not self._silent:
@@ -158,14 +192,22 @@ class Sidebar(QWidget):
         if not index.isValid() or index.data(HEADER_ROLE):
             return
         conversation_id, pinned = str(index.data(ID_ROLE)), bool(index.data(PINNED_ROLE))
+        selected = self.selected_ids()
+        several = conversation_id in selected and len(selected) > 1
+        exported = selected if several else [conversation_id]
         menu = QMenu(self)
         menu.addAction(self.rename_action)
         pin = menu.addAction("Unpin" if pinned else "Pin to the top")
+        export = menu.addAction(
+            f"&Export {len(exported)} conversations…" if several else "&Export…"
+        )
         menu.addAction(self.delete_action)
-        self.list.setCurrentIndex(index)
+        self._make_current(index, keep_selection=several)  # Export is for them all then
         picked = menu.exec(self.list.viewport().mapToGlobal(at))
         if picked is pin:
             self.pin_requested.emit(conversation_id, not pinned)
+        elif picked is export:
+            self.export_requested.emit(exported)
 
     def on_delete_action_triggered(self) -> None:
         if conversation_id := self.current_id():

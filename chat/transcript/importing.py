@@ -32,6 +32,7 @@ small enough that a reply streaming meanwhile waits only a moment for its own wr
 _DELETE_CHUNK = 500
 _LIVE = (MessageState.PENDING, MessageState.STREAMING)
 
+SOURCE_NAMES = {"parley": "Parley", "chatgpt": "ChatGPT", "claude": "Claude"}
 Progress = Callable[[int, int], None]
 """``progress(bytes_read, bytes_in_all)``, called from the importing thread."""
 
@@ -54,6 +55,28 @@ class ImportReport:
     @property
     def conversations(self) -> int:
         return self.added + self.extended + self.unchanged
+
+    def sentence(self) -> str:
+        """What the import did, as the window and the command line say it."""
+        source = SOURCE_NAMES.get(self.format, self.format)
+        if self.conversations == 0:
+            return "The file holds no conversations: nothing was imported."
+        if self.added == 0 and self.extended == 0:
+            return (
+                f"Nothing new: all {_count(self.unchanged)} in this {source} export are here "
+                "already."
+            )
+        done = f"Imported {_count(self.added)} from {source} ({self.messages:,} messages)"
+        if self.extended:
+            done += f"; {_count(self.extended)} already here got new messages"
+        if self.unchanged:
+            verb = "was" if self.unchanged == 1 else "were"
+            done += f"; {_count(self.unchanged)} {verb} here already"
+        return done + "."
+
+
+def _count(n: int) -> str:
+    return f"{n:,} conversation" + ("" if n == 1 else "s")
 
 
 @dataclass(slots=True)

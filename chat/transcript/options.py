@@ -9,6 +9,13 @@ Format = Literal["md", "txt", "json", "html", "pdf"]
 FORMATS: tuple[Format, ...] = ("md", "txt", "json", "html", "pdf")
 TEXT_FORMATS: tuple[Format, ...] = ("md", "txt", "html", "pdf")
 """The formats that show one branch unless asked for all (JSON always keeps every branch)."""
+FORMAT_NAMES: dict[Format, str] = {
+    "md": "Markdown",
+    "txt": "plain text",
+    "json": "JSON",
+    "html": "HTML",
+    "pdf": "PDF",
+}
 SUFFIXES: dict[Format, str] = {
     "md": ".md",
     "txt": ".txt",

@@ -465,7 +465,7 @@ def test_the_context_menu_pins_and_unpins(plain_host: Host) -> None:
     asked: list[tuple[str, bool]] = []
     sidebar.pin_requested.connect(lambda *args: asked.append(args))
     labels = context_menu_pick(sidebar, model.row_of(plain.id), "Pin to the top")
-    assert labels == ["&Rename", "Pin to the top", "&Delete"]
+    assert labels == ["&Rename", "Pin to the top", "&Export…", "&Delete"]
     assert asked == [(plain.id, True)]
     assert sidebar.current_id() == plain.id  # the row right-clicked is the current one
     labels = context_menu_pick(sidebar, model.row_of(pinned.id), "Unpin")
@@ -518,3 +518,54 @@ def test_arrow_keys_step_over_the_headings(plain_host: Host, qtbot: QtBot) -> No
     qtbot.keyClick(sidebar.list, Qt.Key.Key_Up)  # nothing above but a heading
     assert sidebar.list.currentIndex().row() == 1
     assert len(chosen) == 3
+
+
+# -- several selected (Ctrl/Shift-click), for Export
+
+
+def click(sidebar: Sidebar, row: int, qtbot: QtBot, held: Qt.KeyboardModifier) -> None:
+    at = sidebar.list.visualRect(sidebar.model.index(row)).center()
+    qtbot.mouseClick(sidebar.list.viewport(), Qt.MouseButton.LeftButton, held, at)
+
+
+@pytest.mark.qt_log_ignore(POPUP_NOISE)
+def test_ctrl_click_selects_several_and_the_menu_exports_them_all(
+    plain_host: Host, qtbot: QtBot
+) -> None:
+    sidebar, model = plain_host.sidebar, plain_host.sidebar.model
+    first, second, third = (listed(model, title) for title in ("One", "Two", "Three"))
+    chosen: list[str] = []
+    exported: list[list[str]] = []
+    sidebar.chosen.connect(chosen.append)
+    sidebar.export_requested.connect(exported.append)
+    none = Qt.KeyboardModifier.NoModifier
+    click(sidebar, model.row_of(first.id), qtbot, none)
+    click(sidebar, model.row_of(third.id), qtbot, Qt.KeyboardModifier.ControlModifier)
+    assert chosen == [first.id, third.id]  # the row clicked is opened, as before
+    sidebar.select(third.id)  # what the window does once it shows it: the selection stays
+    assert sidebar.selected_ids() == [third.id, first.id]  # top to bottom
+    labels = context_menu_pick(sidebar, model.row_of(first.id), "&Export 2 conversations…")
+    assert labels == ["&Rename", "Pin to the top", "&Export 2 conversations…", "&Delete"]
+    assert exported == [[third.id, first.id]]
+    assert sidebar.selected_ids() == [third.id, first.id]
+    assert sidebar.current_id() == first.id
+    labels = context_menu_pick(sidebar, model.row_of(second.id), "&Export…")  # not selected
+    assert exported[-1] == [second.id]
+    assert sidebar.selected_ids() == [second.id]  # the menu is for it alone
+    click(sidebar, model.row_of(first.id), qtbot, Qt.KeyboardModifier.ShiftModifier)
+    assert len(sidebar.selected_ids()) == 2
+    click(sidebar, model.row_of(third.id), qtbot, none)
+    assert sidebar.selected_ids() == [third.id]  # a plain click selects only that row
+
+
+def test_the_selection_stays_when_the_list_changes(plain_host: Host, qtbot: QtBot) -> None:
+    sidebar, model = plain_host.sidebar, plain_host.sidebar.model
+    first, second, third = (listed(model, title) for title in ("One", "Two", "Three"))
+    click(sidebar, model.row_of(first.id), qtbot, Qt.KeyboardModifier.NoModifier)
+    click(sidebar, model.row_of(second.id), qtbot, Qt.KeyboardModifier.ControlModifier)
+    first.add("user", "And more")
+    model.touch(first)  # to the top: every row moves
+    assert sidebar.selected_ids() == [first.id, second.id]
+    assert sidebar.current_id() == second.id
+    sidebar.select(third.id)  # the window opens another (a search hit, say): it alone
+    assert sidebar.selected_ids() == [third.id]

@@ -9,6 +9,7 @@ them to the rule at once, so a parser added later has one obvious place to be li
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,10 @@ from chat.endpoints import endpoints
 from chat.models import ModelCache
 from chat.secrets import decode_cookies
 from chat.settings import Settings
+from chat.transcript.chatgpt import conversation_from_chatgpt
+from chat.transcript.claude import conversation_from_claude
+from chat.transcript.detect import open_export
+from chat.transcript.errors import TranscriptError
 from providers.api import api_error, error_text
 from providers.cookies import CookieFormatError, parse_cookies
 from providers.errors import MalformedResponseError
@@ -111,6 +116,15 @@ def _gemini_models(text: str) -> Any:
     return generating_models(value if isinstance(value, dict) else {"models": value}, "Gemini")
 
 
+def _imported(text: str) -> list[Any]:
+    """What ``open_export`` finds in a file holding ``text``, as ``parley import`` reads it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "conversations.json"
+        path.write_bytes(text.encode("utf-8", "surrogatepass"))
+        with open_export(path) as source:
+            return list(source.conversations())
+
+
 PARSERS: dict[str, tuple[Callable[..., Any], tuple[type[BaseException], ...]]] = {
     # network bodies and headers
     "parse_json": (lambda text: parse_json(text, "Test"), (MalformedResponseError,)),
@@ -148,6 +162,16 @@ PARSERS: dict[str, tuple[Callable[..., Any], tuple[type[BaseException], ...]]] =
     "decode_cookies (a keyring entry)": (decode_cookies, ()),
     "endpoints in the settings file": (_endpoints, ()),
     "parley ask -o": (lambda text: parse_options([f"temperature={text[:100_000]}"]), (UsageError,)),
+    # exports a person imports
+    "an export file (any format)": (_imported, (TranscriptError,)),
+    "a ChatGPT conversation": (
+        lambda text: conversation_from_chatgpt(_json_or_text(text), index=0),
+        (TranscriptError,),
+    ),
+    "a Claude conversation": (
+        lambda text: conversation_from_claude(_json_or_text(text), index=0),
+        (TranscriptError,),
+    ),
 }
 
 

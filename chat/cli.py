@@ -78,8 +78,9 @@ def _add_ask(commands: Any) -> None:
         metavar="KEY=VALUE",
         help="provider option, e.g. temperature=0.2 (value read as JSON when it parses)",
     )
-    ask.add_argument("--connect-timeout", type=float, metavar="S", help="default: settings, 15")
-    ask.add_argument("--idle-timeout", type=float, metavar="S", help="default: settings, 60")
+    # no type=float: the settings table checks the value, and says what is wrong in our words
+    ask.add_argument("--connect-timeout", metavar="S", help="default: settings, 15")
+    ask.add_argument("--idle-timeout", metavar="S", help="default: settings, 60")
     ask.add_argument(
         "--reasoning", action="store_true", help="also show the model's reasoning, on stderr"
     )

@@ -63,7 +63,7 @@ def _credential_value(raw: str) -> Any:
     return value if isinstance(value, dict) else raw
 
 
-def seconds_flag(flag: str, value: float | None, settings: Settings) -> float:
+def seconds_flag(flag: str, value: str | float | None, settings: Settings) -> float:
     """A timeout from the command line, checked as its setting is; else the saved one."""
     from .settings import GLOBAL, SettingsError
 

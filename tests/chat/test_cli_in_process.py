@@ -86,6 +86,11 @@ async def test_a_replaced_model_is_said(
         (["ask", "-p", "Nope", "hi"], "No provider named 'Nope'"),
         (["ask", "-p", "Loopback", "--base-url", "ftp://x", "hi"], "--base-url"),
         (["ask", "-p", "Loopback", " "], "The prompt is empty."),
+        (
+            ["ask", "-p", "Loopback", "--connect-timeout", "soon", "hi"],
+            "--connect-timeout: 'soon' is not a number.",
+        ),
+        (["ask", "-p", "Loopback", "--idle-timeout", "1e400", "hi"], "--idle-timeout: inf is"),
     ],
 )
 async def test_mistakes_on_the_command_line_exit_2_with_our_sentence(

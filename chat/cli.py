@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from .transcript.exporting import PdfWriter
 
 
+EMPTY_PROMPT = (
+    "The prompt is empty: write the question after `parley ask`, or send it on standard input."
+)
+
+
 def parley_version() -> str:
     try:
         return version("parley")
@@ -256,7 +261,7 @@ async def _ask(
     target = await choose_provider(name or None, args.base_url, settings, args.proxy, err)
     provider, proxy = target.provider, target.proxy
     if not prompt.strip():
-        raise UsageError("The prompt is empty.")
+        raise UsageError(EMPTY_PROMPT)
     options, given = parse_options(args.option, provider.credential_kinds)
     timeouts_given = (
         seconds_flag("--connect-timeout", args.connect_timeout, settings),

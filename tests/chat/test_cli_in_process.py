@@ -85,7 +85,7 @@ async def test_a_replaced_model_is_said(
         (["ask", "-p", "Loopback", "-o", "seed=x", "hi"], "'x' is not a whole number"),
         (["ask", "-p", "Nope", "hi"], "No provider named 'Nope'"),
         (["ask", "-p", "Loopback", "--base-url", "ftp://x", "hi"], "--base-url"),
-        (["ask", "-p", "Loopback", " "], "The prompt is empty."),
+        (["ask", "-p", "Loopback", " "], "The prompt is empty: write the question after"),
         (
             ["ask", "-p", "Loopback", "--connect-timeout", "soon", "hi"],
             "--connect-timeout: 'soon' is not a number.",

@@ -19,7 +19,7 @@ from keyring.backends.fail import Keyring as NoKeyring
 from keyring.errors import PasswordDeleteError
 
 from chat.auto import Auto
-from chat.cli import EXIT_OK, EXIT_USAGE, build_parser, main, parley_version
+from chat.cli import EMPTY_PROMPT, EXIT_OK, EXIT_USAGE, build_parser, main, parley_version
 from chat.cli_models import models
 from chat.cli_providers import choose_provider, resolve_provider
 from chat.settings import Settings
@@ -174,7 +174,7 @@ def test_an_empty_prompt_is_refused_in_our_sentence_alone(
 ) -> None:
     stdin(monkeypatch)
     assert main(["ask", "-p", "LlamaCpp", " \n "]) == EXIT_USAGE
-    assert capsys.readouterr() == ("", "parley: The prompt is empty.\n")
+    assert capsys.readouterr() == ("", f"parley: {EMPTY_PROMPT}\n")
 
 
 @pytest.mark.usefixtures("no_keyring")

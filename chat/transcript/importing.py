@@ -31,6 +31,12 @@ BATCH_CHARS = 4_000_000
 small enough that a reply streaming meanwhile waits only a moment for its own writes."""
 _DELETE_CHUNK = 500
 _LIVE = (MessageState.PENDING, MessageState.STREAMING)
+_INSERT = (
+    f"INSERT INTO messages ({rows.MESSAGE_COLUMNS}) VALUES"
+    f" ({', '.join('?' * len(rows.MESSAGE_COLUMNS.split(',')))}) ON CONFLICT (id) DO NOTHING"
+)
+"""A message whose id is here already (in another conversation: a file made by hand) is
+left as it is."""
 
 SOURCE_NAMES = {"parley": "Parley", "chatgpt": "ChatGPT", "claude": "Claude"}
 Progress = Callable[[int, int], None]
@@ -193,19 +199,26 @@ def _insert_messages(
 ) -> int:
     """Insert the messages not here yet (parents first); returns how many. ``journal`` keeps
     their ids when the conversation was here before (a new one is taken out whole)."""
-    added = 0
-    for message in _parents_first(conversation):
-        row = rows.message_row(conversation.id, _settled(message), "")
-        inserted = db.execute(
-            f"INSERT INTO messages ({rows.MESSAGE_COLUMNS}) VALUES"
-            f" ({', '.join('?' * len(row))}) ON CONFLICT (id) DO NOTHING",
-            row,
-        ).rowcount
-        if inserted:
-            added += 1
-            if journal is not None:
-                journal.messages.append(message.id)
-    return added
+    messages = _parents_first(conversation)
+    if journal is not None:  # only the ones not here in any conversation are taken out again
+        here = _present(db, [m.id for m in messages])
+        messages = [m for m in messages if m.id not in here]
+        journal.messages += [m.id for m in messages]
+    if not messages:
+        return 0
+    found = [rows.message_row(conversation.id, _settled(m), "") for m in messages]
+    return db.executemany(_INSERT, found).rowcount
+
+
+def _present(db: sqlite3.Connection, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), _DELETE_CHUNK):
+        chunk = ids[start : start + _DELETE_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        found.update(
+            r[0] for r in db.execute(f"SELECT id FROM messages WHERE id IN ({marks})", chunk)
+        )
+    return found
 
 
 def _parents_first(conversation: Conversation) -> list[Message]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sqlite3
 import threading
@@ -225,4 +226,21 @@ def test_a_batch_still_queued_when_the_import_is_cancelled_is_taken_out_too(
     worker.join(30)
     assert [type(e) for e in ended] == [ImportCancelled]
     store.submit(lambda db: None).result()  # whatever was queued has been written
+    assert everything(store) == before
+
+
+def test_an_undone_import_never_takes_out_a_message_that_was_here_before(
+    store: Store, tmp_path: Path
+) -> None:
+    mine = chat("Mine", "My question", "My answer")
+    store.save(mine).result()
+    # a file made by hand: a conversation already here, with a message of another one in it
+    borrowed = mine.messages[1]
+    known = chat("Known", "Q", "A")
+    import_file(store, written(tmp_path / "early.json", known))
+    known.attach(dataclasses.replace(borrowed, parent_id=known.messages[-1].id))
+    before = everything(store)
+    many = [chat(f"Chat {n}", f"Question {n}", "Answer " * 50) for n in range(30)]
+    with pytest.raises(TranscriptError):
+        import_file(store, damaged(tmp_path / "cut.json", known, *many), batch_chars=100)
     assert everything(store) == before

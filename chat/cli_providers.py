@@ -26,15 +26,17 @@ def resolve_provider(
     base_url: str | None,
     settings: Settings | None = None,
     proxy: str | None = None,
+    registry: Any = None,
 ) -> Configured:
     """The provider called ``name`` ("auto" for Auto), as configured: at ``base_url`` if
     given, else at the base URL saved in ``settings``; with ``proxy``, else its saved one.
-    With no name, a usage error that says what to do."""
+    With no name, a usage error that says what to do. ``registry``: the one already loaded
+    (loading it again would say a broken endpoint's problem twice)."""
     from providers.errors import ProviderError
 
     from .credentials import configured
 
-    registry = load_registry(settings)
+    registry = registry or load_registry(settings)
     provider: Provider
     try:
         if name and name.casefold() == "auto":
@@ -66,9 +68,10 @@ async def choose_provider(
     from .credentials import configured
     from .discovery import discover
 
-    found = await discover(load_registry(settings).available()[0])
+    registry = load_registry(settings)
+    found = await discover(registry.available()[0])
     if not found:
-        return resolve_provider(None, None, settings, proxy)  # says what to do
+        return resolve_provider(None, None, settings, proxy, registry)  # says what to do
     server = found[0].provider
     print(f"parley: using {server.get_label()}, found running at {server.url}.", file=err)
     return configured(server, settings, proxy=proxy)

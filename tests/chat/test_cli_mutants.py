@@ -110,6 +110,19 @@ async def test_with_a_proxy_given_and_no_provider_chosen_or_found_the_error_says
     assert (code, out, err) == (EXIT_USAGE, "", NO_PROVIDER)
 
 
+async def test_a_broken_endpoint_is_said_once_when_no_provider_is_chosen_or_found(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = saved_settings(endpoints={"Mine": {"headers": {}}})
+    stdin(monkeypatch)
+    code, out, err = await parley(capsys, "ask", "hi")
+    assert (code, out) == (EXIT_USAGE, "")
+    assert err == (
+        f"parley: In {settings.path}, the endpoint “Mine” has no base_url; fix it or add the "
+        "endpoint again.\n" + NO_PROVIDER
+    )
+
+
 async def test_a_broken_endpoint_is_said_when_a_server_found_running_answers(
     local: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import StoreError, StoreProblem, explained
-from .schema import migrate
+from .schema import add_functions, migrate
 
 FILE_NAME = "parley.db"
 BUSY_TIMEOUT_S = 5.0
@@ -31,10 +31,12 @@ def connect(path: Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Conn
     ``synchronous=FULL``: in WAL mode NORMAL is already safe against a crash of Parley
     itself, but a power cut or an OS crash could then undo the last replies saved; FULL syncs
     the log at each commit, and the writer commits at most a few times a second, off the
-    window's thread, so the cost is not felt.
+    window's thread, so the cost is not felt. The schema's own SQL functions are added
+    (``schema.add_functions``): its triggers call them.
     """
     db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     try:
+        add_functions(db)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA synchronous = FULL")
     except sqlite3.Error:

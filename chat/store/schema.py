@@ -6,10 +6,17 @@ database with more migrations than this Parley knows was written by a newer Parl
 refused, never "repaired". Before a database with conversations in it is upgraded, it is
 copied next to itself with SQLite's online backup API (``parley.db.v1.backup``, named after
 its version); an upgrade that fails is rolled back and leaves the original as it was.
+
+The index of one and two CJK characters (migration 0004) is filled by triggers that call
+``parley_cjk_grams``, a function of Parley's own (``add_functions``; ``database.connect`` adds
+it to every connection). Another program (the ``sqlite3`` shell, a backup tool) reads the file
+as it is, and deletes rows without CJK text; to add or change messages or titles, or to delete
+ones with CJK text, it needs the function too, or SQLite says "no such function".
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -17,9 +24,44 @@ from pathlib import Path
 
 from .errors import StoreError, StoreProblem, explained
 
-CJK = "*[぀-ヿ㐀-䶿一-鿿豈-﫿ｦ-ﾟ가-힯]*"
-"""A GLOB pattern for text with kana, CJK ideographs or Hangul (scripts written without
-spaces, or indexed by the trigram index for substring search)."""
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af"
+"""Kana, CJK ideographs, halfwidth katakana and Hangul syllables, as the inside of a character
+class (the same in a GLOB pattern and a regular expression): scripts written without spaces,
+found as substrings rather than words. None of them has a case."""
+CJK = "*[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u8c48-\ufaff\uff66-\uff9f\uac00-\ud7af]*"
+"""A GLOB pattern for text that may hold CJK: the views, partial indexes and triggers of the
+migrations have it, so it must never change (and the partial indexes serve only queries that
+name it exactly). It was meant to be ``*[CJK_CHARS]*``, but one range starts at U+8C48 (豈, the
+ideograph, not U+F900, its compatibility form), so it also takes Yi, Hangul Jamo, Latin
+Extended-D and the private use area: such text is in the trigram index too, and in the gram
+index with no gram, which does no harm. It takes every text with a ``CJK_CHARS`` character
+(up to a NUL: GLOB reads no further)."""
+CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
+GRAMS_FUNCTION = "parley_cjk_grams"
+
+
+def cjk_grams(text: object) -> str:
+    """Each CJK character of ``text``, then each pair of neighbouring ones, once each and
+    space-separated: the words the ``ascii`` tokenizer makes of them are exactly these (it
+    splits only at ASCII spaces and punctuation). "" for text without CJK, or not text.
+
+    A row leaves a gram index with the grams this gives for its text then: what it gives must
+    not change without a migration that rebuilds the gram indexes (``'rebuild'``).
+    """
+    if not isinstance(text, str):
+        return ""
+    runs = CJK_RUN.findall(text)
+    if not runs:
+        return ""
+    grams = dict.fromkeys("".join(runs))
+    grams.update(dict.fromkeys(run[at : at + 2] for run in runs for at in range(len(run) - 1)))
+    return " ".join(grams)
+
+
+def add_functions(db: sqlite3.Connection) -> None:
+    """Give ``db`` the SQL functions the schema's triggers call (deterministic: an index is
+    taken out with what the same text gave when it went in)."""
+    db.create_function(GRAMS_FUNCTION, 1, cjk_grams, deterministic=True)
 
 
 def _conversations(db: sqlite3.Connection) -> None:
@@ -192,12 +234,53 @@ def _cjk_titles(db: sqlite3.Connection) -> None:
     )
 
 
+def _short_cjk(db: sqlite3.Connection) -> None:
+    # One and two CJK characters are too short for the trigram index: an index of each text's
+    # characters and pairs of them (``cjk_grams``) finds them without reading every text.
+    _script(db, _gram_index("messages", "content", "message_cjk_grams", "cjk_gram_fts"))
+    _script(db, _gram_index("conversations", "title", "title_cjk_grams", "title_gram_fts"))
+
+
+def _gram_index(table: str, column: str, view: str, index: str) -> str:
+    """The SQL of a gram index of ``table.column``: external content (the view computes the
+    grams), keyed on ``num``. ``detail=none`` keeps only which rows hold a gram (a gram is
+    looked up alone, never as a phrase), ``columnsize=0`` no lengths (nothing is ranked).
+    The rows are those the partial index on ``CJK`` lists (a GLOB of every text is slow).
+    A row leaves the index before it is deleted, its grams read back through the index
+    from the view: so deleting a row without CJK text needs no ``parley_cjk_grams``."""
+    grams, text = f"{GRAMS_FUNCTION}({column})", f"GLOB '{CJK}'"
+    return f"""
+        CREATE VIEW {view} AS SELECT num, {grams} AS grams FROM {table} WHERE {column} {text};
+        CREATE VIRTUAL TABLE {index} USING fts5 (
+            grams, content = '{view}', content_rowid = 'num', tokenize = 'ascii',
+            detail = 'none', columnsize = 0
+        );
+        CREATE TRIGGER {view}_indexed AFTER INSERT ON {table} WHEN new.{column} {text} BEGIN
+            INSERT INTO {index} (rowid, grams) VALUES (new.num, {GRAMS_FUNCTION}(new.{column}));
+        END;
+        CREATE TRIGGER {view}_unindexed BEFORE DELETE ON {table} WHEN old.{column} {text}
+        BEGIN
+            INSERT INTO {index} ({index}, rowid, grams)
+                SELECT 'delete', rowid, grams FROM {index} WHERE rowid = old.num;
+        END;
+        CREATE TRIGGER {view}_reindexed AFTER UPDATE OF {column} ON {table}
+            WHEN old.{column} IS NOT new.{column} BEGIN
+            INSERT INTO {index} ({index}, rowid, grams)
+                SELECT 'delete', old.num, {GRAMS_FUNCTION}(old.{column}) WHERE old.{column} {text};
+            INSERT INTO {index} (rowid, grams)
+                SELECT new.num, {GRAMS_FUNCTION}(new.{column}) WHERE new.{column} {text};
+        END;
+        INSERT INTO {index} ({index}) VALUES ('rebuild');
+        """
+
+
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
     ("0001_conversations_and_messages", _conversations),
     ("0002_full_text_search", _search),
     ("0003_cjk_titles", _cjk_titles),
+    ("0004_short_cjk", _short_cjk),
 )
 """Every migration, oldest first. Never change or reorder one that has shipped: add one."""
 
@@ -210,6 +293,7 @@ def migrate(
     db: sqlite3.Connection, path: Path | None, migrations: tuple[Migration, ...] = MIGRATIONS
 ) -> Path | None:
     """Bring ``db`` up to date; returns the backup made first, if there was one to make.
+    ``db`` has the schema's functions (``add_functions``, as ``database.connect`` gives them).
 
     Raises ``StoreError`` (NEWER) for a database from a newer Parley and (UPGRADE_FAILED) for
     a migration that failed, after rolling it back.

@@ -4,8 +4,8 @@ The syntax: words (all must match, in any case, Cyrillic included), ``"exact phr
 ``prefix*``, and filters ``provider:NAME``, ``model:NAME``, ``before:2026-12-01``,
 ``after:2026-11``, ``in:current``. Words are matched as FTS5 phrases, so ``snake_case_name``
 finds that identifier. Text in scripts written without spaces (Chinese, Japanese) is found as a
-substring: through the trigram index for three characters or more, by a scan of the messages
-that hold such text below that.
+substring: through the trigram index for three characters or more, and through the index of
+single characters and pairs of them (``schema.cjk_grams``) for one or two.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import CJK
+from .schema import CJK_CHARS, CJK_RUN
 
 QUESTION_WEIGHT, ANSWER_WEIGHT, REASONING_WEIGHT = 2.0, 1.0, 0.3
 """bm25 weights of the index's columns: a match in a question counts twice one in a reply."""
@@ -31,12 +31,10 @@ given a snippet; otherwise every match is (slower, the same hits)."""
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
 """Longer queries are refused: a person types a few words, and SQLite's expressions have a
-depth limit (every 1-2 character CJK term adds a condition)."""
+depth limit (a 1-2 character term of CJK and other text adds a condition)."""
 _OPEN, _CLOSE = "\x02", "\x03"
 _TOKEN = re.compile(r'(\w+):"([^"]*)"?|"([^"]*)"?|(\S+)')
-_CJK_CHAR = re.compile(
-    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af]"
-)
+_CJK_CHAR = re.compile(f"[{CJK_CHARS}]")
 _UNUSABLE = re.compile("[\x00\ud800-\udfff]")
 """NUL ends an FTS5 query string early (an "unterminated string"), and a lone surrogate cannot
 be encoded for SQLite: both are read as spaces."""
@@ -56,6 +54,16 @@ class Term:
     @property
     def cjk(self) -> bool:
         return bool(_CJK_CHAR.search(self.text))
+
+    @property
+    def grams(self) -> list[str]:
+        """What the gram index is asked for a short CJK term: the term itself when it is all
+        CJK (the index then finds exactly the texts that hold it), else its CJK character."""
+        return [self.text] if self.whole_cjk else _CJK_CHAR.findall(self.text)
+
+    @property
+    def whole_cjk(self) -> bool:
+        return bool(CJK_RUN.fullmatch(self.text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,18 +261,39 @@ class _Index:
         return f"snippet({self.table}, {column}, char(2), char(3), '…', {SNIPPET_TOKENS})"
 
 
-def _index(words: list[Term], long_cjk: list[Term]) -> _Index:
+def _index(words: list[Term], long_cjk: list[Term], short_cjk: list[Term]) -> _Index:
+    """The words' index, or the trigram index without words; the other indexes' matches are
+    sets its matches are checked against (before any message's row is read)."""
     if not words:
-        rank = "bm25(cjk_fts)"
-        return _Index("cjk_fts", "cjk_fts MATCH ?", [_fts(long_cjk)], rank, QUESTION_WEIGHT)
-    match, args = "message_fts MATCH ?", [_fts(words)]
-    if long_cjk:
-        match += " AND message_fts.rowid IN (SELECT rowid FROM cjk_fts WHERE cjk_fts MATCH ?)"
-        args.append(_fts(long_cjk))
+        match, args = "cjk_fts MATCH ?", [_fts(long_cjk)]
+    else:
+        match, args = "message_fts MATCH ?", [_fts(words)]
+        if long_cjk:
+            match += _in_index("+message_fts.rowid", "cjk_fts")
+            args.append(_fts(long_cjk))
+    if short_cjk:
+        match += _in_index(f"+{'message_fts' if words else 'cjk_fts'}.rowid", "cjk_gram_fts")
+        args.append(_grams(short_cjk))
+    if not words:
+        return _Index("cjk_fts", match, args, "bm25(cjk_fts)", QUESTION_WEIGHT)
     weights = f"{QUESTION_WEIGHT}, {ANSWER_WEIGHT}, {REASONING_WEIGHT}"
     return _Index(
         "message_fts", match, args, f"bm25(message_fts, {weights})", 1.0, f"bm25({weights})"
     )
+
+
+def _in_index(column: str, index: str) -> str:
+    """SQL true where the FTS5 query bound to its ? matches, in ``index``, the row whose
+    number is in ``column``. Write ``+table.rowid`` for an FTS5 table's own rowid: without the
+    ``+`` SQLite hands the set to that table as rowids to look up one by one (a query each,
+    measured 100 times slower than checking each match against the set)."""
+    return f" AND {column} IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"
+
+
+def _grams(terms: list[Term]) -> str:
+    """The gram index's FTS5 query for 1-2 character CJK ``terms``: every gram, one token
+    each (``schema.cjk_grams`` puts spaces between them; none holds a quote)."""
+    return " ".join(f'"{gram}"' for gram in dict.fromkeys(g for t in terms for g in t.grams))
 
 
 def _contains(column: str, term: Term) -> str:
@@ -286,12 +315,15 @@ def _message_hits(
     where, args = _conversation_filters(query, current)
     dates, date_args = _dates("m.created", query)
     where, args = where + dates, args + date_args
+    # in one conversation, reading its messages beats the gram index's list of the whole store
+    grams = [] if query.in_current else short_cjk
     for term in short_cjk:
-        where += _contains("m.content", term)
-        args.append(term.text)
+        if not (term in grams and term.whole_cjk):  # the index has the term itself
+            where += _contains("m.content", term)
+            args.append(term.text)
     if not (words or long_cjk):
-        return _scanned(db, where, args, short_cjk, limit)
-    index = _index(words, long_cjk)
+        return _newest(db, where, args, short_cjk, limit, grams=bool(grams))
+    index = _index(words, long_cjk, grams)
     if not long_cjk:
         return _streamed(db, index, where, args, limit)
     # a limit far beyond a screenful would bind more rows' numbers than SQLite takes at once
@@ -380,15 +412,29 @@ def _all_matches(
     return [Hit(r[0], r[1], r[2], r[3], r[4], r[5], _parts(r[6] or "")) for r in found]
 
 
-def _scanned(
-    db: sqlite3.Connection, where: str, args: list[Any], short_cjk: list[Term], limit: int
+def _newest(
+    db: sqlite3.Connection,
+    where: str,
+    args: list[Any],
+    short_cjk: list[Term],
+    limit: int,
+    *,
+    grams: bool,
 ) -> list[Hit]:
-    """1-2 CJK characters, too short for the trigram index: the messages that hold CJK text
-    are read, newest first."""
+    """1-2 CJK characters alone, too short for the trigram index (and with no rank), newest
+    first: the gram index hands over the messages that hold them, each joined to its row as
+    it comes, until enough have passed the filters (or, without ``grams``, the messages the
+    filters keep are read)."""
+    if grams:  # in the index's own order: ORDER BY m.num would sort every match first
+        source = "cjk_gram_fts JOIN messages AS m ON m.num = cjk_gram_fts.rowid"
+        match, order = "cjk_gram_fts MATCH ?", "cjk_gram_fts.rowid"
+        args = [_grams(short_cjk), *args]
+    else:
+        source, match, order = "messages AS m", "1", "m.num"
     found = db.execute(
-        "SELECT m.conversation_id, c.title, m.id, m.role, m.created, m.content FROM messages"
-        " AS m JOIN conversations AS c ON c.id = m.conversation_id"
-        f" WHERE m.content GLOB '{CJK}'{where} ORDER BY m.num DESC LIMIT ?",
+        "SELECT m.conversation_id, c.title, m.id, m.role, m.created, m.content FROM"
+        f" {source} JOIN conversations AS c ON c.id = m.conversation_id WHERE {match}{where}"
+        f" ORDER BY {order} DESC LIMIT ?",
         [*args, limit],
     ).fetchall()
     return [Hit(r[0], r[1], r[2], r[3], r[4], 0.0, _around(r[5], short_cjk)) for r in found]
@@ -407,14 +453,18 @@ def _title_hits(db: sqlite3.Connection, query: Query, limit: int, current: str |
     else:
         source, match_sql, match_args, rank = "conversations AS c", "", [], "0.0"
     long_cjk = [t for t in cjk if len(t.text) >= 3]
-    if long_cjk:  # through the trigram index of CJK titles, not a read of every title
-        match_sql += " AND c.num IN (SELECT rowid FROM title_cjk_fts WHERE title_cjk_fts MATCH ?)"
+    short_cjk = [t for t in cjk if len(t.text) < 3]
+    # through the trigram and gram indexes of CJK titles, not a read of every title
+    if long_cjk:
+        match_sql += _in_index("c.num", "title_cjk_fts")
         match_args.append(_fts(long_cjk))
-    elif cjk:  # one or two characters: only the titles that hold such text are read
-        match_sql += f" AND c.title GLOB '{CJK}'"
+    if short_cjk:
+        match_sql += _in_index("c.num", "title_gram_fts")
+        match_args.append(_grams(short_cjk))
     for term in cjk:
-        match_sql += _contains("c.title", term)
-        match_args.append(term.text)
+        if not (term in short_cjk and term.whole_cjk):
+            match_sql += _contains("c.title", term)
+            match_args.append(term.text)
     order = "rank, c.updated DESC" if query.terms else "c.updated DESC"
     found = db.execute(
         f"SELECT c.id, c.title, c.updated, {rank} AS rank FROM {source}"

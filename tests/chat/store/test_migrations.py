@@ -238,7 +238,8 @@ def _holding(text: str) -> set[str]:
 
 @pytest.mark.parametrize("schema_version", OLDER, ids=lambda v: f"v{v}")
 @pytest.mark.parametrize(
-    "query", ["прокси", "東京の天気", "天気", "snake_case_name", "quicksort", "반갑습니다"]
+    "query",
+    ["прокси", "東京の天気", "天気", "天", "인사", "snake_case_name", "quicksort", "반갑습니다"],
 )
 def test_search_finds_old_messages_after_the_upgrade(
     db_path: Path, schema_version: int, query: str
@@ -259,6 +260,40 @@ def test_search_finds_an_old_renamed_title_after_the_upgrade(
         assert _found(store, "заметки") == {
             c.id for c in CONVERSATIONS if c.title_set and c is not DELETED
         }
+
+
+def _rows(db: sqlite3.Connection, sql: str, *args: str) -> list[int]:
+    return [row[0] for row in db.execute(sql, args)]
+
+
+@pytest.mark.parametrize("schema_version", OLDER, ids=lambda v: f"v{v}")
+def test_the_index_of_one_and_two_cjk_characters_holds_every_old_text_after_the_upgrade(
+    db_path: Path, schema_version: int
+) -> None:
+    db_path.parent.mkdir(parents=True)
+    _older_database(db_path, schema_version)
+    grams = ("東", "東京", "排序", "안", "녕", "晴れ")
+
+    def indexed(db: sqlite3.Connection) -> list[tuple[list[int], list[int]]]:
+        for index in ("cjk_gram_fts", "title_gram_fts"):  # each holds exactly what its view says
+            db.execute(f"INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)")
+        listed = "SELECT rowid FROM {0} WHERE {0} MATCH ? ORDER BY 1"
+        return [
+            (
+                _rows(db, listed.format("cjk_gram_fts"), f'"{gram}"'),
+                _rows(db, listed.format("title_gram_fts"), f'"{gram}"'),
+            )
+            for gram in grams
+        ]
+
+    with closing(Store.open()) as store:
+        found = store.read_now(indexed)
+    holding = "SELECT num FROM {} WHERE instr({}, ?) ORDER BY 1"
+    with closing(sqlite3.connect(db_path)) as db:
+        for gram, (messages, titles) in zip(grams, found, strict=True):
+            assert messages == _rows(db, holding.format("messages", "content"), gram) != []
+            assert titles == _rows(db, holding.format("conversations", "title"), gram)
+    assert found[grams.index("東京")][1] != []  # titles too
 
 
 # A migration that fails.

@@ -22,7 +22,7 @@ from chat.store.rows import (
     save_conversation,
     save_message,
 )
-from chat.store.schema import migrate
+from chat.store.schema import add_functions, migrate
 from chat.store.search import (
     CANDIDATES,
     MAX_QUERY_CHARS,
@@ -86,10 +86,19 @@ def local(year: int, month: int, day: int, hour: int = 12) -> float:
     return datetime.datetime(year, month, day, hour).timestamp()
 
 
+GRAM_INDEXES = ("cjk_gram_fts", "title_gram_fts")
+
+
 def integrity_checked(db: sqlite3.Connection) -> None:
     """FTS5's own check that each index holds exactly what its rows say (it raises if not)."""
-    for table in ("message_fts", "title_fts", "cjk_fts"):
+    for table in ("message_fts", "title_fts", "cjk_fts", "title_cjk_fts", *GRAM_INDEXES):
         db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+
+
+def indexed(db: sqlite3.Connection, index: str, gram: str) -> list[int]:
+    """The rows a gram index lists for ``gram`` (from the index, not its view)."""
+    found = db.execute(f"SELECT rowid FROM {index} WHERE {index} MATCH ?", (f'"{gram}"',))
+    return [row[0] for row in found]
 
 
 @pytest.fixture
@@ -432,12 +441,16 @@ def test_deleted_conversations_are_not_found_until_restored(store: Store) -> Non
 
 def test_purged_conversations_leave_nothing_in_the_index(store: Store) -> None:
     gone = chat("Kubernetes plans", "kubernetes nodes", "東京タワーは高い")
-    saved(store, gone, chat("Kept", "kept words"))
+    gone_too = chat("", "東京の計画", "高い")  # a CJK title too
+    saved(store, gone, gone_too, chat("Kept", "kept words"))
     store.delete(gone.id).result()
+    store.delete(gone_too.id).result()
     store.purge_deleted().result()
-    assert found(store, "nodes") == []
-    assert found(store, "plans") == []
+    for query in ("nodes", "plans", "東京", "高", "計画"):
+        assert found(store, query) == [], query
     store.submit(integrity_checked).result()
+    for index in GRAM_INDEXES:  # integrity-check: the index holds what its view says; and:
+        assert store.read_now(indexed, index, "東") == [], index
 
 
 def test_hits_point_at_the_right_messages_after_deletes_edits_and_vacuum(
@@ -702,9 +715,10 @@ def test_search_raises_only_query_error_for_any_query(store: Store) -> None:
 VOCABULARY = [
     "kubernetes", "Kubernetes", "pods", "restart", "soup", "borscht", "snake_case_name",
     "getUserName", "utf8", "Привет", "привет", "МИР", "мир", "Москва", "код", "2026",
-    "東京", "東京タワー", "世界", "世", "日本語", "机器学习", "タワー", "は",
+    "東京", "東京タワー", "世界", "世", "日本語", "机器学习", "タワー", "は", "猫", "量进", "ｱｲ",
+    "한국어", "한국", "국",
 ]  # fmt: skip
-CJK = re.compile("[\u3040-\u30ff\u4e00-\u9fff]")
+CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af]")
 
 
 def tokens(text: str) -> list[str]:
@@ -761,6 +775,7 @@ def test_the_hits_are_the_messages_that_hold_every_term(
 ) -> None:
     db = sqlite3.connect(":memory:", isolation_level=None)
     try:
+        add_functions(db)
         migrate(db, None)
         conversation = Conversation(title="x")
         for number, content in enumerate(contents):

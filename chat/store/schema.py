@@ -7,15 +7,17 @@ refused, never "repaired". Before a database with conversations in it is upgrade
 copied next to itself with SQLite's online backup API (``parley.db.v1.backup``, named after
 its version); an upgrade that fails is rolled back and leaves the original as it was.
 
-The index of one and two CJK characters (migration 0004) is filled by triggers that call
-``parley_cjk_grams``, a function of Parley's own (``add_functions``; ``database.connect`` adds
-it to every connection). Another program (the ``sqlite3`` shell, a backup tool) reads the file
-as it is, and deletes rows without CJK text; to add or change messages or titles, or to delete
-ones with CJK text, it needs the function too, or SQLite says "no such function".
+The triggers that fill the indexes of CJK text call functions of Parley's own
+(``add_functions``; ``database.connect`` adds them to every connection): ``parley_cjk_grams``
+(migration 0004) and ``parley_has_cjk`` (0005). Another program (the ``sqlite3`` shell, a backup
+tool) reads the file as it is, and deletes rows without CJK text; to add or change messages or
+titles, or to delete ones with CJK text, it needs the functions too, or SQLite says "no such
+function".
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import time
@@ -29,15 +31,17 @@ CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u
 class (the same in a GLOB pattern and a regular expression): scripts written without spaces,
 found as substrings rather than words. None of them has a case."""
 CJK = "*[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u8c48-\ufaff\uff66-\uff9f\uac00-\ud7af]*"
-"""A GLOB pattern for text that may hold CJK: the views, partial indexes and triggers of the
-migrations have it, so it must never change (and the partial indexes serve only queries that
-name it exactly). It was meant to be ``*[CJK_CHARS]*``, but one range starts at U+8C48 (豈, the
-ideograph, not U+F900, its compatibility form), so it also takes Yi, Hangul Jamo, Latin
-Extended-D and the private use area: such text is in the trigram index too, and in the gram
-index with no gram, which does no harm. It takes every text with a ``CJK_CHARS`` character
-(up to a NUL: GLOB reads no further)."""
+"""A GLOB pattern for text that may hold CJK: the views and delete triggers of the migrations
+have it, and ``has_cjk`` takes what it takes, so it must never change. It was meant to be
+``*[CJK_CHARS]*``, but one range starts at U+8C48 (豈, the ideograph, not U+F900, its
+compatibility form), so it also takes Yi, Hangul Jamo, Latin Extended-D and the private use
+area: such text is in the trigram index too, and in the gram index with no gram, which does no
+harm. It takes every text with a ``CJK_CHARS`` character (up to a NUL: GLOB reads no further)."""
 CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
 GRAMS_FUNCTION = "parley_cjk_grams"
+HAS_CJK_FUNCTION = "parley_has_cjk"
+_GLOBBED = re.compile(CJK.strip("*"))
+"""The character class of ``CJK``, the very same, as a regular expression."""
 
 
 def cjk_grams(text: object) -> str:
@@ -58,10 +62,27 @@ def cjk_grams(text: object) -> str:
     return " ".join(grams)
 
 
+def has_cjk(text: object) -> int:
+    """1 where ``text GLOB CJK`` is true, else 0 (for NULL too): the same characters, up to a
+    NUL as GLOB reads. GLOB tries its class at every position of a text (54 µs for 850
+    characters of English); this takes a few µs. A row leaves an index of CJK text on the
+    condition it went in on, so what this gives must never differ from the GLOB."""
+    if isinstance(text, str):
+        if text.isascii():
+            return 0
+        found = _GLOBBED.search(text)
+        return int(found is not None and text.find("\0", 0, found.start()) < 0)
+    if isinstance(text, bytes):  # a blob (Parley writes none): as this SQLite's GLOB takes it
+        with contextlib.closing(sqlite3.connect(":memory:")) as db:
+            return int(db.execute("SELECT ? GLOB ?", (text, CJK)).fetchone()[0])
+    return 0  # a number's digits, or NULL
+
+
 def add_functions(db: sqlite3.Connection) -> None:
     """Give ``db`` the SQL functions the schema's triggers call (deterministic: an index is
     taken out with what the same text gave when it went in)."""
     db.create_function(GRAMS_FUNCTION, 1, cjk_grams, deterministic=True)
+    db.create_function(HAS_CJK_FUNCTION, 1, has_cjk, deterministic=True)
 
 
 def _conversations(db: sqlite3.Connection) -> None:
@@ -245,7 +266,8 @@ def _gram_index(table: str, column: str, view: str, index: str) -> str:
     """The SQL of a gram index of ``table.column``: external content (the view computes the
     grams), keyed on ``num``. ``detail=none`` keeps only which rows hold a gram (a gram is
     looked up alone, never as a phrase), ``columnsize=0`` no lengths (nothing is ranked).
-    The rows are those the partial index on ``CJK`` lists (a GLOB of every text is slow).
+    The rows are those the partial index on ``CJK`` lists (a GLOB of every text is slow;
+    migration 0005 drops that index).
     A row leaves the index before it is deleted, its grams read back through the index
     from the view: so deleting a row without CJK text needs no ``parley_cjk_grams``."""
     grams, text = f"{GRAMS_FUNCTION}({column})", f"GLOB '{CJK}'"
@@ -274,6 +296,90 @@ def _gram_index(table: str, column: str, view: str, index: str) -> str:
         """
 
 
+def _cjk_by_function(db: sqlite3.Connection) -> None:
+    # An insert tested its text against CJK four times (54 µs each for 850 characters of
+    # English): its inserts and updates now test it with ``has_cjk``, which takes the same
+    # texts, so nothing is re-indexed. The delete triggers keep GLOB, so that another
+    # program still deletes rows without CJK text without Parley's functions; so do the
+    # views (read by rowid, once a hit). The partial indexes on CJK only sped up the views'
+    # rebuilds (one now reads every text through its view's GLOB); no query names them. An
+    # update re-indexes only a text that changed.
+    has = HAS_CJK_FUNCTION
+    messages = ("messages", "content", "message_cjk_grams", "cjk_gram_fts")
+    titles = ("conversations", "title", "title_cjk_grams", "title_gram_fts")
+    _script(
+        db,
+        f"""
+        DROP INDEX messages_with_cjk;
+        DROP INDEX conversations_with_cjk;
+        DROP TRIGGER messages_indexed;
+        DROP TRIGGER messages_reindexed;
+        DROP TRIGGER titles_reindexed;
+        DROP TRIGGER cjk_titles_indexed;
+        DROP TRIGGER cjk_titles_reindexed;
+        CREATE TRIGGER messages_indexed AFTER INSERT ON messages BEGIN
+            INSERT INTO message_fts (rowid, question, answer, reasoning) SELECT
+                new.num, CASE WHEN new.role = 'user' THEN new.content ELSE '' END,
+                CASE WHEN new.role = 'user' THEN '' ELSE new.content END, new.reasoning;
+            INSERT INTO cjk_fts (rowid, text) SELECT new.num, new.content
+                WHERE {has}(new.content);
+        END;
+        CREATE TRIGGER messages_reindexed AFTER UPDATE OF content, reasoning, role ON messages
+            WHEN old.content IS NOT new.content OR old.reasoning IS NOT new.reasoning
+                OR old.role IS NOT new.role BEGIN
+            INSERT INTO message_fts (message_fts, rowid, question, answer, reasoning) SELECT
+                'delete', old.num, CASE WHEN old.role = 'user' THEN old.content ELSE '' END,
+                CASE WHEN old.role = 'user' THEN '' ELSE old.content END, old.reasoning;
+            INSERT INTO cjk_fts (cjk_fts, rowid, text) SELECT 'delete', old.num, old.content
+                WHERE {has}(old.content);
+            INSERT INTO message_fts (rowid, question, answer, reasoning) SELECT
+                new.num, CASE WHEN new.role = 'user' THEN new.content ELSE '' END,
+                CASE WHEN new.role = 'user' THEN '' ELSE new.content END, new.reasoning;
+            INSERT INTO cjk_fts (rowid, text) SELECT new.num, new.content
+                WHERE {has}(new.content);
+        END;
+        CREATE TRIGGER titles_reindexed AFTER UPDATE OF title ON conversations
+            WHEN old.title IS NOT new.title BEGIN
+            INSERT INTO title_fts (title_fts, rowid, title) VALUES ('delete', old.num, old.title);
+            INSERT INTO title_fts (rowid, title) VALUES (new.num, new.title);
+        END;
+        CREATE TRIGGER cjk_titles_indexed AFTER INSERT ON conversations WHEN {has}(new.title)
+        BEGIN
+            INSERT INTO title_cjk_fts (rowid, title) VALUES (new.num, new.title);
+        END;
+        CREATE TRIGGER cjk_titles_reindexed AFTER UPDATE OF title ON conversations
+            WHEN old.title IS NOT new.title BEGIN
+            INSERT INTO title_cjk_fts (title_cjk_fts, rowid, title)
+                SELECT 'delete', old.num, old.title WHERE {has}(old.title);
+            INSERT INTO title_cjk_fts (rowid, title) SELECT new.num, new.title
+                WHERE {has}(new.title);
+        END;
+        {_gram_triggers(*messages)}
+        {_gram_triggers(*titles)}
+        """,
+    )
+
+
+def _gram_triggers(table: str, column: str, view: str, index: str) -> str:
+    """The SQL of a gram index's insert and update triggers (``_gram_index``) on
+    ``has_cjk``; its delete trigger is left as it was."""
+    grams, has = GRAMS_FUNCTION, HAS_CJK_FUNCTION
+    return f"""
+        DROP TRIGGER {view}_indexed;
+        DROP TRIGGER {view}_reindexed;
+        CREATE TRIGGER {view}_indexed AFTER INSERT ON {table} WHEN {has}(new.{column}) BEGIN
+            INSERT INTO {index} (rowid, grams) VALUES (new.num, {grams}(new.{column}));
+        END;
+        CREATE TRIGGER {view}_reindexed AFTER UPDATE OF {column} ON {table}
+            WHEN old.{column} IS NOT new.{column} BEGIN
+            INSERT INTO {index} ({index}, rowid, grams)
+                SELECT 'delete', old.num, {grams}(old.{column}) WHERE {has}(old.{column});
+            INSERT INTO {index} (rowid, grams)
+                SELECT new.num, {grams}(new.{column}) WHERE {has}(new.{column});
+        END;
+        """
+
+
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -281,6 +387,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ("0002_full_text_search", _search),
     ("0003_cjk_titles", _cjk_titles),
     ("0004_short_cjk", _short_cjk),
+    ("0005_cjk_by_function", _cjk_by_function),
 )
 """Every migration, oldest first. Never change or reorder one that has shipped: add one."""
 

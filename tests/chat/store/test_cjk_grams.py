@@ -306,7 +306,9 @@ def test_a_rare_pair_costs_the_same_among_ten_times_as_many_cjk_messages(store: 
 # -- property: the hits are exactly the messages that hold every term
 
 
-ALPHABET = [*"世界你好猫は広いーｱﾟ한국", EDGES[0], EDGES[-1], *"a A,", "\u3000"]
+ALPHABET = [*"世界你好猫は広いーｱﾟ한국", EDGES[0], EDGES[-1], *"a A,", "\u3000", "\ue0a0", "\ua000"]
+"""Beside CJK: other letters, the ideographic space, and two characters of the range ``CJK``
+takes beyond ``CJK_CHARS`` (private use, Yi)."""
 
 
 @st.composite

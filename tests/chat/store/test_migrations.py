@@ -14,10 +14,11 @@ import pytest
 from chat.conversation import Conversation, MessageState, ReplyError
 from chat.store import Store, StoreError, StoreProblem, rows
 from chat.store.database import connect
-from chat.store.schema import MIGRATIONS, Migration, migrate, version
+from chat.store.schema import HAS_CJK_FUNCTION, MIGRATIONS, Migration, migrate, version
 from chat.store.search import search
 
 from .conftest import Contents
+from .test_search import integrity_checked
 
 OLDER = range(1, len(MIGRATIONS))
 """Every schema an earlier Parley shipped: the one after the first N migrations."""
@@ -38,6 +39,14 @@ EXCHANGES = [
     ),
     ("한국어로 인사해 줘", "안녕하세요! 만나서 반갑습니다."),
     ("What does `git rebase -i HEAD~3` do?", "It opens an editor listing the last 3 commits."),
+    (
+        "My prompt shows \ue0a0 main as a box, why?",  # private use: CJK's GLOB takes it
+        "Your font has no Powerline glyphs: install a Nerd Font and pick it in the terminal.",
+    ),
+    (
+        "grep says the log is binary: ERROR\x00大阪 timeout",  # CJK after a NUL: GLOB stops
+        "A NUL byte makes grep treat the file as binary; `grep -a` reads it as text.",
+    ),
 ]
 
 
@@ -294,6 +303,80 @@ def test_the_index_of_one_and_two_cjk_characters_holds_every_old_text_after_the_
             assert messages == _rows(db, holding.format("messages", "content"), gram) != []
             assert titles == _rows(db, holding.format("conversations", "title"), gram)
     assert found[grams.index("東京")][1] != []  # titles too
+
+
+SHADOW = ("_data", "_idx", "_docsize", "_config", "_content")
+"""The endings of the tables an FTS5 index keeps itself in."""
+CJK_BY_FUNCTION = [name for name, _ in MIGRATIONS].index("0005_cjk_by_function")
+
+
+def test_the_upgrade_to_the_cjk_function_reindexes_nothing(
+    db_path: Path, contents: Callable[[Path], Contents]
+) -> None:
+    db_path.parent.mkdir(parents=True)
+    _older_database(db_path, CJK_BY_FUNCTION)
+    before = contents(db_path)
+    with closing(connect(db_path)) as db:
+        migrate(db, db_path, MIGRATIONS[: CJK_BY_FUNCTION + 1])
+    after = contents(db_path)
+    shadow = [table for table in before if table.endswith(SHADOW)]
+    assert len(shadow) == 6 * 3 + 4  # each index's data, idx, config; 4 keep their sizes
+    assert {table: after[table] for table in shadow} == {table: before[table] for table in shadow}
+    written = {n: sql for kind, n, _, sql in after["schema"] if kind in ("index", "trigger")}
+    assert {"messages_with_cjk", "conversations_with_cjk"}.isdisjoint(written)
+    for name, sql in written.items():  # a delete keeps the GLOB (no function needed)
+        assert "GLOB" not in str(sql) or " DELETE ON " in sql, name
+    assert sum(HAS_CJK_FUNCTION in str(sql) for sql in written.values()) == 8  # 4 indexes, 2 each
+
+
+TEXTS = ("plain words", "東京タワーは高い", "prompt \ue0a0 main", "log\x00大阪", "안녕 친구", "")
+"""What old messages are rewritten to: every kind of text the indexes of CJK tell apart."""
+
+
+def _rewritten(db: sqlite3.Connection) -> None:
+    """Old rows, indexed by the triggers of the migrations before, deleted as they are, or
+    rewritten to another kind of text (titles too); then more, new and old, deleted."""
+    db.execute("DELETE FROM conversations WHERE num % 5 = 0")
+    for (num,) in db.execute("SELECT num FROM messages ORDER BY num").fetchall():
+        text = f"{TEXTS[num % len(TEXTS)]} {num}"
+        db.execute("UPDATE messages SET content = ? WHERE num = ?", (text, num))
+    db.execute("UPDATE messages SET reasoning = 'Thought again.' WHERE num % 3 = 0")
+    db.execute(
+        "UPDATE conversations SET title = CASE num % 3 WHEN 0 THEN '東京の旅' WHEN 1 THEN"
+        " 'Plain' ELSE 'Prompt \ue0a0' END"
+    )
+    for number in range(100, 110):  # new ones, as an import adds them
+        conversation = _conversation(number)
+        rows.save_conversation(db, rows.conversation_row(conversation))
+        for message in conversation.all_messages():
+            rows.save_message(db, rows.message_row(conversation.id, message, ""))
+    db.execute("DELETE FROM messages WHERE num % 4 = 0")
+    db.execute("DELETE FROM conversations WHERE num % 7 = 0")
+
+
+@pytest.mark.parametrize("schema_version", OLDER, ids=lambda v: f"v{v}")
+def test_every_index_stays_whole_through_the_upgrade_and_the_writes_after_it(
+    db_path: Path, schema_version: int
+) -> None:
+    db_path.parent.mkdir(parents=True)
+    _older_database(db_path, schema_version)
+    with closing(Store.open()) as store:
+        store.submit(integrity_checked).result()
+        store.submit(_rewritten).result()
+        store.submit(integrity_checked).result()
+        for text in ("東京タワー", "タワ", "안녕", "plain", "晴れ"):
+            holding = store.read_now(
+                lambda db, text=text: {
+                    row[0]
+                    for row in db.execute(
+                        "SELECT conversation_id FROM messages JOIN conversations AS c ON"
+                        " c.id = conversation_id WHERE instr(lower(content), ?) AND deleted"
+                        " IS NULL",
+                        (text,),
+                    )
+                }
+            )
+            assert _found(store, text) >= holding != set(), text  # titles may match too
 
 
 # A migration that fails.

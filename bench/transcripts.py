@@ -153,6 +153,18 @@ def write_export(path: Path, megabytes: int, seed: int = 7) -> int:
     return count
 
 
+PEAK = """
+import resource
+
+
+def peak():
+    # VmHWM: this process's own high-water mark (ru_maxrss keeps the parent's across exec)
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+"""
 IMPORT_CHILD = """
 import json, resource, sys, time
 from pathlib import Path
@@ -163,8 +175,7 @@ started = time.perf_counter()
 report = import_file(store, Path(sys.argv[1]))
 took = time.perf_counter() - started
 store.close()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"took": took, "peak": peak, "conversations": report.conversations}))
+print(json.dumps({"took": took, "peak": peak(), "conversations": report.conversations}))
 """
 LOAD_CHILD = """
 import json, resource, sys, time
@@ -172,14 +183,13 @@ started = time.perf_counter()
 with open(sys.argv[1], "rb") as stream:
     found = json.load(stream)
 took = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"took": took, "peak": peak, "conversations": len(found)}))
+print(json.dumps({"took": took, "peak": peak(), "conversations": len(found)}))
 """
 
 
 def _child(code: str, *args: str) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-c", code, *args],
+        [sys.executable, "-c", PEAK + code, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

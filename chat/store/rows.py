@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
@@ -45,23 +46,13 @@ def message_row(conversation_id: str, message: Message, owner: str) -> tuple[Any
         message.model,
         message.finish_reason,
         json.dumps(message.usage),
-        json.dumps(_error_fields(error)) if error else None,
+        json.dumps(dataclasses.asdict(error)) if error else None,
         clean(message.note),
         message.created,
         message.first_token_s,
         message.duration_s,
         owner if message.state in LIVE else None,
     )
-
-
-def _error_fields(error: ReplyError) -> dict[str, Any]:
-    return {
-        "kind": error.kind,
-        "sentence": error.sentence,
-        "provider": error.provider,
-        "status": error.status,
-        "retry_after": error.retry_after,
-    }
 
 
 def conversation_row(conversation: Conversation) -> tuple[Any, ...]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..conversation import Conversation, Message, MessageState
+from .fields import seconds
 from .ids import imported_id
 from .sources import (
     NodeFail,
@@ -37,7 +38,6 @@ from .sources import (
     need_object,
     parents_first,
     quoted,
-    seconds,
     settle,
     text_of,
 )

@@ -88,14 +88,14 @@ class Fields:
 
     def number(self, name: str, default: Any = _MISSING) -> float:
         value = self._get(name, default, "a number")
-        found = _finite(value)
+        found = seconds(value)
         if found is None:
             self.wrong(name, "a number")
         return found
 
     def optional_number(self, name: str) -> float | None:
         value = self.data.get(name)
-        found = _finite(value)
+        found = seconds(value)
         if value is not None and found is None:
             self.wrong(name, "a number or null")
         return found
@@ -119,7 +119,8 @@ class Fields:
         return value
 
 
-def _finite(value: Any) -> float | None:
+def seconds(value: Any) -> float | None:
+    """A finite number (a time given as seconds since the epoch), if ``value`` is one."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:

@@ -21,6 +21,7 @@ describes it). Decisions, kept by the tests:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterable, Iterator
@@ -110,23 +111,13 @@ def _message_json(message: Message) -> dict[str, Any]:
         "reasoning": message.reasoning,
         "signature": message.signature,
         "finish_reason": message.finish_reason,
-        "error": None if error is None else _error_json(error),
+        "error": None if error is None else dataclasses.asdict(error),
         "note": message.note,
         "usage": message.usage,
         "first_token_s": message.first_token_s,
         "duration_s": message.duration_s,
         "created": message.created,
         "created_at": iso_time(message.created),
-    }
-
-
-def _error_json(error: ReplyError) -> dict[str, Any]:
-    return {
-        "kind": error.kind,
-        "sentence": error.sentence,
-        "provider": error.provider,
-        "status": error.status,
-        "retry_after": error.retry_after,
     }
 
 

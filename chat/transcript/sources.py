@@ -4,7 +4,6 @@ their tool calls become, their times, their errors."""
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -87,17 +86,6 @@ def as_json(value: Any) -> str:
         return clean(json.dumps(value, indent=2, ensure_ascii=False))
     except (ValueError, RecursionError, TypeError):
         return "(too deeply nested to show)"
-
-
-def seconds(value: Any) -> float | None:
-    """A time given as seconds since the epoch, if ``value`` is one."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        found = float(value)
-    except OverflowError:
-        return None
-    return found if math.isfinite(found) else None
 
 
 def iso_seconds(value: Any) -> float | None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from chat.store import rows, schema
+from chat.store import functions, migrations, rows, schema
 from chat.store.database import connect
 from chat.store.search import search
 
@@ -301,10 +301,11 @@ def conversations(corpus: Corpus, messages: int) -> Iterator[tuple[Row, list[Row
 
 
 def _key(messages: int) -> str:
-    """The kept store's name: a change to the schema module (its migrations, the functions
+    """The kept store's name: a change to the schema's modules (its migrations, the functions
     they index with) or to the word lists builds a new one (and so does a change of
     ``CORPUS_VERSION``, to bump when the way text is made changes)."""
-    text = inspect.getsource(schema) + str(CORPUS_VERSION)
+    text = "".join(inspect.getsource(m) for m in (functions, migrations, schema))
+    text += str(CORPUS_VERSION)
     text += repr((ENGLISH, TERMS, RUSSIAN, RUSSIAN_TERMS, CHINESE, CHINESE_WORDS, KANJI))
     text += repr((HIRAGANA, KATAKANA_WORDS, CODE, PROVIDERS, MESSAGES_PER_CONVERSATION))
     text += repr((ENGLISH_SOUNDS, RUSSIAN_SOUNDS))

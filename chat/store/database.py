@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import StoreError, StoreProblem, explained
-from .schema import add_functions, migrate
+from .functions import add_functions
+from .schema import migrate
 
 FILE_NAME = "parley.db"
 BUSY_TIMEOUT_S = 5.0
@@ -32,7 +33,7 @@ def connect(path: Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Conn
     itself, but a power cut or an OS crash could then undo the last replies saved; FULL syncs
     the log at each commit, and the writer commits at most a few times a second, off the
     window's thread, so the cost is not felt. The schema's own SQL functions are added
-    (``schema.add_functions``): its triggers call them.
+    (``functions.add_functions``): its triggers call them.
     """
     db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     try:

@@ -5,7 +5,7 @@ The syntax: words (all must match, in any case, Cyrillic included), ``"exact phr
 ``after:2026-11``, ``in:current``. Words are matched as FTS5 phrases, so ``snake_case_name``
 finds that identifier. Text in scripts written without spaces (Chinese, Japanese) is found as a
 substring: through the trigram index for three characters or more, and through the index of
-single characters and pairs of them (``schema.cjk_grams``) for one or two.
+single characters and pairs of them (``functions.cjk_grams``) for one or two.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import CJK_CHARS, CJK_RUN
+from .functions import CJK_CHARS, CJK_RUN
 
 QUESTION_WEIGHT, ANSWER_WEIGHT, REASONING_WEIGHT = 2.0, 1.0, 0.3
 """bm25 weights of the index's columns: a match in a question counts twice one in a reply."""
@@ -292,7 +292,7 @@ def _in_index(column: str, index: str) -> str:
 
 def _grams(terms: list[Term]) -> str:
     """The gram index's FTS5 query for 1-2 character CJK ``terms``: every gram, one token
-    each (``schema.cjk_grams`` puts spaces between them; none holds a quote)."""
+    each (``functions.cjk_grams`` puts spaces between them; none holds a quote)."""
     return " ".join(f'"{gram}"' for gram in dict.fromkeys(g for t in terms for g in t.grams))
 
 

@@ -19,7 +19,8 @@ from chat.conversation import Conversation
 from chat.store import Store
 from chat.store.database import connect
 from chat.store.rows import conversation_row, message_row, save_conversation, save_message
-from chat.store.schema import CJK, CJK_CHARS, cjk_grams, migrate
+from chat.store.functions import CJK, CJK_CHARS, cjk_grams
+from chat.store.schema import migrate
 from chat.store.search import search
 from tests.support.fuzz import only_raises
 
@@ -30,7 +31,7 @@ EDGES = "\u3040\u30ff\u3400\u4dbf\u4e00\u9fff\uf900\ufaff\uff66\uff9f\uac00\ud7a
 WIDER = re.compile(
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u8c48-\ufaff\uff66-\uff9f\uac00-\ud7af]"
 )
-"""What ``schema.CJK`` takes, a range wider than meant (from U+8C48, not U+F900)."""
+"""What ``functions.CJK`` takes, a range wider than meant (from U+8C48, not U+F900)."""
 OUTSIDE = "\u303f\u3100\u33ff\u4dc0\uf8ff\ufb00\uff65\uffa0\uabff\ud7b0"
 """Characters just outside those ranges: none of them CJK to the index (U+F8FF, U+ABFF and
 U+D7B0 are in ``WIDER``)."""

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from chat.store import Store
 from chat.store.database import connect
-from chat.store.schema import CJK, has_cjk
+from chat.store.functions import CJK, has_cjk
 from chat.store.search import search
 from tests.support.fuzz import only_raises
 

@@ -14,7 +14,9 @@ import pytest
 from chat.conversation import Conversation, MessageState, ReplyError
 from chat.store import Store, StoreError, StoreProblem, rows
 from chat.store.database import connect
-from chat.store.schema import HAS_CJK_FUNCTION, MIGRATIONS, Migration, migrate, version
+from chat.store.functions import HAS_CJK_FUNCTION
+from chat.store.migrations import MIGRATIONS, Migration
+from chat.store.schema import migrate, version
 from chat.store.search import search
 
 from .conftest import Contents

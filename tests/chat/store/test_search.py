@@ -22,7 +22,8 @@ from chat.store.rows import (
     save_conversation,
     save_message,
 )
-from chat.store.schema import add_functions, migrate
+from chat.store.functions import add_functions
+from chat.store.schema import migrate
 from chat.store.search import (
     CANDIDATES,
     MAX_QUERY_CHARS,

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from chat.conversation import Conversation
 from chat.store import Store
 from chat.store.database import connect
-from chat.store.rows import conversation_row, message_row, save_conversation, save_message
 from chat.store.functions import CJK, CJK_CHARS, cjk_grams
+from chat.store.rows import conversation_row, message_row, save_conversation, save_message
 from chat.store.schema import migrate
 from chat.store.search import search
 from tests.support.fuzz import only_raises

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from chat.conversation import Conversation, Message, MessageState
 from chat.store import Store, StoreError
+from chat.store.functions import add_functions
 from chat.store.rows import (
     conversation_row,
     load_conversation,
@@ -22,7 +23,6 @@ from chat.store.rows import (
     save_conversation,
     save_message,
 )
-from chat.store.functions import add_functions
 from chat.store.schema import migrate
 from chat.store.search import (
     CANDIDATES,

@@ -47,6 +47,30 @@ def open_store(err: TextIO) -> Store | None:
     return store
 
 
+def searchable(store: Store, err: TextIO) -> bool:
+    """Wait until every message is in the search indexes (an import's go in after it, in
+    the background); False when a write failed (``open_store``'s store said why on ``err``)."""
+    from .store import StoreError
+    from .store.indexing import waiting
+
+    left = store.read_now(waiting)
+    if not left:
+        return True
+    shown = err.isatty()
+    if shown:
+        err.write(f"Indexing {left:,} imported messages for search…")
+        err.flush()
+    try:
+        store.catch_up().result()
+    except StoreError:
+        return False
+    finally:
+        if shown:
+            err.write("\r\x1b[K")
+            err.flush()
+    return True
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     store = open_store(err)
     if store is None:
@@ -56,7 +80,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return _list(store, args.limit, out)
         if args.command == "show":
             return _show(store, find(store, args.id), out)
-        return _search(store, " ".join(args.query), args.limit, out)
+        return _search(store, " ".join(args.query), args.limit, out, err)
     finally:
         store.close()
 
@@ -143,11 +167,13 @@ def _outcome(message: Message) -> str:
     return f"[{message.note}]" if message.note else ""
 
 
-def _search(store: Store, query: str, limit: int, out: TextIO) -> int:
+def _search(store: Store, query: str, limit: int, out: TextIO, err: TextIO) -> int:
     from .store.search import QueryError, parse, search
 
     try:
         parsed = parse(query)
+        if not searchable(store, err):
+            return EXIT_FAILED
         hits = store.read_now(search, parsed, limit=max(limit, 1))
     except QueryError as error:
         raise UsageError(str(error)) from None

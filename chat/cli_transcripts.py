@@ -134,6 +134,15 @@ def _import(store: Store, path: Path, out: TextIO, err: TextIO) -> int:
     if shown:
         shown.clear()
     print(report.sentence(), file=out)
+    from .cli_store import searchable
+
+    if not searchable(store, err):
+        print(
+            "parley: the conversations are imported, but not all of their messages could be "
+            "indexed for search yet: Parley goes on with that the next time it starts.",
+            file=err,
+        )
+        return EXIT_FAILED
     return EXIT_OK
 
 

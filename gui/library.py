@@ -114,12 +114,13 @@ class Library(QObject):
         if self.store is not None:
             self.store.restore(entry.id)
 
-    async def search(self, text: str, current: str | None) -> list[Hit]:
-        from chat.store.search import search
+    async def search(self, text: str, current: str | None) -> tuple[list[Hit], int]:
+        """The hits, and how many messages are not searchable yet (an import's)."""
+        from chat.store.indexing import searched
 
         if self.store is None:
-            return []
-        return await self.store.read(search, text, limit=50, current=current)
+            return [], 0
+        return await self.store.read(searched, text, limit=50, current=current)
 
     async def last_open(self, saved: str) -> Conversation | None:
         """The conversation open when the window last closed, if it is still there."""

@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         self._store_problem = str(error)
         self.store_notice.show_message(self._store_problem)
 
-    async def _search(self, text: str) -> list:  # type: ignore[type-arg]
+    async def _search(self, text: str) -> tuple[list, int]:  # type: ignore[type-arg]
         return await self.library.search(text, self._conversation.id)
 
     def _start_search(self, coro: object) -> object:

@@ -39,7 +39,8 @@ TYPING_PAUSE_MS = 120
 """Results appear once typing pauses this long (every key would start a query)."""
 LIST_STYLE = "QListView::item { padding: 3px 4px; }"
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 10
-Searcher = Callable[[str], Awaitable["list[Hit]"]]
+Searcher = Callable[[str], Awaitable["tuple[list[Hit], int]"]]
+"""A search: its hits, and how many messages it could not look in yet (being indexed)."""
 
 
 class Sidebar(QWidget):
@@ -258,7 +259,7 @@ class Sidebar(QWidget):
         from chat.store.search import QueryError
 
         try:
-            hits = await searcher(text)
+            hits, waiting = await searcher(text)
         except (QueryError, StoreError) as error:
             if asked == self._asked:
                 self._show_results([], str(error))
@@ -267,7 +268,7 @@ class Sidebar(QWidget):
         except asyncio.CancelledError:
             raise
         if asked == self._asked:
-            self._show_results(hits, "" if hits else f"Nothing matches “{text.strip()}”.")
+            self._show_results(hits, _said(text, hits, waiting))
             self._shown = asked
             if self._open_when_shown == asked:
                 self.on_results_activated(self.results_model.index(0, 0))
@@ -293,3 +294,16 @@ class Sidebar(QWidget):
     def on_results_activated(self, index: QModelIndex) -> None:
         if index.isValid() and index.data(ID_ROLE):
             self.hit_chosen.emit(str(index.data(ID_ROLE)), str(index.data(MESSAGE_ROLE) or ""))
+
+
+def _said(text: str, hits: list[Hit], waiting: int) -> str:
+    """What the results say above the hits ("" when the hits say it all)."""
+    if not waiting:
+        return "" if hits else f"Nothing matches “{text.strip()}”."
+    many = f"{waiting:,} imported messages are" if waiting > 1 else "1 imported message is"
+    still = f"{many} still being indexed for search: try again in a moment."
+    return (
+        f"Not every message was searched: {still}"
+        if hits
+        else (f"Nothing matches “{text.strip()}” yet: {still}")
+    )

@@ -307,6 +307,92 @@ def _gram_triggers(table: str, column: str, view: str, index: str) -> str:
         """
 
 
+def _index_later(db: sqlite3.Connection) -> None:
+    # Filling the search indexes was nine tenths of importing a large export. An import now
+    # writes its messages with a row in ``index_later`` (inside its transaction only, never
+    # committed): they are queued in ``unindexed`` instead, and the writer indexes them a few
+    # at a time afterwards by touching their rows there (``UPDATE unindexed SET num = num``)
+    # and deleting them. A message deleted or changed while it waits is not taken out of
+    # indexes it never went into. The delete triggers still need no function of ours for text
+    # without CJK.
+    later = "EXISTS (SELECT 1 FROM index_later)"
+    waits = "EXISTS (SELECT 1 FROM unindexed WHERE num = old.num)"
+    _script(
+        db,
+        f"""
+        CREATE TABLE index_later (since REAL NOT NULL);
+        CREATE TABLE unindexed (num INTEGER PRIMARY KEY);
+        DROP TRIGGER messages_indexed;
+        DROP TRIGGER messages_unindexed;
+        DROP TRIGGER messages_reindexed;
+        DROP TRIGGER message_cjk_grams_indexed;
+        DROP TRIGGER message_cjk_grams_unindexed;
+        DROP TRIGGER message_cjk_grams_reindexed;
+        CREATE TRIGGER messages_queued AFTER INSERT ON messages WHEN {later} BEGIN
+            INSERT INTO unindexed (num) VALUES (new.num);
+        END;
+        CREATE TRIGGER messages_indexed AFTER INSERT ON messages WHEN NOT {later} BEGIN
+            {_indexing("new.", "")}
+        END;
+        CREATE TRIGGER unindexed_indexed AFTER UPDATE ON unindexed BEGIN
+            {_indexing("", " FROM messages WHERE num = new.num")}
+        END;
+        CREATE TRIGGER messages_unindexed BEFORE DELETE ON messages WHEN NOT {waits} BEGIN
+            INSERT INTO message_fts (message_fts, rowid, question, answer, reasoning) SELECT
+                'delete', old.num, CASE WHEN old.role = 'user' THEN old.content ELSE '' END,
+                CASE WHEN old.role = 'user' THEN '' ELSE old.content END, old.reasoning;
+            INSERT INTO cjk_fts (cjk_fts, rowid, text) SELECT 'delete', old.num, old.content
+                WHERE old.content GLOB '{CJK}';
+        END;
+        CREATE TRIGGER message_cjk_grams_unindexed BEFORE DELETE ON messages
+            WHEN old.content GLOB '{CJK}' AND NOT {waits} BEGIN
+            INSERT INTO cjk_gram_fts (cjk_gram_fts, rowid, grams)
+                SELECT 'delete', rowid, grams FROM cjk_gram_fts WHERE rowid = old.num;
+        END;
+        CREATE TRIGGER messages_dequeued AFTER DELETE ON messages BEGIN
+            DELETE FROM unindexed WHERE num = old.num;
+        END;
+        CREATE TRIGGER messages_reindexed AFTER UPDATE OF content, reasoning, role ON messages
+            WHEN (old.content IS NOT new.content OR old.reasoning IS NOT new.reasoning
+                OR old.role IS NOT new.role) AND NOT {waits} BEGIN
+            INSERT INTO message_fts (message_fts, rowid, question, answer, reasoning) SELECT
+                'delete', old.num, CASE WHEN old.role = 'user' THEN old.content ELSE '' END,
+                CASE WHEN old.role = 'user' THEN '' ELSE old.content END, old.reasoning;
+            INSERT INTO cjk_fts (cjk_fts, rowid, text) SELECT 'delete', old.num, old.content
+                WHERE {HAS_CJK_FUNCTION}(old.content);
+            INSERT INTO message_fts (rowid, question, answer, reasoning) SELECT
+                new.num, CASE WHEN new.role = 'user' THEN new.content ELSE '' END,
+                CASE WHEN new.role = 'user' THEN '' ELSE new.content END, new.reasoning;
+            INSERT INTO cjk_fts (rowid, text) SELECT new.num, new.content
+                WHERE {HAS_CJK_FUNCTION}(new.content);
+        END;
+        CREATE TRIGGER message_cjk_grams_reindexed AFTER UPDATE OF content ON messages
+            WHEN old.content IS NOT new.content AND NOT {waits} BEGIN
+            INSERT INTO cjk_gram_fts (cjk_gram_fts, rowid, grams) SELECT 'delete', old.num,
+                {GRAMS_FUNCTION}(old.content) WHERE {HAS_CJK_FUNCTION}(old.content);
+            INSERT INTO cjk_gram_fts (rowid, grams) SELECT new.num,
+                {GRAMS_FUNCTION}(new.content) WHERE {HAS_CJK_FUNCTION}(new.content);
+        END;
+        """,
+    )
+
+
+def _indexing(row: str, source: str) -> str:
+    """The statements that put one message into the three message indexes: its columns read
+    as ``{row}content`` (``new.`` in an insert trigger), from ``source`` (a FROM clause, or
+    "" for the trigger's own row)."""
+    where, has = ("AND" if source else "WHERE"), f"{HAS_CJK_FUNCTION}({row}content)"
+    return f"""
+            INSERT INTO message_fts (rowid, question, answer, reasoning) SELECT
+                {row}num, CASE WHEN {row}role = 'user' THEN {row}content ELSE '' END,
+                CASE WHEN {row}role = 'user' THEN '' ELSE {row}content END, {row}reasoning
+                {source};
+            INSERT INTO cjk_fts (rowid, text) SELECT {row}num, {row}content{source}
+                {where} {has};
+            INSERT INTO cjk_gram_fts (rowid, grams) SELECT {row}num,
+                {GRAMS_FUNCTION}({row}content){source} {where} {has};"""
+
+
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -315,5 +401,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     ("0003_cjk_titles", _cjk_titles),
     ("0004_short_cjk", _short_cjk),
     ("0005_cjk_by_function", _cjk_by_function),
+    ("0006_index_later", _index_later),
 )
 """Every migration, oldest first. Never change or reorder one that has shipped: add one."""

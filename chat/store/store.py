@@ -2,7 +2,8 @@
 
 ``Store.open`` does file work, so the window calls it through ``asyncio.to_thread``. After
 that nothing blocks its caller: ``follow`` writes a conversation's changes as they happen
-(through the writer), and ``read`` runs a query on the reader thread.
+(through the writer), and ``read`` runs a query on the reader thread. What an import left out
+of the search indexes is indexed in the background from the start (``catch_up``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..conversation import (
 from . import rows
 from .database import BUSY_TIMEOUT_S, connect, default_path, mark_for_check, open_database
 from .errors import StoreError, StoreProblem, explained
+from .indexing import CatchUp
 from .owners import Owner, alive, gone_owner_files
 from .writer import FLUSH_BYTES, FLUSH_SECONDS, Writer
 
@@ -65,6 +67,8 @@ class Store:
             )
         )
         """How many replies a Parley that ended left streaming (now marked interrupted)."""
+        self._catch_up = CatchUp(self._writer)
+        self._catch_up.start()
 
     @classmethod
     def open(
@@ -125,6 +129,11 @@ class Store:
     def submit(self, job: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``job(connection)`` on the writer thread, in a transaction of its own."""
         return self._writer.submit(job)
+
+    def catch_up(self) -> Future[None]:
+        """Index for search what waits (``indexing``), between other writes; the future is
+        done once nothing does (cancelled if the store closes first)."""
+        return self._catch_up.start()
 
     def delete(self, conversation_id: str) -> Future[int]:
         """Hide a conversation (``restore`` brings it back; ``purge`` removes it for good)."""

@@ -4,7 +4,9 @@ An import runs on a thread of its own (never the window's): the file is read a c
 at a time and written in batches through the store's writer, so a reply streaming meanwhile
 is still written as it grows. Each conversation and message keeps an id made from its
 source's, so importing a file again adds only what is new. When the file turns out damaged
-halfway, or the person cancels, what this import had written is taken out again.
+halfway, or the person cancels, what this import had written is taken out again. Its messages
+go into the search indexes after it (``store.indexing``): the import returns once they are
+written, while the store goes on indexing them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..conversation import Conversation, Message, MessageState
-from ..store import rows
+from ..store import indexing, rows
 from .detect import open_export
 from .errors import TranscriptError
 
@@ -121,6 +123,7 @@ def import_file(
         except BaseException:
             _undo(store, journal)
             raise
+        store.catch_up()
         if progress:
             progress(total, total)
         return report
@@ -168,6 +171,16 @@ def _batches(
 
 
 def _write_batch(
+    db: sqlite3.Connection,
+    batch: list[Conversation],
+    report: ImportReport,
+    journal: _Journal,
+) -> None:
+    with indexing.later(db):
+        _write_conversations(db, batch, report, journal)
+
+
+def _write_conversations(
     db: sqlite3.Connection,
     batch: list[Conversation],
     report: ImportReport,

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime
 import time
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
 from chat.cli import EXIT_OK, EXIT_USAGE, main
 from chat.conversation import Conversation, MessageState, ReplyError
 from chat.store import Store
+from chat.store.indexing import waiting
+from chat.transcript.parley_json import dump
+from tests.chat.store.test_indexing import written_later
 
 WHEN = time.mktime((2026, 11, 30, 9, 5, 0, 0, 0, -1))
 SHOWN = datetime.datetime.fromtimestamp(WHEN).strftime("%Y-%m-%d %H:%M")
@@ -170,3 +175,26 @@ def test_search_with_no_match_or_a_bad_query_says_so(capsys: pytest.CaptureFixtu
     code, out, err = run(capsys, "search", "soup", "in:current")
     assert (code, out) == (EXIT_USAGE, "")
     assert err == "parley: “in:current” searches the open conversation: open one first.\n"
+
+
+def test_search_first_indexes_what_an_import_left_waiting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    soup = chat("Soup", "How do I make miso soup?", "Dissolve the paste in dashi.")
+    with closing(Store.open()) as store:
+        written_later(store, soup)  # a Parley that ended before indexing them
+    code, out, err = run(capsys, "search", "dashi")
+    assert (code, err) == (EXIT_OK, "")
+    assert "          Assistant: Dissolve the paste in dashi." in out.splitlines()
+
+
+def test_an_imported_file_is_searchable_when_the_import_returns(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "soup.json"
+    with path.open("w", encoding="utf-8") as out:
+        dump([chat("Soup", "How do I make miso soup?", "Dissolve the paste in dashi.")], out)
+    code, _, err = run(capsys, "import", str(path))
+    assert (code, err) == (EXIT_OK, "")
+    with closing(Store.open()) as store:
+        assert store.read_now(waiting) == 0

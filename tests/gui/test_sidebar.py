@@ -23,11 +23,13 @@ from pytestqt.qtbot import QtBot
 
 from chat.conversation import Conversation
 from chat.store import Store, Summary, rows
-from chat.store.search import Hit, search
+from chat.store.indexing import searched
+from chat.store.search import Hit
 from gui.conversation_list import HEADER_ROLE, ID_ROLE, ConversationListModel
 from gui.search_results import HTML_ROLE
 from gui.sidebar import MESSAGE_ROLE, Sidebar
 from gui.tasks import TaskTracker
+from tests.chat.store.test_indexing import written_later
 from tests.support.qt import until
 
 
@@ -46,12 +48,12 @@ class Searcher:
         self._held[text] = asyncio.Event()
         return self._held[text]
 
-    async def __call__(self, text: str) -> list[Hit]:
+    async def __call__(self, text: str) -> tuple[list[Hit], int]:
         self.asked.append(text)
         if (held := self._held.get(text)) is not None:
             await held.wait()
         try:
-            return await self.store.read(search, text, limit=50, current=None)
+            return await self.store.read(searched, text, limit=50, current=None)
         finally:
             self.answered.append(text)
 
@@ -227,6 +229,35 @@ async def test_no_match_says_so(qtbot: QtBot, host: Host) -> None:
     await until(lambda: sidebar.results_model.rowCount() == 1)
     assert results(sidebar) == ["Nothing matches “zebra”."]
     assert sidebar.results_model.item(0).flags() == Qt.ItemFlag.NoItemFlags
+
+
+async def test_messages_still_being_indexed_are_said_until_they_are_searched(
+    qtbot: QtBot, host: Host, store: Store, talks: Talks
+) -> None:
+    zebra, okapi = Conversation(), Conversation()
+    zebra.add("user", "Why does a zebra have stripes?")
+    okapi.add("user", "Is an okapi a zebra?")
+    okapi.add("assistant", "No, a giraffe.")
+    written_later(store, zebra, okapi)  # as an import writes them
+    sidebar = host.sidebar
+    qtbot.keyClicks(sidebar.search, "giraffe")  # in a reply only (titles are searched at once)
+    await until(lambda: sidebar.results_model.rowCount() == 1)
+    assert results(sidebar) == [
+        "Nothing matches “giraffe” yet: 3 imported messages are still being indexed for search:"
+        " try again in a moment."
+    ]
+    sidebar.search.clear()
+    qtbot.keyClicks(sidebar.search, "pasta")  # found, but not everything was looked in
+    await until(lambda: sidebar.results_model.rowCount() == 4)
+    assert results(sidebar)[0] == (
+        "Not every message was searched: 3 imported messages are still being indexed for"
+        " search: try again in a moment."
+    )
+    assert sidebar.results_model.item(0).flags() == Qt.ItemFlag.NoItemFlags
+    await asyncio.wrap_future(store.catch_up())
+    sidebar.search.clear()
+    qtbot.keyClicks(sidebar.search, "giraffe")
+    await until(lambda: result_ids(sidebar) == [okapi.id])
 
 
 async def test_enter_opens_the_first_result(qtbot: QtBot, host: Host, talks: Talks) -> None:

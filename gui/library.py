@@ -122,6 +122,11 @@ class Library(QObject):
             return [], 0
         return await self.store.read(searched, text, limit=50, current=current)
 
+    async def indexed(self) -> None:
+        """Return once every message is searchable (an import's are indexed after it)."""
+        if self.store is not None:
+            await asyncio.wrap_future(self.store.catch_up())
+
     async def last_open(self, saved: str) -> Conversation | None:
         """The conversation open when the window last closed, if it is still there."""
         if not saved or self.store is None:

@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         if store is None:
             return
         self.library.attach_store(store)
-        self.sidebar.set_searcher(self._search, self._start_search)
+        self.sidebar.set_searcher(self._search, self._start_search, self.library.indexed)
         saved = str(self.settings.get("last_conversation")) if self.settings else ""
         if saved and not self._conversation.all_messages():
             self._tasks.start(self._reopen(saved), name="reopen the last conversation")

@@ -59,6 +59,7 @@ class Sidebar(QWidget):
         super().__init__(parent)
         self.model = model
         self._searcher: Searcher | None = None
+        self._indexed: Callable[[], Awaitable[None]] | None = None
         self._start: Callable[[Any], object] | None = None
         self._asked = 0
         self._shown = 0
@@ -133,9 +134,16 @@ class Sidebar(QWidget):
         self.model.modelAboutToBeReset.connect(self.on_model_about_to_be_reset)
         self.model.modelReset.connect(self.on_model_reset)
 
-    def set_searcher(self, searcher: Searcher, start: Callable[[Any], object]) -> None:
-        """Search with ``searcher`` (off the window's thread), run as tasks by ``start``."""
-        self._searcher, self._start = searcher, start
+    def set_searcher(
+        self,
+        searcher: Searcher,
+        start: Callable[[Any], object],
+        indexed: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Search with ``searcher`` (off the window's thread), run as tasks by ``start``.
+        ``indexed`` ends once every message is searchable: results that said some were not
+        are searched again then."""
+        self._searcher, self._start, self._indexed = searcher, start, indexed
         self.search.setEnabled(True)
 
     # -- the list
@@ -270,8 +278,17 @@ class Sidebar(QWidget):
         if asked == self._asked:
             self._show_results(hits, _said(text, hits, waiting))
             self._shown = asked
+            if waiting and self._indexed is not None and self._start is not None:
+                self._start(self._search_when_indexed(self._indexed, asked))
             if self._open_when_shown == asked:
                 self.on_results_activated(self.results_model.index(0, 0))
+
+    async def _search_when_indexed(
+        self, indexed: Callable[[], Awaitable[None]], asked: int
+    ) -> None:
+        await indexed()
+        if asked == self._asked:  # the same text is in the box: its results are complete now
+            self.on_typing_timeout()
 
     def _show_results(self, hits: list[Hit], message: str) -> None:
         self.results_model.clear()
@@ -300,10 +317,10 @@ def _said(text: str, hits: list[Hit], waiting: int) -> str:
     """What the results say above the hits ("" when the hits say it all)."""
     if not waiting:
         return "" if hits else f"Nothing matches “{text.strip()}”."
-    many = f"{waiting:,} imported messages are" if waiting > 1 else "1 imported message is"
-    still = f"{many} still being indexed for search: try again in a moment."
+    many = f"{waiting:,} imported messages" if waiting > 1 else "1 imported message"
+    still = f"still indexing {many}; the results are updated when that is done."
     return (
-        f"Not every message was searched: {still}"
+        f"Not everything was searched: {still}"
         if hits
         else (f"Nothing matches “{text.strip()}” yet: {still}")
     )

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from contextlib import contextmanager
 from functools import partial
 
@@ -82,14 +82,19 @@ class CatchUp:
     def start(self) -> Future[None]:
         """Begin (or go on) indexing; the future is done once nothing waits. It is
         cancelled if the store closes first (the rest is indexed at the next open), and
-        fails with the ``StoreError`` of a step that could not write."""
+        fails with the ``StoreError`` of a step that could not write. Cancelling it stops
+        nothing: it is the caller's own."""
         with self._lock:
-            if self._done is not None and not self._done.done():
-                return self._done
-            done: Future[None] = Future()
-            self._done = done
-        self._step(done)
-        return done
+            begin = self._done is None or self._done.done()
+            if begin:
+                self._done = Future()
+            done = self._done
+        assert done is not None
+        if begin:
+            self._step(done)
+        told: Future[None] = Future()
+        done.add_done_callback(partial(_tell, told))
+        return told
 
     def _step(self, done: Future[None]) -> None:
         try:
@@ -109,3 +114,16 @@ class CatchUp:
             self._step(done)
         else:
             done.set_result(None)
+
+
+def _tell(told: Future[None], done: Future[None]) -> None:
+    """Pass how ``done`` ended on to ``told``, unless its caller cancelled it."""
+    try:
+        if done.cancelled():
+            told.cancel()
+        elif (error := done.exception()) is not None:
+            told.set_exception(error)
+        else:
+            told.set_result(None)
+    except InvalidStateError:  # cancelled by its caller meanwhile
+        pass

@@ -166,7 +166,7 @@ def test_a_message_written_outside_an_import_is_indexed_at_once(db: sqlite3.Conn
     integrity_checked(db)
 
 
-def test_one_catch_up_at_a_time_and_a_store_closed_midway_leaves_the_rest_waiting(
+def test_a_waiter_that_gives_up_stops_nothing_and_a_store_closed_midway_leaves_the_rest(
     soups: list[Conversation],
 ) -> None:
     long = [chat(f"Long {n}", "word " * 60_000) for n in range(3)]  # a step each
@@ -175,10 +175,11 @@ def test_one_catch_up_at_a_time_and_a_store_closed_midway_leaves_the_rest_waitin
         written_later(store, *long)
         busy = threading.Event()
         store.submit(lambda db: busy.wait(10))
-        going = store.catch_up()
-        assert store.catch_up() is going  # asked again while it runs: the same one
+        going, given_up, again = store.catch_up(), store.catch_up(), store.catch_up()
+        assert given_up.cancel()  # a caller that stops waiting stops nothing
         busy.set()
         going.result()
+        again.result()
         assert store.read_now(waiting) == 0
         more = [chat(f"More {n}", "word " * 60_000) for n in range(3)]
         written_later(store, *more, *soups)

@@ -15,7 +15,7 @@ import pytest
 from chat.conversation import Conversation, MessageState
 from chat.store import Store, StoreError, rows
 from chat.transcript.errors import TranscriptError
-from chat.transcript.importing import ImportCancelled, import_file
+from chat.transcript.importing import CACHE_KIB, ImportCancelled, import_file
 from chat.transcript.parley_json import dump
 
 
@@ -169,6 +169,27 @@ def test_cancelling_midway_leaves_the_store_as_it_was(store: Store, tmp_path: Pa
     assert seen
     assert max(seen) < path.stat().st_size
     assert everything(store) == before
+
+
+def test_the_writer_s_cache_is_larger_only_while_an_import_writes(
+    store: Store, tmp_path: Path
+) -> None:
+    def cache(db: sqlite3.Connection) -> int:
+        return int(db.execute("PRAGMA cache_size").fetchone()[0])
+
+    before = store.submit(cache).result()
+    seen: list[int] = []
+    import_file(
+        store,
+        written(tmp_path / "x.json", *[chat(f"Chat {n}", "Q", "A") for n in range(3)]),
+        progress=lambda done, total: seen.append(store.submit(cache).result()),
+    )
+    assert -CACHE_KIB in seen
+    assert store.submit(cache).result() == before
+    many = [chat(f"Chat {n}", f"Question {n}", "Answer " * 50) for n in range(30)]
+    with pytest.raises(TranscriptError):
+        import_file(store, damaged(tmp_path / "cut.json", *many), batch_chars=100)
+    assert store.submit(cache).result() == before
 
 
 def test_progress_goes_up_to_the_whole_file(store: Store, tmp_path: Path) -> None:

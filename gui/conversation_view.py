@@ -1,17 +1,18 @@
-"""The conversation pane: user and assistant messages in one Qt text document."""
+"""The conversation pane: user and assistant messages in one Qt text document, replies
+rendered as Markdown as they stream, links opened only when clicked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QEvent, QUrl, Signal
 from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QFont,
-    QTextBlock,
-    QTextCharFormat,
+    QDesktopServices,
+    QGuiApplication,
+    QResizeEvent,
     QTextCursor,
     QTextFrame,
     QTextFrameFormat,
@@ -19,156 +20,69 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from chat.conversation import Conversation, Message, MessageState
+from chat.markdown.pane import COPY_SCHEME, PaneMarkdown
+
+from .follow import Follower
+from .message_render import hide
+from .reasoning_section import REASONING_SCHEME
+from .reply_block import ReplyBlock, reasoning_seconds
+from .styles import (
+    ASSISTANT_BACKGROUND,
+    ERROR_BACKGROUND,
+    MUTED,
+    TEXT,
+    USER_BACKGROUND,
+    char_format,
+    frame_format,
+)
 
 if TYPE_CHECKING:
     from chat.session import Reply
 
-TEXT = "#1f2328"
-MUTED = "#5f6b7a"
-USER_BACKGROUND = "#dbe8fb"
-ASSISTANT_BACKGROUND = "#f3f4f6"
-ERROR_BACKGROUND = "#fde7e7"
-ERROR_BORDER = "#c62828"
-ERROR_TEXT = "#8e1111"
+__all__ = [
+    "ASSISTANT_BACKGROUND",
+    "CUT_OFF",
+    "ERROR_BACKGROUND",
+    "INTERRUPTED",
+    "USER_BACKGROUND",
+    "ConversationView",
+    "ReplyBlock",
+    "reply_title",
+]
+
 INTERRUPTED = "Interrupted: Parley closed before this reply had finished; the text is what came."
 CUT_OFF = "This reply is still arriving in another Parley window, or was cut off."
 SIDE_GAP = 72  # a message leaves this much room on the far side, so the two roles stand apart
-
-
-def _char(
-    color: str, *, bold: bool = False, italic: bool = False, small: bool = False
-) -> QTextCharFormat:
-    fmt = QTextCharFormat()
-    fmt.setForeground(QBrush(QColor(color)))
-    if bold:
-        fmt.setFontWeight(QFont.Weight.DemiBold)
-    fmt.setFontItalic(italic)
-    if small:
-        fmt.setProperty(QTextCharFormat.Property.FontSizeAdjustment, -1)
-    return fmt
-
-
-def _frame(background: str, *, left: int = 0, right: int = 0, border: str = "") -> QTextFrameFormat:
-    fmt = QTextFrameFormat()
-    fmt.setBackground(QBrush(QColor(background)))
-    fmt.setPadding(10)
-    fmt.setTopMargin(6)
-    fmt.setBottomMargin(6)
-    fmt.setLeftMargin(left)
-    fmt.setRightMargin(right)
-    if border:
-        fmt.setBorder(1)
-        fmt.setBorderBrush(QBrush(QColor(border)))
-        fmt.setBorderStyle(QTextFrameFormat.BorderStyle.BorderStyle_Solid)
-    else:
-        fmt.setBorder(0)
-    return fmt
-
-
-class ReplyBlock:
-    """Where one assistant reply goes: its text, then an error or "Stopped" below it."""
-
-    def __init__(self, view: ConversationView, frame: QTextFrame) -> None:
-        self._view = view
-        self._frame = frame
-        heading = frame.firstCursorPosition().block()
-        self._body_start = heading.position() + heading.length()
-        """Where the reply's text starts (after its heading, notes and reasoning)."""
-        self._reasoning_end: int | None = None
-        """Where the next piece of reasoning goes; None until the first one."""
-
-    def set_title(self, title: str) -> None:
-        """Replace the reply's heading (the provider and model that really answered)."""
-        cursor = self._frame.firstCursorPosition()
-        if cursor.block().text() == title:
-            return
-        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
-        cursor.insertText(title, self._view.header_format)
-
-    def add_note(self, note: str) -> None:
-        """A muted line under the heading: something to know about this reply."""
-        with self._view.following():
-            cursor = self._frame.firstCursorPosition()
-            cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
-            cursor.insertBlock()
-            cursor.insertText(note, _char(MUTED, italic=True, small=True))
-        self._body_start += len(note) + 1
-        if self._reasoning_end is not None:
-            self._reasoning_end += len(note) + 1
-
-    def append_reasoning(self, text: str) -> None:
-        """Add to the model's reasoning, shown muted above the answer."""
-        with self._view.following():
-            cursor = QTextCursor(self._view.document())
-            if self._reasoning_end is None:
-                cursor.setPosition(self._body_start)
-                label = "Reasoning"
-                cursor.insertText(label, _char(MUTED, bold=True, small=True))
-                cursor.insertBlock()
-                cursor.insertBlock()
-                self._reasoning_end = self._body_start + len(label) + 1
-                self._body_start += len(label) + 2
-            cursor.setPosition(self._reasoning_end)
-            cursor.insertText(text, _char(MUTED, italic=True))
-        self._reasoning_end += len(text)
-        self._body_start += len(text)
-
-    def clear_text(self) -> None:
-        """Take back the reply's text (it turned out to be the model's reasoning)."""
-        cursor = QTextCursor(self._view.document())
-        cursor.setPosition(self._body_start)
-        cursor.setPosition(self._frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
-        cursor.removeSelectedText()
-
-    def append(self, text: str) -> None:
-        with self._view.following():
-            self._frame.lastCursorPosition().insertText(text, self._view.body_format)
-
-    def fail(self, error: str) -> None:
-        """Show ``error`` in place of the rest of the reply, in the error style."""
-        with self._view.following():
-            cursor = self._frame.lastCursorPosition()
-            body = cursor.block()
-            error_frame = cursor.insertFrame(_frame(ERROR_BACKGROUND, border=ERROR_BORDER))
-            cursor.insertText("Error  ", _char(ERROR_TEXT, bold=True))
-            cursor.insertText(error, _char(ERROR_TEXT))
-            # A frame sits between two blocks: hide the empty ones, not blank lines to the eye.
-            if not body.text():
-                _hide(body)
-            _hide(error_frame.lastCursorPosition().block().next())
-
-    def stop(self, text: str = "Stopped") -> None:
-        """Mark the reply as stopped by the user (or cut off); its text stays."""
-        with self._view.following():
-            cursor = self._frame.lastCursorPosition()
-            if cursor.block().text():
-                cursor.insertBlock()
-            cursor.insertText(text, _char(MUTED, italic=True))
-
-    @property
-    def position(self) -> int:
-        return self._frame.firstPosition()
-
-
-def _hide(block: QTextBlock) -> None:
-    """Take an empty structural block (one a frame needs beside it) out of the layout."""
-    if block.isValid() and not block.text() and block.isVisible():
-        block.setVisible(False)
-        block.document().markContentsDirty(block.position(), block.length())
+OPENED = ("http", "https", "mailto")
+"""The only links a click opens (in the system's browser or mail program)."""
 
 
 class ConversationView(QTextBrowser):
     """A read-only transcript: each message a shaded frame, the user's and the assistant's
-    on opposite sides; assistant text is appended as it streams."""
+    on opposite sides. It never loads anything itself: no image, no page, no file."""
+
+    link_hovered = Signal(str)
+    """The real target of the link under the mouse ("" when it leaves)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setOpenExternalLinks(True)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
         self.setPlaceholderText("Start the conversation below.")
         self.document().setDocumentMargin(14)
-        self.body_format = _char(TEXT)
-        self.header_format = _char(MUTED, bold=True, small=True)
+        self.body_format = char_format(TEXT)
+        self.header_format = char_format(MUTED, bold=True, small=True)
+        self.markdown = PaneMarkdown()
+        self.clock: Callable[[], float] = time.monotonic
+        self.follower = Follower(self)
         self._positions: dict[str, int] = {}
+        self._replies: dict[str, ReplyBlock] = {}
+        self.anchorClicked.connect(self.on_anchor_clicked)
+        self.highlighted.connect(self.on_highlighted)
+
+    def loadResource(self, type: int, name: QUrl) -> Any:
+        """Nothing is ever fetched: not a remote image, not a local file."""
+        return None
 
     def show_conversation(
         self, conversation: Conversation, live: Reply | None = None
@@ -177,6 +91,8 @@ class ConversationView(QTextBrowser):
         still streaming, drawn as it stands; its block is returned, to go on in."""
         self.clear()
         self._positions = {}
+        self._replies = {}
+        self.follower.following = True
         live_block = None
         for message in conversation.messages:
             if live is not None and message is live.message:
@@ -218,9 +134,11 @@ class ConversationView(QTextBrowser):
         if message.note:
             block.add_note(message.note)
         if message.reasoning:
-            block.append_reasoning(message.reasoning)
+            seconds = reasoning_seconds(message)
+            block.show_reasoning(message.reasoning, seconds, expanded=not message.content)
         if message.content:
             block.append(message.content)
+        block.finish()
         if message.state is MessageState.FAILED:
             block.fail(str(message.error or "") or "The reply failed.")
         elif message.state is MessageState.CANCELLED:
@@ -231,32 +149,87 @@ class ConversationView(QTextBrowser):
             block.stop(CUT_OFF)
 
     def add_user(self, text: str) -> QTextFrame:
-        return self._add_frame("You", _frame(USER_BACKGROUND, left=SIDE_GAP), text)
+        """What the user typed, as plain text with its line breaks."""
+        frame = self._add_frame("You", frame_format(USER_BACKGROUND, left=SIDE_GAP))
+        with self.following():
+            cursor = frame.lastCursorPosition()
+            cursor.insertBlock()
+            cursor.insertText(text, self.body_format)
+        return frame
 
     def begin_reply(self, title: str) -> ReplyBlock:
         """A new assistant message headed ``title``; its text arrives through the block."""
-        frame = self._add_frame(title, _frame(ASSISTANT_BACKGROUND, right=SIDE_GAP), "")
-        return ReplyBlock(self, frame)
+        frame = self._add_frame(title, frame_format(ASSISTANT_BACKGROUND, right=SIDE_GAP))
+        block = ReplyBlock(self, frame, str(len(self._replies)))
+        self._replies[block.key] = block
+        return block
 
-    def _add_frame(self, title: str, fmt: QTextFrameFormat, text: str) -> QTextFrame:
+    def _add_frame(self, title: str, fmt: QTextFrameFormat) -> QTextFrame:
         with self.following():
             cursor = QTextCursor(self.document())
             cursor.movePosition(QTextCursor.MoveOperation.End)
             frame = cursor.insertFrame(fmt)
             cursor.insertText(title, self.header_format)
-            cursor.insertBlock()
-            cursor.insertText(text, self.body_format)
-            _hide(self.document().begin())  # the empty block before the first message
+            hide(self.document().begin())  # the empty block before the first message
         return frame
 
     @contextmanager
     def following(self) -> Iterator[None]:
-        """Keep the view scrolled to the bottom across a change if it was there before."""
-        bar = self.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 4
+        """Keep the view at the bottom across a change while it follows the stream."""
         yield
-        if at_bottom:
-            bar.setValue(bar.maximum())
+        if self.follower.following:
+            self.follower.to_bottom()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.follower.place()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self.on_highlighted(QUrl())
+        return super().event(event)
+
+    # Slots.
+
+    def on_anchor_clicked(self, url: QUrl) -> None:
+        """A click on a link: a web or mail link opens outside; Copy and the reasoning
+        header act here; anything else does nothing."""
+        scheme = url.scheme().lower()
+        if scheme == COPY_SCHEME:
+            self._copy(url.path())
+        elif scheme == REASONING_SCHEME:
+            self._toggle_reasoning(url.path())
+        elif scheme in OPENED:
+            QDesktopServices.openUrl(url)
+
+    def on_highlighted(self, url: QUrl) -> None:
+        """The mouse is over a link (or left it): show where it really goes."""
+        target = url.toString() if url.isValid() and not url.isEmpty() else ""
+        scheme = url.scheme().lower()
+        if scheme == COPY_SCHEME:
+            tip = "Copy this code"
+        elif scheme == REASONING_SCHEME:
+            tip = "Show or hide the model's reasoning"
+        else:
+            tip = target
+        self.link_hovered.emit(target if scheme in OPENED else "")
+        self.viewport().setToolTip(tip)  # Qt shows it while the mouse rests on the link
+
+    def _copy(self, path: str) -> None:
+        key, _, index = path.partition("/")
+        part = "r" if key.endswith("r") else ""
+        block = self._replies.get(key.removesuffix("r"))
+        code = block.code(part, int(index)) if block is not None and index.isdigit() else None
+        if code is not None:
+            QGuiApplication.clipboard().setText(code)
+
+    def _toggle_reasoning(self, key: str) -> None:
+        block = self._replies.get(key.removesuffix("r"))
+        if block is not None:
+            block.reasoning.toggle()
+
+    def reply_blocks(self) -> list[ReplyBlock]:
+        return list(self._replies.values())
 
 
 def reply_title(provider: str, model: str | None) -> str:

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 )
 
 from chat.conversation import Conversation, Message
+from chat.markdown.html import QT_QUOTE_STYLE, markdown_html
 from chat.transcript.branches import Section, departure, section_title, sections
 from chat.transcript.errors import TranscriptError
 from chat.transcript.html import PLAIN_STYLE, message_html
@@ -41,7 +42,6 @@ from chat.transcript.labels import (
     note_of,
     title_of,
 )
-from chat.transcript.markdown_html import QT_QUOTE_STYLE, markdown_html
 from chat.transcript.options import ExportOptions
 
 from .pdf_unicode import needs_fixing, radical_ideographs, with_ideographs

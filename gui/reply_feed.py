@@ -127,6 +127,8 @@ class ReplyFeed(ReplyObserver):
             self._block.fail(self._error)
         elif self._outcome is Outcome.CANCELLED:
             self._block.stop()
+        elif self._outcome is Outcome.FINISHED:
+            self._block.finish()
         return self._outcome is not None
 
 

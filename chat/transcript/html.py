@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from chat.conversation import Conversation, Message
+from chat.markdown.html import code_css, markdown_html
 from chat.transcript.branches import Section, departure, section_title, sections
 from chat.transcript.labels import (
     EVERYDAY,
@@ -17,7 +18,6 @@ from chat.transcript.labels import (
     note_of,
     title_of,
 )
-from chat.transcript.markdown_html import code_css, markdown_html
 from chat.transcript.options import ExportOptions
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
 import pytest
+from PySide6.QtCore import QUrl
 from pytestqt.qtbot import QtBot
 
 from chat.secrets import MemorySecretStore
@@ -16,6 +19,13 @@ from tests.emulators.openai import OpenAIEmulator
 from tests.support.qt import until
 
 THOUGHT = "Let me think about it."
+
+
+def reply_lines(window: MainWindow) -> list[str]:
+    """The reply's lines under its heading."""
+    text = window.view.toPlainText()
+    reply = text[text.index("OpenAI") :]
+    return [line.strip() for line in reply.splitlines() if line.strip()][1:]
 
 
 @pytest.mark.parametrize("quirk", ["reasoning_content", "think_inline", "think_unopened"])
@@ -36,16 +46,15 @@ async def test_reasoning_is_shown_above_the_answer_and_never_as_it(
         await until(lambda: not window.composer.busy)
         await until(lambda: "Hello from the emulator." in window.view.toPlainText())
         await until(lambda: window.replies.settled)
-        text = window.view.toPlainText()
-        reply = text[text.index("OpenAI-compatible · test-model") :]
-        lines = [line.strip() for line in reply.splitlines() if line.strip()]
-        assert lines[1:] == ["Reasoning", THOUGHT, "Hello from the emulator."]
+        header, answer = reply_lines(window)  # folded once the answer started
+        assert re.fullmatch(r"▸ Thought for \d+ s · \d+ characters", header)
+        assert answer == "Hello from the emulator."
+        window.view.on_anchor_clicked(QUrl("parley-reasoning:0r"))
+        assert reply_lines(window)[1:] == [THOUGHT, "Hello from the emulator."]
         window.view.show_conversation(window.conversation)  # the same when shown again
-        again = window.view.toPlainText()
-        assert [line.strip() for line in again[again.index("OpenAI") :].splitlines()][1:4] == [
-            "Reasoning",
-            THOUGHT,
-            "Hello from the emulator.",
-        ]
+        header, answer = reply_lines(window)
+        assert re.fullmatch(r"▸ Reasoning · \d+ characters", header)
+        window.view.on_anchor_clicked(QUrl("parley-reasoning:0r"))
+        assert reply_lines(window)[1:] == [THOUGHT, "Hello from the emulator."]
         window.close()
         await tasks.shutdown()

@@ -1,0 +1,146 @@
+"""Markdown as the conversation pane shows it: Qt's subset of HTML with inline styles, and
+each code block in pieces (its label with a Copy link, then its code chunk by chunk), so
+that a long block streams without being highlighted again from its start."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+from .code import (
+    CHUNK_CHARS,
+    LONGEST_CHUNK,
+    background,
+    chunk_end,
+    chunks,
+    highlighted,
+    language_of,
+)
+from .html import QT_QUOTE_STYLE
+from .parser import MONOSPACE, new_parser
+
+COPY_SCHEME = "parley-copy"
+"""The Copy link of a code block: ``parley-copy:<key>/<n>``, the n-th block of a message."""
+CODE_BACKGROUND = background()
+CODE_STYLE = (
+    f"white-space: pre-wrap; font-family: {MONOSPACE}; font-size: 9pt;"
+    f" background-color: {CODE_BACKGROUND}"
+)
+LABEL_STYLE = (
+    f"background-color: {CODE_BACKGROUND}; color: #59636e; font-size: 8pt;"
+    " margin-top: 8px; margin-bottom: 0px"
+)
+INLINE_CODE_STYLE = f"font-family: {MONOSPACE}; background-color: #eceef1"
+RenderRule = Callable[[RendererHTML, Sequence[Token], int, OptionsDict, EnvType], str]
+TABLE = (
+    '<table border="1" cellspacing="0" cellpadding="5"'
+    ' style="border-collapse: collapse; border-color: #d0d7de; margin-top: 6px;'
+    ' margin-bottom: 6px">\n'
+)
+
+
+class PaneMarkdown:
+    """Renders a message's Markdown, or a part of it that stands alone, for the pane.
+
+    Code blocks are numbered in the message's order from ``first_code`` and their source
+    kept in ``codes`` (for Copy); ``key`` names the message in their Copy links. One
+    instance serves every message of a view (making a parser takes a while).
+    """
+
+    def __init__(
+        self, *, chunk_chars: int = CHUNK_CHARS, longest_chunk: int = LONGEST_CHUNK
+    ) -> None:
+        self._chunk = (chunk_chars, longest_chunk)
+        self.parser = new_parser(references=False)
+        self.blocks = new_parser(references=False, blocks_only=True)
+        """The same block rules, stopping there: where the top-level blocks start and end."""
+        fence = self._fence_rule()
+        for name, rule in (
+            ("fence", fence),
+            ("code_block", fence),
+            ("code_inline", _code_inline),
+            ("table_open", _table_open),
+            ("blockquote_open", _blockquote_open),
+        ):
+            self.parser.add_render_rule(name, rule)
+
+    def render(
+        self, text: str, first_code: int, codes: dict[int, str], key: str = "0"
+    ) -> tuple[str, int]:
+        """``text`` as HTML, and the number of the next code block after it."""
+        env: dict[str, object] = {
+            "inline_styles": True,
+            "next_code": first_code,
+            "codes": codes,
+            "key": key,
+        }
+        html = str(self.parser.render(text, env))
+        next_code = env["next_code"]
+        assert isinstance(next_code, int)
+        return html, next_code
+
+    def fence_pieces(self, code: str, info: str, index: int, key: str) -> list[str]:
+        """A code block as its pieces: the label, then each chunk of its code."""
+        language = language_of(info)
+        parts = chunks(code, *self._chunk)
+        last = len(parts) - 1
+        body = [self.code_chunk(part, language, last=i == last) for i, part in enumerate(parts)]
+        return [self.code_label(language, index, key), *body]
+
+    def chunk_end(self, code: str, start: int) -> int | None:
+        """Where the chunk of a code block starting at ``start`` ends (``code.chunk_end``)."""
+        return chunk_end(code, start, *self._chunk)
+
+    def code_label(self, language: str, index: int, key: str) -> str:
+        """The line above a code block: its language and its Copy link."""
+        href = escape(f"{COPY_SCHEME}:{key}/{index}")
+        name = f"<b>{escape(language)}</b>&nbsp;&nbsp;&nbsp;" if language else ""
+        return f'<p style="{LABEL_STYLE}">{name}<a href="{href}">Copy</a></p>\n'
+
+    def code_chunk(self, code: str, language: str, *, last: bool) -> str:
+        """A chunk of a code block, highlighted; only the last closes the block's box."""
+        code = code.removesuffix("\n")  # a line of its own in Qt: the block would end blank
+        body = highlighted(code, language, inline_styles=True)
+        if not code.endswith("\n"):
+            body = body.removesuffix("\n")  # Pygments ends every output with one
+        below = "8px" if last else "0px"
+        style = f"{CODE_STYLE}; margin-top: 0px; margin-bottom: {below}"
+        return f'<pre style="{style}">{body}</pre>\n'
+
+    def _fence_rule(self) -> RenderRule:
+        def fence(
+            renderer: RendererHTML,
+            tokens: Sequence[Token],
+            idx: int,
+            options: OptionsDict,
+            env: EnvType,
+        ) -> str:
+            token = tokens[idx]
+            index = env["next_code"]
+            env["next_code"] = index + 1
+            env["codes"][index] = token.content
+            return "".join(self.fence_pieces(token.content, token.info, index, env["key"]))
+
+        return fence
+
+
+def _code_inline(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return f'<code style="{INLINE_CODE_STYLE}">{escape(tokens[idx].content)}</code>'
+
+
+def _table_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return TABLE
+
+
+def _blockquote_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return f'<blockquote style="{QT_QUOTE_STYLE}">\n'

@@ -1,0 +1,191 @@
+"""Replies rendered as Markdown in the pane: streamed or reopened they look the same, and
+every element shows as it should."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtGui import QTextBlock, QTextCharFormat, QTextFormat, QTextTable
+from pytestqt.qtbot import QtBot
+
+from chat.conversation import Conversation, MessageState
+from gui.conversation_view import ConversationView
+from gui.message_render import SEGMENT_POSITIONS
+
+REPLY = """# Sorting
+
+Use **`sorted`** for a *new* list. ~~Never bubble sort.~~
+
+1. Pick a key
+   - a function, or
+   - `itemgetter`
+2. Sort
+
+| Method | In place |
+|---|:-:|
+| `sorted` | no |
+
+```python
+def by_age(people):
+    return sorted(people, key=lambda p: p["age"])
+```
+
+> Stable: equal items keep their order.
+
+Costs $O(n \\log n)$, not $5 or $10.
+
+$$
+\\sum_i i
+$$
+
+- [x] read the [docs](https://docs.python.org/3/)
+- [ ] try it 🙂
+
+---
+中文也可以。 ![a chart](https://example.com/chart.png)
+"""
+
+
+def view_of(qtbot: QtBot) -> ConversationView:
+    view = ConversationView()
+    view.clock = lambda: 100.0
+    qtbot.addWidget(view)
+    return view
+
+
+def reopened(qtbot: QtBot, content: str, reasoning: str = "") -> ConversationView:
+    conversation = Conversation()
+    conversation.add("user", "Sort?")
+    conversation.add("assistant", content, provider="Alpha", model="m", reasoning=reasoning)
+    view = view_of(qtbot)
+    view.show_conversation(conversation)
+    return view
+
+
+def streamed(qtbot: QtBot, content: str, size: int, reasoning: str = "") -> ConversationView:
+    view = view_of(qtbot)
+    view.add_user("Sort?")
+    block = view.begin_reply("Alpha · m")
+    for start in range(0, len(reasoning), size):
+        block.append_reasoning(reasoning[start : start + size])
+    for start in range(0, len(content), size):
+        block.append(content[start : start + size])
+    block.finish()
+    return view
+
+
+def long_reply() -> str:
+    section = "## Part\n\nSome text with `code` and *emphasis*.\n\n- one\n- two\n\n"
+    code = "```python\n" + "".join(f"x_{i} = {i}\n" + "\n" * (i % 9 == 0) for i in range(900))
+    return section * 100 + code + "```\n\n" + section * 50
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 100_000])
+def test_a_streamed_reply_looks_as_it_does_reopened(qtbot: QtBot, size: int) -> None:
+    assert streamed(qtbot, REPLY, size).toHtml() == reopened(qtbot, REPLY).toHtml()
+
+
+@pytest.mark.parametrize("size", [33, 1000])
+def test_a_long_reply_looks_the_same_too_across_its_frames(qtbot: QtBot, size: int) -> None:
+    text = long_reply()
+    view = streamed(qtbot, text, size)
+    assert view.toHtml() == reopened(qtbot, text).toHtml()
+    (_, reply) = view.document().rootFrame().childFrames()
+    assert len(reply.childFrames()) >= len(text) // SEGMENT_POSITIONS - 2
+    assert "x_899 = 899" in view.toPlainText()
+
+
+def test_with_reasoning_too_but_for_how_long_it_took(qtbot: QtBot) -> None:
+    """The store keeps no time for the end of the reasoning, so a reopened reply says
+    "Reasoning" where the streamed one said how long it thought."""
+    thinking = "The user wants **sorting**.\n\n```\nsketch\n```\n"
+    live = streamed(qtbot, REPLY, 5, reasoning=thinking).toHtml()
+    assert "Thought for 0 s · 44 characters" in live
+    live = live.replace("Thought for 0 s", "Reasoning")
+    assert live == reopened(qtbot, REPLY, reasoning=thinking).toHtml()
+
+
+def char_formats(block: QTextBlock) -> list[QTextCharFormat]:
+    found = []
+    it = block.begin()
+    while not it.atEnd():
+        found.append(it.fragment().charFormat())
+        it += 1
+    return found
+
+
+def formats(view: ConversationView) -> list[tuple[str, int, bool, str]]:
+    """Each block's text, heading level, whether it is in a list, and its first anchor."""
+    found = []
+    for block in iter_blocks(view):
+        hrefs = [f.anchorHref() for f in char_formats(block) if f.isAnchor()]
+        level = block.blockFormat().headingLevel()
+        found.append((block.text(), level, block.textList() is not None, "".join(hrefs[:1])))
+    return found
+
+
+def test_the_elements_of_a_reply(qtbot: QtBot) -> None:
+    view = reopened(qtbot, REPLY)
+    blocks = formats(view)
+    assert ("Sorting", 1, False, "") in blocks
+    assert ("a function, or", 0, True, "") in blocks
+    assert ("☑ read the docs", 0, True, "https://docs.python.org/3/") in blocks
+    assert ("☐ try it 🙂", 0, True, "") in blocks
+    assert ("\\sum_i i", 0, False, "") in blocks
+    assert ("python\xa0\xa0\xa0Copy", 0, False, "parley-copy:0/0") in blocks
+    image = "中文也可以。 Image: a chart (https://example.com/chart.png)"
+    assert (image, 0, False, "https://example.com/chart.png") in blocks
+    text = view.toPlainText()
+    assert "Costs O(n \\log n), not $5 or $10." in text
+    assert "**" not in text
+    tables = [f for f in view.document().rootFrame().childFrames()[1].childFrames()]
+    assert any(isinstance(table, QTextTable) for table in tables)
+    rules = [
+        block
+        for block in iter_blocks(view)
+        if block.blockFormat().hasProperty(QTextFormat.Property.BlockTrailingHorizontalRulerWidth)
+    ]
+    assert len(rules) == 1
+
+
+def iter_blocks(view: ConversationView) -> list[QTextBlock]:
+    found = []
+    block = view.document().begin()
+    while block.isValid():
+        found.append(block)
+        block = block.next()
+    return found
+
+
+def test_code_is_monospace_and_wraps(qtbot: QtBot) -> None:
+    view = reopened(qtbot, "```python\nx = 1\n```")
+    (line,) = [b for b in iter_blocks(view) if b.text() == "x = 1"]
+    families = [" ".join(f.fontFamilies() or []) for f in char_formats(line)]
+    assert families
+    assert all("DejaVu Sans Mono" in family for family in families)
+    assert line.blockFormat().nonBreakableLines() is False
+
+
+def test_what_the_user_typed_is_plain_text_with_its_line_breaks(qtbot: QtBot) -> None:
+    view = view_of(qtbot)
+    view.add_user("**not bold**\n# not a heading\n<b>x</b>")
+    assert view.toPlainText().split("\n")[2:5] == ["**not bold**", "# not a heading", "<b>x</b>"]
+    assert all(level == 0 for _, level, _, _ in formats(view))
+
+
+def test_a_cut_off_reply_renders_what_came(qtbot: QtBot) -> None:
+    conversation = Conversation()
+    conversation.add("assistant", "```py\nunfinished(", state=MessageState.INTERRUPTED)
+    view = view_of(qtbot)
+    view.show_conversation(conversation)
+    text = view.toPlainText()
+    assert text.index("unfinished(") < text.index("Interrupted")
+
+
+def test_headings_keep_their_size_however_the_text_came(qtbot: QtBot) -> None:
+    view = streamed(qtbot, "# One\n## Two\npara\n", 1)
+    levels = {text: level for text, level, _, _ in formats(view)}
+    assert levels["One"] == 1
+    assert levels["Two"] == 2
+    assert re.search(r"font-size:\s*xx-large|font-size:[^;]*\d", view.toHtml())

@@ -70,6 +70,8 @@ class Message:
     """Seconds from sending the request to the first text or reasoning."""
     duration_s: float | None = None
     """Seconds from sending the request to the reply's end."""
+    reasoning_s: float | None = None
+    """Seconds the model reasoned before its answer began (None: not measured)."""
 
     def to_provider(self) -> dict[str, Any]:
         sent: dict[str, Any] = {"role": self.role, "content": self.content}
@@ -110,11 +112,20 @@ class BranchSwitched:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagesRemoved:
+    """The user deleted ``messages`` (a message and everything that followed it)."""
+
+    messages: tuple[Message, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DetailsChanged:
-    """The title, pin, system prompt, provider, model or options changed."""
+    """The title, pin, system prompt, provider, model, options or history limit changed."""
 
 
-Change = MessageAdded | MessageChanged | TextStreamed | BranchSwitched | DetailsChanged
+Change = (
+    MessageAdded | MessageChanged | TextStreamed | BranchSwitched | MessagesRemoved | DetailsChanged
+)
 Listener = Callable[["Conversation", Change], None]
 
 TITLE_CHARS = 60
@@ -137,6 +148,8 @@ class Conversation:
     options: dict[str, Any] = field(default_factory=dict)
     title_set: bool = False
     """The user named it: the first question no longer gives the title."""
+    history_turns: int = 0
+    """Send only the last this many questions (with their replies) as history; 0: all."""
     leaf_id: str | None = None
     _nodes: dict[str, Message] = field(default_factory=dict, repr=False)
     _children: dict[str | None, list[str]] = field(default_factory=dict, repr=False)
@@ -210,11 +223,47 @@ class Conversation:
 
     def switch_to(self, message: Message) -> None:
         """Make the branch through ``message`` active, down to its newest descendant."""
+        leaf = self._newest_under(message)
+        self.leaf_id = leaf.id
+        self._emit(BranchSwitched(leaf))
+
+    def remove(self, message: Message) -> list[Message]:
+        """Delete ``message`` and everything that follows it, in every branch; returns what
+        went. When it was on the active branch, a version beside it takes its place (the
+        one before it, else the one after), or else the message it followed."""
+        gone = self._subtree(message)
+        on_branch = message in self.messages
+        siblings = self._children[message.parent_id]
+        at = siblings.index(message.id)
+        del siblings[at]
+        if not siblings:
+            del self._children[message.parent_id]
+        for each in gone:
+            del self._nodes[each.id]
+            self._children.pop(each.id, None)
+        if on_branch:
+            if siblings:
+                self.leaf_id = self._newest_under(self._nodes[siblings[max(0, at - 1)]]).id
+            else:
+                self.leaf_id = message.parent_id
+        self.updated = max(self.updated, time.time())
+        self._emit(MessagesRemoved(tuple(gone)))
+        return gone
+
+    def _subtree(self, message: Message) -> list[Message]:
+        """``message`` and all that follows it, parents before children."""
+        found, at = [message], 0
+        while at < len(found):
+            found += [self._nodes[i] for i in self._children.get(found[at].id, [])]
+            at += 1
+        return found
+
+    def _newest_under(self, message: Message) -> Message:
+        """The end of the newest branch through ``message``."""
         leaf = message
         while kids := self._children.get(leaf.id):
             leaf = self._nodes[kids[-1]]
-        self.leaf_id = leaf.id
-        self._emit(BranchSwitched(leaf))
+        return leaf
 
     def truncate_to(self, message: Message | None) -> None:
         """Make ``message`` the end of the active branch (None: before the first message), so
@@ -239,7 +288,8 @@ class Conversation:
         self._emit(DetailsChanged())
 
     def update(self, **details: Any) -> None:
-        """Set ``pinned``, ``system_prompt``, ``provider``, ``model`` or ``options``."""
+        """Set ``pinned``, ``system_prompt``, ``provider``, ``model``, ``options`` or
+        ``history_turns``."""
         for name, value in details.items():
             if name not in _DETAILS:
                 raise TypeError(f"not a detail of a conversation: {name}")
@@ -258,11 +308,14 @@ class Conversation:
         that leads to ``until`` (not included).
 
         Failed or empty replies are left out, and so is a user turn whose reply failed (the
-        next user turn takes its place). Without ``with_history`` only the last user message
+        next user turn takes its place). Only the last ``history_turns`` questions go, with
+        their replies, when it is set. Without ``with_history`` only the last user message
         goes; without ``with_system`` the system prompt is folded into the first one; with
         ``alternating`` turns of one role in a row are joined and a user turn comes first.
         """
         turns = _answered(self.path_to(until)[:-1] if until else self.messages)
+        if self.history_turns > 0:
+            turns = _last_questions(turns, self.history_turns)
         if not with_history:
             turns = [m for m in turns if m.role == "user"][-1:]
         sent = [m.to_provider() for m in turns]
@@ -277,7 +330,13 @@ class Conversation:
         return sent
 
 
-_DETAILS = frozenset({"pinned", "system_prompt", "provider", "model", "options"})
+_DETAILS = frozenset({"pinned", "system_prompt", "provider", "model", "options", "history_turns"})
+
+
+def _last_questions(turns: list[Message], count: int) -> list[Message]:
+    """The turns from the ``count``-th last user turn on."""
+    asked = [i for i, m in enumerate(turns) if m.role == "user"]
+    return turns[asked[-count] :] if len(asked) > count else turns
 
 
 def _answered(messages: list[Message]) -> list[Message]:

@@ -185,6 +185,7 @@ class Reply:
         self._parts: list[str] = []
         self._reasoning: list[str] = []
         self._sent_at = 0.0
+        self._reasoning_from: float | None = None
         used, note = _model_used(provider, model)
         self.message: Message = conversation.add(
             "assistant",
@@ -317,6 +318,7 @@ class Reply:
                 if isinstance(chunk, str):
                     if chunk:
                         self._arrived()
+                        self._reasoned()
                         self._parts.append(chunk)
                         self.conversation.streamed(self.message, chunk)
                         self.observer.reply_text(self, chunk)
@@ -333,6 +335,8 @@ class Reply:
             if note := finish_note(self._current, chunk.reason):
                 self.message.note = " ".join(filter(None, (self.message.note, note)))
         elif isinstance(chunk, AnswerWasReasoning):
+            if self._reasoning_from is None:  # it began with the first "answer" text
+                self._reasoning_from = self._sent_at + (self.message.first_token_s or 0.0)
             self._reasoning.append("".join(self._parts))
             self._parts.clear()
             self.message.reasoning = self.reasoning
@@ -340,6 +344,8 @@ class Reply:
             self.observer.reply_text_was_reasoning(self)
         elif isinstance(chunk, Reasoning):
             self._arrived()
+            if self._reasoning_from is None:
+                self._reasoning_from = time.monotonic()
             self._reasoning.append(chunk.text)
             self.conversation.streamed(self.message, chunk.text, reasoning=True)
             self.observer.reply_reasoning(self, chunk.text)
@@ -362,7 +368,13 @@ class Reply:
         if self.message.first_token_s is None:
             self.message.first_token_s = time.monotonic() - self._sent_at
 
+    def _reasoned(self) -> None:
+        """The reasoning ended (the answer began, or the reply ended): keep how long it took."""
+        if self._reasoning_from is not None and self.message.reasoning_s is None:
+            self.message.reasoning_s = time.monotonic() - self._reasoning_from
+
     def _end(self, state: MessageState) -> None:
+        self._reasoned()
         message = self.message
         message.content = self.text
         message.reasoning = "".join(self._reasoning)

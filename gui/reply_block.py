@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 
 
 def reasoning_seconds(message: Message) -> float | None:
-    """How long the model reasoned, when the message's times tell: only for a reply that
-    never got to its answer (the store keeps no time for the end of the reasoning)."""
+    """How long the model reasoned: as measured, or else, for a reply that never got to its
+    answer, from its times (replies saved before the measure was kept have only those)."""
+    if message.reasoning_s is not None:
+        return message.reasoning_s
     if message.content or message.duration_s is None or message.first_token_s is None:
         return None
     return max(0.0, message.duration_s - message.first_token_s)

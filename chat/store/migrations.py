@@ -393,6 +393,16 @@ def _indexing(row: str, source: str) -> str:
                 {GRAMS_FUNCTION}({row}content){source} {where} {has};"""
 
 
+def _history_turns_and_reasoning_time(db: sqlite3.Connection) -> None:
+    _script(
+        db,
+        """
+        ALTER TABLE conversations ADD COLUMN history_turns INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN reasoning_s REAL;
+        """,
+    )
+
+
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -402,5 +412,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     ("0004_short_cjk", _short_cjk),
     ("0005_cjk_by_function", _cjk_by_function),
     ("0006_index_later", _index_later),
+    ("0007_history_turns_and_reasoning_time", _history_turns_and_reasoning_time),
 )
 """Every migration, oldest first. Never change or reorder one that has shipped: add one."""

@@ -13,11 +13,12 @@ from ..conversation import Conversation, Message, MessageState, ReplyError
 
 MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, reasoning, signature, state, provider, "
-    "model, finish_reason, usage, error, note, created, first_token_s, duration_s, owner"
+    "model, finish_reason, usage, error, note, created, first_token_s, duration_s, owner, "
+    "reasoning_s"
 )
 CONVERSATION_COLUMNS = (
     "id, title, title_set, created, updated, pinned, system_prompt, provider, model, options, "
-    "leaf_id"
+    "leaf_id, history_turns"
 )
 LIVE = (MessageState.PENDING, MessageState.STREAMING)
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -52,6 +53,7 @@ def message_row(conversation_id: str, message: Message, owner: str) -> tuple[Any
         message.first_token_s,
         message.duration_s,
         owner if message.state in LIVE else None,
+        message.reasoning_s,
     )
 
 
@@ -68,16 +70,18 @@ def conversation_row(conversation: Conversation) -> tuple[Any, ...]:
         conversation.model,
         json.dumps(conversation.options),
         conversation.leaf_id,
+        conversation.history_turns,
     )
 
 
 def save_conversation(db: sqlite3.Connection, row: tuple[Any, ...]) -> None:
     db.execute(
-        f"INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+        f"INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT (id) DO UPDATE SET title = excluded.title, title_set = excluded.title_set,"
         " updated = excluded.updated, pinned = excluded.pinned, system_prompt ="
         " excluded.system_prompt, provider = excluded.provider, model = excluded.model,"
-        " options = excluded.options, leaf_id = excluded.leaf_id",
+        " options = excluded.options, leaf_id = excluded.leaf_id,"
+        " history_turns = excluded.history_turns",
         row,
     )
 
@@ -86,22 +90,31 @@ def save_message(db: sqlite3.Connection, row: tuple[Any, ...], *, restreamed: bo
     """Insert or update a message; its streamed pieces are then no longer needed once it has
     ended, or when it holds them itself (``restreamed``)."""
     db.execute(
-        f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT (id) DO UPDATE SET content = excluded.content, reasoning ="
         " excluded.reasoning, signature = excluded.signature, state = excluded.state,"
         " provider = excluded.provider, model = excluded.model, finish_reason ="
         " excluded.finish_reason, usage = excluded.usage, error = excluded.error, note ="
         " excluded.note, first_token_s = excluded.first_token_s, duration_s ="
-        " excluded.duration_s, owner = excluded.owner",
+        " excluded.duration_s, owner = excluded.owner, reasoning_s = excluded.reasoning_s",
         row,
     )
     if restreamed or row[7] not in (MessageState.PENDING.value, MessageState.STREAMING.value):
         db.execute("DELETE FROM partials WHERE message_id = ?", (row[0],))
 
 
+def delete_messages(db: sqlite3.Connection, conversation_id: str, ids: list[str]) -> None:
+    """Remove messages the user deleted (what follows each goes with it: ON DELETE CASCADE)."""
+    db.executemany(
+        "DELETE FROM messages WHERE conversation_id = ? AND id = ?",
+        [(conversation_id, i) for i in ids],
+    )
+
+
 def message_from(row: sqlite3.Row | tuple[Any, ...]) -> Message:
     (id_, _, parent, role, content, reasoning, signature, state, provider, model, finish) = row[:11]
     usage, error, note, created, first_token, duration = row[11:17]
+    reasoning_s = row[18] if len(row) > 18 else None
     return Message(
         role,
         content,
@@ -119,6 +132,7 @@ def message_from(row: sqlite3.Row | tuple[Any, ...]) -> Message:
         parent_id=parent,
         first_token_s=first_token,
         duration_s=duration,
+        reasoning_s=reasoning_s,
     )
 
 
@@ -151,7 +165,8 @@ def _json_object(value: str) -> dict[str, Any]:
 
 
 def conversation_from(row: tuple[Any, ...], messages: list[Message]) -> Conversation:
-    (id_, title, title_set, created, updated, pinned, system, provider, model, options, leaf) = row
+    id_, title, title_set, created, updated, pinned, system, provider, model = row[:9]
+    options, leaf = row[9:11]
     conversation = Conversation(
         title=title,
         id=id_,
@@ -163,6 +178,7 @@ def conversation_from(row: tuple[Any, ...], messages: list[Message]) -> Conversa
         model=model,
         options=_json_object(options),
         title_set=bool(title_set),
+        history_turns=max(0, int(row[11] or 0)) if len(row) > 11 else 0,
     )
     for message in messages:
         conversation.attach(message)

@@ -21,6 +21,7 @@ from ..conversation import (
     Conversation,
     MessageAdded,
     MessageChanged,
+    MessagesRemoved,
     TextStreamed,
 )
 from . import rows
@@ -175,6 +176,14 @@ class Store:
                 rows.save_message(db, message_row, restreamed=restreamed)
 
             self._writer.submit(job)
+        elif isinstance(change, MessagesRemoved):
+            ids = [m.id for m in change.messages]
+
+            def remove(db: sqlite3.Connection) -> None:
+                rows.delete_messages(db, conversation.id, ids)
+                rows.save_conversation(db, conversation_row)
+
+            self._writer.submit(remove)
         else:
             self._writer.submit(lambda db: rows.save_conversation(db, conversation_row))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from chat.conversation import Conversation, MessageState, ReplyError
+from chat.conversation import Conversation, Message, MessagesRemoved, MessageState, ReplyError
 
 
 def _chat() -> Conversation:
@@ -111,3 +111,74 @@ def test_messages_and_conversations_have_their_own_ids() -> None:
     a, b = first.add("user", "a"), first.add("user", "b")
     assert a.id != b.id
     assert a.to_provider() == {"role": "user", "content": "a"}
+
+
+def _branched() -> tuple[Conversation, list[Message]]:
+    """Q1 → A1 → Q2, with Q2 asked in three versions (b, c the newest), each answered."""
+    conversation = Conversation()
+    q1 = conversation.add("user", "Q1")
+    a1 = conversation.add("assistant", "A1")
+    versions = []
+    for name in "abc":
+        versions.append(conversation.add("user", f"Q2{name}", parent_id=a1.id))
+        versions.append(conversation.add("assistant", f"A2{name}"))
+    return conversation, [q1, a1, *versions]
+
+
+def test_removing_a_message_takes_what_follows_it_and_tells_the_listeners() -> None:
+    conversation, (_q1, _a1, qa, _aa, qb, _ab, qc, ac) = _branched()
+    heard: list[object] = []
+    conversation.listen(lambda _, change: heard.append(change))
+    gone = conversation.remove(qc)
+    assert gone == [qc, ac]
+    assert heard == [MessagesRemoved((qc, ac))]
+    assert conversation.get(qc.id) is None
+    assert conversation.get(ac.id) is None
+    assert [m.content for m in conversation.messages] == ["Q1", "A1", "Q2b", "A2b"]
+    assert conversation.siblings(qb) == [qa, qb]
+
+
+def test_removing_the_first_version_shows_the_one_after_it() -> None:
+    conversation, (_q1, _a1, qa, _aa, *_) = _branched()
+    conversation.switch_to(qa)
+    conversation.remove(qa)
+    assert [m.content for m in conversation.messages] == ["Q1", "A1", "Q2b", "A2b"]
+
+
+def test_removing_an_only_version_ends_the_branch_at_the_message_before() -> None:
+    conversation, (q1, a1, *_) = _branched()
+    assert conversation.remove(a1)[0] is a1
+    assert conversation.messages == [q1]
+    assert conversation.all_messages() == [q1]
+    assert conversation.remove(q1) == [q1]
+    assert conversation.messages == []
+    assert conversation.leaf_id is None
+    conversation.add("user", "again")  # the emptied conversation goes on
+    assert [m.content for m in conversation.messages] == ["again"]
+
+
+def test_removing_a_message_off_the_active_branch_leaves_the_branch_alone() -> None:
+    conversation, (q1, a1, qa, _aa, _qb, _ab, qc, ac) = _branched()
+    conversation.remove(qa)
+    assert conversation.messages == [q1, a1, qc, ac]
+
+
+def test_the_history_limit_sends_only_the_last_questions_with_their_replies() -> None:
+    conversation = Conversation(system_prompt="Be brief.")
+    for n in range(1, 5):
+        conversation.add("user", f"Q{n}")
+        conversation.add("assistant", f"A{n}")
+    conversation.add("user", "Q5")
+    conversation.update(history_turns=2)
+    assert conversation.history() == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Q4"},
+        {"role": "assistant", "content": "A4"},
+        {"role": "user", "content": "Q5"},
+    ]
+    conversation.update(history_turns=1)
+    assert [m["content"] for m in conversation.history()] == ["Be brief.", "Q5"]
+    conversation.update(history_turns=9)
+    assert len(conversation.history()) == 10
+    conversation.update(history_turns=0)  # no limit
+    assert len(conversation.history()) == 10

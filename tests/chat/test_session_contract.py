@@ -67,6 +67,9 @@ class Scripted(Provider):
             for item in run:
                 if isinstance(item, BaseException):
                     raise item
+                if isinstance(item, float):  # a pause, in seconds
+                    await asyncio.sleep(item)
+                    continue
                 yield item  # type: ignore[misc]
         finally:
             self.script.closed += 1
@@ -775,3 +778,31 @@ async def test_a_provider_error_without_a_provider_is_told_as_the_replys() -> No
     provider = scripted("Scripted", [ProviderError("Something broke.")])
     message = await run(ChatSession(MemorySecretStore()), provider)
     assert message.error == ReplyError("unexpected", "Something broke.", "Scripted")
+
+
+async def test_the_reasoning_time_is_measured_from_its_first_piece_to_the_answer() -> None:
+    provider = scripted(
+        "Scripted", [0.05, Reasoning("Think."), 0.05, Reasoning(" More."), 0.05, "Hi", 0.05, "!"]
+    )
+    message = await start(ChatSession(MemorySecretStore()), provider)[0].run()
+    assert message.reasoning_s is not None
+    assert message.duration_s is not None
+    assert message.reasoning_s >= 0.1
+    assert message.duration_s - message.reasoning_s >= 0.1  # the wait before, the answer after
+
+
+async def test_reasoning_that_came_as_answer_text_is_timed_from_that_text() -> None:
+    provider = scripted("Scripted", ["Let me think", 0.05, AnswerWasReasoning(), "Yes."])
+    message = await start(ChatSession(MemorySecretStore()), provider)[0].run()
+    assert message.reasoning == "Let me think"
+    assert message.reasoning_s is not None
+    assert message.reasoning_s >= 0.05
+
+
+async def test_a_reply_that_only_reasoned_is_timed_to_its_end_and_one_without_none() -> None:
+    provider = scripted("Scripted", [Reasoning("Hmm"), 0.05], ["Plain."])
+    session = ChatSession(MemorySecretStore())
+    message = await start(session, provider)[0].run()
+    assert message.reasoning_s is not None
+    assert message.reasoning_s >= 0.05
+    assert (await start(session, provider)[0].run()).reasoning_s is None

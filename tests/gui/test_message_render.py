@@ -54,10 +54,19 @@ def view_of(qtbot: QtBot) -> ConversationView:
     return view
 
 
-def reopened(qtbot: QtBot, content: str, reasoning: str = "") -> ConversationView:
+def reopened(
+    qtbot: QtBot, content: str, reasoning: str = "", reasoning_s: float | None = None
+) -> ConversationView:
     conversation = Conversation()
     conversation.add("user", "Sort?")
-    conversation.add("assistant", content, provider="Alpha", model="m", reasoning=reasoning)
+    conversation.add(
+        "assistant",
+        content,
+        provider="Alpha",
+        model="m",
+        reasoning=reasoning,
+        reasoning_s=reasoning_s,
+    )
     view = view_of(qtbot)
     view.show_conversation(conversation)
     return view
@@ -96,14 +105,13 @@ def test_a_long_reply_looks_the_same_too_across_its_frames(qtbot: QtBot, size: i
     assert "x_899 = 899" in view.toPlainText()
 
 
-def test_with_reasoning_too_but_for_how_long_it_took(qtbot: QtBot) -> None:
-    """The store keeps no time for the end of the reasoning, so a reopened reply says
-    "Reasoning" where the streamed one said how long it thought."""
+def test_with_reasoning_too_and_how_long_it_took(qtbot: QtBot) -> None:
     thinking = "The user wants **sorting**.\n\n```\nsketch\n```\n"
     live = streamed(qtbot, REPLY, 5, reasoning=thinking).toHtml()
     assert "Thought for 0 s · 44 characters" in live
-    live = live.replace("Thought for 0 s", "Reasoning")
-    assert live == reopened(qtbot, REPLY, reasoning=thinking).toHtml()
+    assert live == reopened(qtbot, REPLY, reasoning=thinking, reasoning_s=0.2).toHtml()
+    older = reopened(qtbot, REPLY, reasoning=thinking).toHtml()  # saved before it was timed
+    assert older == live.replace("Thought for 0 s", "Reasoning")
 
 
 def char_formats(block: QTextBlock) -> list[QTextCharFormat]:

@@ -47,6 +47,7 @@ def _every_field() -> Conversation:
         provider="Ollama",
         model="llama3.1:8b",
         options={"temperature": 0.2, "stop": ["\n\n"], "extra": {"seed": 7, "note": "é"}},
+        history_turns=3,
     )
     conversation.rename("Заметки о Rust — 笔记 🦀")
     conversation.add("user", "Wie geht's? 🙂", created=1_760_000_001.5)
@@ -71,6 +72,7 @@ def _every_field() -> Conversation:
         usage={"prompt_tokens": 12, "completion_tokens": 3, "reasoning_tokens": None},
         first_token_s=0.42,
         duration_s=1.75,
+        reasoning_s=0.9,
     )
     return conversation
 

@@ -250,6 +250,15 @@ class Conversation:
         self._emit(MessagesRemoved(tuple(gone)))
         return gone
 
+    def restore(self, messages: list[Message], leaf_id: str | None) -> None:
+        """Put back what ``remove`` returned (each one as a new message, so the store writes
+        it again), and make the branch that ended at ``leaf_id`` active again."""
+        for message in messages:
+            self.attach(message)
+            self._emit(MessageAdded(message))
+        self.leaf_id = leaf_id if leaf_id in self._nodes else self.leaf_id
+        self._emit(BranchSwitched(self.get(self.leaf_id) if self.leaf_id else None))
+
     def _subtree(self, message: Message) -> list[Message]:
         """``message`` and all that follows it, parents before children."""
         found, at = [message], 0

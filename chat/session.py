@@ -108,17 +108,25 @@ class ChatSession:
         options: Options | Mapping[str, Any] | None = None,
         given: Mapping[str, Any] | None = None,
         observer: ReplyObserver | None = None,
+        continuing: Message | None = None,
     ) -> Reply:
         """A new assistant reply at the end of ``conversation``; ``await reply.run()`` runs it.
 
         ``provider`` is used as given (see ``chat.credentials.configured`` for the provider
         at its saved base URL); ``given`` holds credentials that win over the stored ones.
+        With ``continuing`` (a reply that was cut off), the model is asked to go on from
+        where it stopped, and what it says is added to that reply.
         """
         if not isinstance(options, Options):
             options = Options.of(options or {})
-        return Reply(
+        reply = Reply(
             self, conversation, as_provider(provider), model, proxy, options, given, observer
         )
+        if continuing is not None:
+            reply.go_on(continuing)
+        else:
+            reply.begin()
+        return reply
 
     async def keyring_opened(
         self, provider: Provider, given: Mapping[str, Any] | None = None
@@ -186,15 +194,45 @@ class Reply:
         self._reasoning: list[str] = []
         self._sent_at = 0.0
         self._reasoning_from: float | None = None
-        used, note = _model_used(provider, model)
-        self.message: Message = conversation.add(
+        self._kept = 0
+        """Pieces of text the reply had before this request (it continues a cut-off one)."""
+        self._kept_reasoning = 0
+        self.continued_from = ""
+        """The text of the reply being continued ("" for a new reply)."""
+        self.message = Message("assistant", "")
+
+    def begin(self) -> None:
+        """Add the new reply to the conversation (``ChatSession.reply`` calls it)."""
+        used, note = _model_used(self.provider, self.model)
+        self.message = self.conversation.add(
             "assistant",
             "",
             state=MessageState.PENDING,
-            provider=provider.name,
+            provider=self.provider.name,
             model=used,
             note=note,
         )
+
+    def go_on(self, message: Message) -> None:
+        """Continue ``message``, a reply that was cut off: its text so far stays, the rest
+        is added to it."""
+        self.message = message
+        self.continued_from = message.content
+        self._parts = [message.content]
+        self._reasoning = [message.reasoning] if message.reasoning else []
+        self._kept, self._kept_reasoning = len(self._parts), len(self._reasoning)
+        length_note = finish_note(self.provider, "length")
+        message.note = " ".join(message.note.replace(length_note, "").split())
+        used, note = _model_used(self.provider, self.model)
+        message.provider, message.model = self.provider.name, used
+        message.note = " ".join(filter(None, (message.note, note)))
+        message.state, message.finish_reason, message.error = MessageState.PENDING, None, None
+        message.first_token_s = None
+        self.conversation.changed(message)
+
+    def _got_any(self) -> bool:
+        """Text or reasoning came in answer to this request."""
+        return len(self._parts) > self._kept or len(self._reasoning) > self._kept_reasoning
 
     @property
     def text(self) -> str:
@@ -257,11 +295,15 @@ class Reply:
             with_system=provider.supports_system_message,
             alternating=provider.alternating_roles,
         )
+        if self.continued_from:
+            messages = continued(
+                messages, self.continued_from, with_history=provider.supports_message_history
+            )
         request = Request(model, tuple(messages), self.options)
         try:
             await self._stream(provider, proxy, request)
         except ProviderError as error:
-            if self._parts or self._reasoning:
+            if self._got_any():
                 raise
             if error.kind is ErrorKind.AUTHENTICATION and await self.session.keyring_opened(
                 provider, self.given
@@ -290,7 +332,7 @@ class Reply:
             try:
                 await self.attempt(provider, candidate.proxy, used)
             except (ProviderError, SecretStoreError) as error:
-                if self._parts or self._reasoning:
+                if self._got_any():
                     raise
                 health.failed(provider.name)
                 failures.append((provider, str(error)))
@@ -337,8 +379,8 @@ class Reply:
         elif isinstance(chunk, AnswerWasReasoning):
             if self._reasoning_from is None:  # it began with the first "answer" text
                 self._reasoning_from = self._sent_at + (self.message.first_token_s or 0.0)
-            self._reasoning.append("".join(self._parts))
-            self._parts.clear()
+            self._reasoning.append("".join(self._parts[self._kept :]))
+            del self._parts[self._kept :]
             self.message.reasoning = self.reasoning
             self.conversation.changed(self.message, restreamed=True)  # not answer text now
             self.observer.reply_text_was_reasoning(self)
@@ -387,6 +429,30 @@ class Reply:
         self.message.error = error
         self._end(MessageState.FAILED)
         self.observer.reply_failed(self, error)
+
+
+CONTINUE = (
+    "Your last answer was cut off. Continue it from exactly where it stopped, without "
+    "repeating anything and without any preamble."
+)
+"""What is asked of the model to continue a reply that was cut off."""
+
+
+def continued(
+    messages: list[dict[str, Any]], partial: str, *, with_history: bool
+) -> list[dict[str, Any]]:
+    """``messages`` (the history up to a cut-off reply) and a request to continue
+    ``partial``, the reply so far: as a turn of its own after it, or, for a service that
+    gets no history, inside the question."""
+    if with_history or not messages:
+        return [
+            *messages,
+            {"role": "assistant", "content": partial},
+            {"role": "user", "content": CONTINUE},
+        ]
+    *before, question = messages
+    asked = f"{question['content']}\n\nYou had begun to answer:\n\n{partial}\n\n{CONTINUE}"
+    return [*before, {**question, "content": asked}]
 
 
 def reply_error(error: ProviderError, provider: str) -> ReplyError:

@@ -23,6 +23,7 @@ from chat.conversation import Conversation, Message, MessageState
 from chat.markdown.pane import COPY_SCHEME, PaneMarkdown
 
 from .follow import Follower
+from .message_footer import ACTION_SCHEME, TIPS, add_footer, parse
 from .message_render import hide
 from .reasoning_section import REASONING_SCHEME
 from .reply_block import ReplyBlock, reasoning_seconds
@@ -63,6 +64,8 @@ class ConversationView(QTextBrowser):
 
     link_hovered = Signal(str)
     """The real target of the link under the mouse ("" when it leaves)."""
+    action_requested = Signal(str, str)
+    """(action, message id): a link of a message's action line was clicked (see TIPS)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +80,9 @@ class ConversationView(QTextBrowser):
         self.follower = Follower(self)
         self._positions: dict[str, int] = {}
         self._replies: dict[str, ReplyBlock] = {}
+        self._blocks: dict[str, ReplyBlock] = {}
+        """The block of each assistant message shown, by message id."""
+        self.conversation: Conversation | None = None
         self.anchorClicked.connect(self.on_anchor_clicked)
         self.highlighted.connect(self.on_highlighted)
 
@@ -92,13 +98,15 @@ class ConversationView(QTextBrowser):
         self.clear()
         self._positions = {}
         self._replies = {}
+        self._blocks = {}
+        self.conversation = conversation
         self.follower.following = True
         live_block = None
         for message in conversation.messages:
             if live is not None and message is live.message:
                 live_block = self._show_live(live)
             else:
-                self._show_message(message)
+                self._show_message(conversation, message)
         return live_block
 
     def scroll_to(self, message_id: str) -> bool:
@@ -122,15 +130,15 @@ class ConversationView(QTextBrowser):
             block.append_reasoning(live.reasoning)
         if live.text:
             block.append(live.text)
-        self._positions[message.id] = block.position
+        self.attach_reply(block, message)
         return block
 
-    def _show_message(self, message: Message) -> None:
+    def _show_message(self, conversation: Conversation, message: Message) -> None:
         if message.role == "user":
-            self._positions[message.id] = self.add_user(message.content).firstPosition()
+            self.add_user(message.content, conversation, message)
             return
         block = self.begin_reply(reply_title(message.provider or "Assistant", message.model))
-        self._positions[message.id] = block.position
+        self.attach_reply(block, message)
         if message.note:
             block.add_note(message.note)
         if message.reasoning:
@@ -147,15 +155,39 @@ class ConversationView(QTextBrowser):
             block.stop(INTERRUPTED)
         elif message.state in (MessageState.PENDING, MessageState.STREAMING):
             block.stop(CUT_OFF)
+            return  # still arriving elsewhere: nothing to act on yet
+        self._add_actions(block.frame, conversation, message)
 
-    def add_user(self, text: str) -> QTextFrame:
-        """What the user typed, as plain text with its line breaks."""
+    def attach_reply(self, block: ReplyBlock, message: Message) -> None:
+        """``block`` shows ``message`` (a reply about to stream, or a stored one)."""
+        self._positions[message.id] = block.position
+        self._blocks[message.id] = block
+
+    def reply_ended(self, conversation: Conversation, message: Message) -> None:
+        """A reply shown here has ended and its outcome is drawn: add its actions."""
+        block = self._blocks.get(message.id)
+        if block is not None and conversation is self.conversation:
+            self._add_actions(block.frame, conversation, message)
+
+    def add_user(
+        self, text: str, conversation: Conversation | None = None, message: Message | None = None
+    ) -> QTextFrame:
+        """What the user typed, as plain text with its line breaks (and the actions of
+        ``message``, when it is given)."""
         frame = self._add_frame("You", frame_format(USER_BACKGROUND, left=SIDE_GAP))
         with self.following():
             cursor = frame.lastCursorPosition()
             cursor.insertBlock()
             cursor.insertText(text, self.body_format)
+        if conversation is not None and message is not None:
+            self.conversation = conversation
+            self._positions[message.id] = frame.firstPosition()
+            self._add_actions(frame, conversation, message)
         return frame
+
+    def _add_actions(self, frame: QTextFrame, conversation: Conversation, message: Message) -> None:
+        with self.following():
+            add_footer(frame, conversation, message)
 
     def begin_reply(self, title: str) -> ReplyBlock:
         """A new assistant message headed ``title``; its text arrives through the block."""
@@ -195,7 +227,10 @@ class ConversationView(QTextBrowser):
         """A click on a link: a web or mail link opens outside; Copy and the reasoning
         header act here; anything else does nothing."""
         scheme = url.scheme().lower()
-        if scheme == COPY_SCHEME:
+        if scheme == ACTION_SCHEME:
+            if (found := parse(url.path())) is not None:
+                self.action_requested.emit(*found)
+        elif scheme == COPY_SCHEME:
             self._copy(url.path())
         elif scheme == REASONING_SCHEME:
             self._toggle_reasoning(url.path())
@@ -206,7 +241,10 @@ class ConversationView(QTextBrowser):
         """The mouse is over a link (or left it): show where it really goes."""
         target = url.toString() if url.isValid() and not url.isEmpty() else ""
         scheme = url.scheme().lower()
-        if scheme == COPY_SCHEME:
+        if scheme == ACTION_SCHEME:
+            found = parse(url.path())
+            tip = TIPS[found[0]] if found else ""
+        elif scheme == COPY_SCHEME:
             tip = "Copy this code"
         elif scheme == REASONING_SCHEME:
             tip = "Show or hide the model's reasoning"
@@ -227,6 +265,18 @@ class ConversationView(QTextBrowser):
         block = self._replies.get(key.removesuffix("r"))
         if block is not None:
             block.reasoning.toggle()
+
+    def copy_message(self, message_id: str, *, markdown: bool = False) -> bool:
+        """Put a shown message on the clipboard: as Markdown (as written), or as the text the
+        pane shows. False when it is not shown."""
+        message = self.conversation.get(message_id) if self.conversation else None
+        if message is None or message_id not in self._positions:
+            return False
+        text = message.content
+        if not markdown and message.role == "assistant" and message_id in self._blocks:
+            text = self._blocks[message_id].shown_text()
+        QGuiApplication.clipboard().setText(text)
+        return True
 
     def reply_blocks(self) -> list[ReplyBlock]:
         return list(self._replies.values())

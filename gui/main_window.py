@@ -16,13 +16,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chat.conversation import Conversation
+from chat.conversation import Conversation, Message
 
 from .banner import Banner, UndoBar
 from .composer import ComposerBar
 from .conversation_view import ConversationView, reply_title
 from .library import Library
 from .menus import add_menu
+from .message_actions import MessageActions
 from .model_lists import ModelLists
 from .provider_dialogs import ProviderDialogs
 from .provider_picker import ProviderPicker
@@ -30,6 +31,7 @@ from .replies import Replies
 from .sidebar import Sidebar
 from .tasks import TaskTracker
 from .transcripts import Transcripts
+from .window_actions import WindowActions
 
 if TYPE_CHECKING:
     from chat.credentials import Configured
@@ -75,6 +77,9 @@ class MainWindow(QMainWindow):
         self.replies = Replies(tasks, self.statusBar().showMessage, self)
         self.model_lists = ModelLists(self.picker, tasks)
         self.dialogs = ProviderDialogs(self, self, tasks)
+        self.message_actions = MessageActions(self)
+        self.window_actions = WindowActions(self)
+        self._build_menus()
         self._connect_signals()
         self.composer.editor.setFocus()
 
@@ -91,15 +96,9 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(self.library.model, self.new_action, self)
         self.addAction(self.sidebar.search_action)
         self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.transcripts = Transcripts(
             self, self.library, self.sidebar, self._tasks, lambda: self._conversation
-        )
-        transcripts = [self.transcripts.import_action, self.transcripts.export_action]
-        add_menu(self.menuBar(), "&File", [self.new_action, *transcripts, None, self.quit_action])
-        sidebar = [self.sidebar.search_action, self.sidebar.rename_action]
-        add_menu(
-            self.menuBar(), "&Conversation", [*sidebar, self.settings_action, self.endpoint_action]
         )
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.sidebar)
@@ -109,6 +108,18 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
         self.statusBar().showMessage(OPENING_KEYRING)
+
+    def _build_menus(self) -> None:
+        bar, acts = self.menuBar(), self.window_actions
+        transcripts = [self.transcripts.import_action, self.transcripts.export_action]
+        add_menu(bar, "&File", [self.new_action, *transcripts, None, self.quit_action])
+        add_menu(bar, "&Edit", [acts.copy_reply, None, acts.focus_composer])
+        sidebar = [self.sidebar.search_action, self.sidebar.rename_action]
+        replies = [acts.regenerate, acts.stop]
+        steps = [acts.previous, acts.next]
+        more = [self.settings_action, self.endpoint_action]
+        add_menu(bar, "&Conversation", [*sidebar, None, *replies, None, *steps, None, *more])
+        add_menu(bar, "&Help", [acts.shortcuts])
 
     def _build_chat_pane(self) -> QWidget:
         pane = QWidget(self)
@@ -154,6 +165,10 @@ class MainWindow(QMainWindow):
         self.sidebar.export_requested.connect(self.transcripts.on_sidebar_export_requested)
         self.library.model.renamed.connect(self.library.rename)
         self.replies.ended.connect(self.on_replies_ended)
+        self.replies.shown.connect(self.on_replies_shown)
+        self.view.action_requested.connect(self.message_actions.on_view_action_requested)
+        self.composer.editor.escaped.connect(self.on_composer_escaped)
+        self.composer.editor.up_when_empty.connect(self.on_composer_up_when_empty)
         self.picker.provider_changed.connect(self.on_picker_provider_changed)
         self.picker.refresh_requested.connect(self.on_picker_refresh_requested)
         self.composer.send_requested.connect(self.on_composer_send_requested)
@@ -245,6 +260,10 @@ class MainWindow(QMainWindow):
             return
         self._show(found, message_id)
 
+    def show_current(self, message_id: str = "") -> None:
+        """Draw the conversation on screen again (its branch changed)."""
+        self._show(self._conversation, message_id)
+
     def _show(self, conversation: Conversation, message_id: str = "") -> None:
         message = conversation.get(message_id) if message_id else None
         if message is not None and message not in conversation.messages:
@@ -314,23 +333,67 @@ class MainWindow(QMainWindow):
         if self.session is not None and provider is not None:
             self.model_lists.load(self.session, self.configured(provider), refresh=refresh)
 
+    def _can_reply(self) -> bool:
+        return (
+            self.session is not None
+            and self.picker.current_provider() is not None
+            and self.replies.running(self._conversation.id) is None
+        )
+
     def on_composer_send_requested(self, text: str) -> None:
-        provider = self.picker.current_provider()
-        conversation = self._conversation
-        if self.session is None or provider is None or self.replies.running(conversation.id):
+        if not self._can_reply():
             return
         self.replies.flush()
+        conversation = self._conversation
+        editing = self.composer.take_editing()
+        if editing is not None and conversation.get(editing.id) is editing:
+            conversation.truncate_to(conversation.get(editing.parent_id or ""))  # a new version
+            self.show_current()
+        question = conversation.add("user", text)
+        self.view.add_user(text, conversation, question)
+        self.start_reply()
+
+    def start_reply(self, continuing: Message | None = None) -> None:
+        """A reply at the end of the conversation on screen (or going on in ``continuing``)
+        from the provider and model picked."""
+        provider = self.picker.current_provider()
+        if not self._can_reply() or provider is None or self.session is None:
+            return
+        conversation = self._conversation
         model = self.picker.current_model()
         conversation.provider, conversation.model = provider.get_name(), model or None
-        conversation.add("user", text)
-        self.view.add_user(text)
-        block = self.view.begin_reply(reply_title(provider.get_label(), model))
+        title = reply_title(provider.get_label(), model)
+        block = None if continuing else self.view.begin_reply(title)
         self._remember(provider, model)
-        self.replies.start(self.session, conversation, self.configured(provider), model, block)
+        reply = self.replies.start(
+            self.session,
+            conversation,
+            self.configured(provider),
+            model,
+            block,
+            continuing=continuing,
+        )
+        if block is not None:
+            self.view.attach_reply(block, reply.message)
+        else:
+            self.replies.show_in(conversation.id, self.view.show_conversation(conversation, reply))
         self.library.set_streaming(conversation, True)
         self.sidebar.select(conversation.id)
         self.composer.set_busy(True)
         self._remember_open(conversation)
+
+    def on_composer_escaped(self) -> None:
+        """Esc: stop editing an earlier message, or else stop the reply."""
+        if self.composer.editing is not None:
+            self.composer.cancel_edit()
+        else:
+            self.replies.stop(self._conversation.id)
+
+    def on_composer_up_when_empty(self) -> None:
+        """Up in an empty composer: edit the last question."""
+        asked = [m for m in self._conversation.messages if m.role == "user"]
+        if asked and self.replies.running(self._conversation.id) is None:
+            self.composer.begin_edit(asked[-1])
 
     def on_settings_action_triggered(self) -> None:
         provider = self.picker.current_provider()
@@ -349,6 +412,10 @@ class MainWindow(QMainWindow):
         if conversation_id == self._conversation.id:
             self.composer.set_busy(False)
         self.reply_ended.emit(outcome)
+
+    def on_replies_shown(self, conversation_id: str, message: Message) -> None:
+        if (conversation := self.library.opened(conversation_id)) is not None:
+            self.view.reply_ended(conversation, message)
 
     def on_tasks_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
-    from chat.conversation import Conversation
+    from chat.conversation import Conversation, Message
     from chat.credentials import Configured
     from chat.session import ChatSession, Reply
 
@@ -36,6 +36,8 @@ class Replies(QObject):
 
     ended = Signal(str, str)
     """(conversation id, outcome: "finished", "failed" or "cancelled"), before it is shown."""
+    shown = Signal(str, object)
+    """(conversation id, message): a reply's outcome is drawn now (or it is off screen)."""
 
     def __init__(
         self, tasks: TaskTracker, status: Callable[[str], None], parent: QObject | None = None
@@ -46,6 +48,7 @@ class Replies(QObject):
         self._running: dict[str, Running] = {}
         self._showing: dict[str, ReplyFeed] = {}
         """Feeds whose outcome is not shown yet (flushed on every frame)."""
+        self._shown_replies: dict[str, Reply] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self.flush)
@@ -57,19 +60,30 @@ class Replies(QObject):
         target: Configured,
         model: str,
         block: ReplyBlock | None,
+        *,
+        continuing: Message | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> Reply:
-        """A reply at the end of ``conversation``, shown in ``block``."""
+        """A reply at the end of ``conversation`` (or going on in ``continuing``), shown in
+        ``block``."""
         from .reply_feed import ReplyFeed
 
         key = conversation.id
         feed = ReplyFeed(block, partial(self.on_feed_ended, key), self._status)
         reply = session.reply(
-            conversation, target.provider, model, proxy=target.proxy, observer=feed
+            conversation,
+            target.provider,
+            model,
+            proxy=target.proxy,
+            observer=feed,
+            continuing=continuing,
+            options=options,
         )
         task = self._tasks.start(reply.run(), name=f"reply from {target.provider.get_label()}")
         task.add_done_callback(partial(self.on_task_done, reply, feed))
         self._running[key] = Running(reply, feed, task)
         self._showing[key] = feed
+        self._shown_replies[key] = reply
         self._timer.start()
         return reply
 
@@ -107,6 +121,7 @@ class Replies(QObject):
         for key, feed in list(self._showing.items()):
             if feed.flush():
                 del self._showing[key]
+                self.shown.emit(key, self._shown_replies.pop(key).message)
         if not self._showing:
             self._timer.stop()
 

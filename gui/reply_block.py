@@ -102,6 +102,13 @@ class ReplyBlock:
             self.reasoning.end(fold=False)
             self._answer.finish()
 
+    def shown_text(self) -> str:
+        """The answer as the pane shows it, in plain text (no reasoning, notes or error)."""
+        cursor = QTextCursor(self._frame.document())
+        cursor.setPosition(self._answer_origin())
+        cursor.setPosition(self._answer.writer.end, QTextCursor.MoveMode.KeepAnchor)
+        return cursor.selection().toPlainText().strip()
+
     def code(self, part: str, index: int) -> str | None:
         """The source of a code block: of the answer, or of the reasoning (``part`` "r")."""
         return self.reasoning.code(index) if part == "r" else self._answer.code(index)

@@ -9,15 +9,17 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPoint,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
@@ -41,6 +43,26 @@ LIST_STYLE = "QListView::item { padding: 3px 4px; }"
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 10
 Searcher = Callable[[str], Awaitable["tuple[list[Hit], int]"]]
 """A search: its hits, and how many messages it could not look in yet (being indexed)."""
+
+
+class EscapeKey(QObject):
+    """Esc in the watched widgets triggers ``action``, ahead of the window's Esc (Stop):
+    the widget claims the key, so the window's shortcut does not fire while it has focus."""
+
+    def __init__(self, action: QAction, parent: QObject) -> None:
+        super().__init__(parent)
+        self._action = action
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            assert isinstance(event, QKeyEvent)
+            if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+                event.accept()
+                if kind == QEvent.Type.KeyPress:
+                    self._action.trigger()
+                return True
+        return False
 
 
 class Sidebar(QWidget):
@@ -104,10 +126,9 @@ class Sidebar(QWidget):
         self.rename_action = QAction("&Rename", self)
         self.rename_action.setShortcut(QKeySequence("F2"))
         self.clear_search_action = QAction("Clear the search", self)
-        self.clear_search_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.clear_search_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.search.addAction(self.clear_search_action)
-        self.results.addAction(self.clear_search_action)
+        self._escape = EscapeKey(self.clear_search_action, self)
+        self.search.installEventFilter(self._escape)
+        self.results.installEventFilter(self._escape)
         self._typing = QTimer(self)
         self._typing.setSingleShot(True)
         self._typing.setInterval(TYPING_PAUSE_MS)
@@ -150,6 +171,20 @@ class Sidebar(QWidget):
 
     def current_id(self) -> str:
         return str(self.list.currentIndex().data(ID_ROLE) or "")
+
+    def neighbour(self, offset: int) -> str:
+        """The conversation ``offset`` rows from the current one (headers skipped); the
+        first one when none is current; "" at either end."""
+        ids = [
+            str(self.model.index(row).data(ID_ROLE))
+            for row in range(self.model.rowCount())
+            if not self.model.index(row).data(HEADER_ROLE)
+        ]
+        current = self.current_id()
+        if current not in ids:
+            return ids[0] if ids and offset > 0 else ""
+        at = ids.index(current) + offset
+        return ids[at] if 0 <= at < len(ids) else ""
 
     def selected_ids(self) -> list[str]:
         """The conversations selected in the list, top to bottom."""

@@ -11,6 +11,7 @@ ASSISTANT_BACKGROUND = "#f3f4f6"
 ERROR_BACKGROUND = "#fde7e7"
 ERROR_BORDER = "#c62828"
 ERROR_TEXT = "#8e1111"
+LINK = "#0b57d0"
 
 
 def char_format(

@@ -16,14 +16,14 @@ from gui.tasks import TaskTracker
 from providers.presets import OPENAI_COMPATIBLE
 from providers.registry import ProviderRegistry
 from tests.emulators.openai import OpenAIEmulator
-from tests.support.qt import until
+from tests.support.qt import pane_text, until
 
 THOUGHT = "Let me think about it."
 
 
 def reply_lines(window: MainWindow) -> list[str]:
     """The reply's lines under its heading."""
-    text = window.view.toPlainText()
+    text = pane_text(window.view)
     reply = text[text.index("OpenAI") :]
     return [line.strip() for line in reply.splitlines() if line.strip()][1:]
 
@@ -44,7 +44,7 @@ async def test_reasoning_is_shown_above_the_answer_and_never_as_it(
         window.composer.editor.setPlainText("hi")
         window.composer.button.click()
         await until(lambda: not window.composer.busy)
-        await until(lambda: "Hello from the emulator." in window.view.toPlainText())
+        await until(lambda: "Hello from the emulator." in pane_text(window.view))
         await until(lambda: window.replies.settled)
         header, answer = reply_lines(window)  # folded once the answer started
         assert re.fullmatch(r"▸ Thought for \d+ s · \d+ characters", header)

@@ -54,33 +54,43 @@ def view_of(qtbot: QtBot) -> ConversationView:
     return view
 
 
-def reopened(
-    qtbot: QtBot, content: str, reasoning: str = "", reasoning_s: float | None = None
-) -> ConversationView:
+def sample(content: str, reasoning: str = "", reasoning_s: float | None = None) -> Conversation:
+    """The conversation both views show, with the same ids (the action links name them)."""
     conversation = Conversation()
-    conversation.add("user", "Sort?")
+    conversation.add("user", "Sort?", id="q")
     conversation.add(
         "assistant",
         content,
+        id="a",
         provider="Alpha",
         model="m",
         reasoning=reasoning,
         reasoning_s=reasoning_s,
     )
+    return conversation
+
+
+def reopened(
+    qtbot: QtBot, content: str, reasoning: str = "", reasoning_s: float | None = None
+) -> ConversationView:
     view = view_of(qtbot)
-    view.show_conversation(conversation)
+    view.show_conversation(sample(content, reasoning, reasoning_s))
     return view
 
 
 def streamed(qtbot: QtBot, content: str, size: int, reasoning: str = "") -> ConversationView:
+    conversation = sample(content, reasoning)
+    question, answer = conversation.messages
     view = view_of(qtbot)
-    view.add_user("Sort?")
+    view.add_user("Sort?", conversation, question)
     block = view.begin_reply("Alpha · m")
+    view.attach_reply(block, answer)
     for start in range(0, len(reasoning), size):
         block.append_reasoning(reasoning[start : start + size])
     for start in range(0, len(content), size):
         block.append(content[start : start + size])
     block.finish()
+    view.reply_ended(conversation, answer)
     return view
 
 

@@ -149,12 +149,19 @@ def notice(window: MainWindow) -> str:
 
 async def test_the_file_menu_holds_new_import_export_and_quit(window: MainWindow) -> None:
     menus = [action.menu() for action in window.menuBar().actions()]
-    assert [menu.title() for menu in menus] == ["&File", "&Conversation"]
+    assert [menu.title() for menu in menus] == ["&File", "&Edit", "&Conversation", "&Help"]
     file_menu = [a.text() for a in menus[0].actions()]
     assert file_menu == ["&New conversation", "&Import…", "&Export…", "", "&Quit"]
-    assert [a.text() for a in menus[1].actions()] == [
+    assert [a.text() for a in menus[2].actions()] == [
         "&Search conversations",
         "&Rename",
+        "",
+        "&Regenerate",
+        "&Stop the reply",
+        "",
+        "&Previous conversation",
+        "&Next conversation",
+        "",
         "Provider &settings…",
         "Add an &endpoint…",
     ]

@@ -32,3 +32,17 @@ async def until(condition: Callable[[], object], within: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"condition not met within {within} s")
         await asyncio.sleep(0.005)
+
+
+def pane_text(view: Any) -> str:
+    """The pane's text as a reader sees it, without the messages' action lines."""
+    from gui.message_footer import is_footer
+
+    document = view.document()
+    lines = []
+    block = document.begin()
+    while block.isValid():
+        if not is_footer(block):
+            lines.append(block.text())
+        block = block.next()
+    return "\n".join(lines).replace("\u2028", "\n")

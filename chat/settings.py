@@ -147,6 +147,14 @@ def _tokens(value: int) -> int:
     return value
 
 
+def _effort(value: str) -> str:
+    from providers.contract import EFFORTS
+
+    if value.strip().lower() not in EFFORTS:
+        raise SettingsError(f"{_shown(value)} is not one of {', '.join(EFFORTS)}.")
+    return value.strip().lower()
+
+
 def _seed(value: int) -> int:
     if not 0 <= value < 2**63:
         raise SettingsError(f"{value} is not a seed between 0 and 2**63.")
@@ -210,6 +218,13 @@ OPTIONS = {
         Setting("seed", int, 0, "Ask for the same reply to the same prompt.", _seed),
         Setting("presence_penalty", float, 0.0, "Push toward new topics.", _between(-2, 2)),
         Setting("frequency_penalty", float, 0.0, "Push against repeating words.", _between(-2, 2)),
+        Setting(
+            "reasoning_effort",
+            str,
+            "",
+            "How long a reasoning model thinks before answering: low, medium or high.",
+            _effort,
+        ),
     )
 }
 """Generation options a reply can be asked with (``parley ask -o NAME=VALUE``)."""

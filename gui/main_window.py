@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from chat.conversation import Conversation, Message
+from chat.conversation_settings import reply_options
 
 from .banner import Banner, UndoBar
 from .composer import ComposerBar
@@ -69,6 +71,8 @@ class MainWindow(QMainWindow):
         self.registry: ProviderRegistry | None = None
         self.settings: Settings | None = None
         self._store_problem = ""
+        self.chat_settings: QDialog | None = None
+        """The conversation's settings dialog while it is open."""
         self.library = Library(tasks, self)
         self._conversation = self.library.new()
         self.setWindowTitle("Parley")
@@ -90,6 +94,11 @@ class MainWindow(QMainWindow):
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.setToolTip("Base URL and proxy of the chosen provider")
         self.settings_action.setEnabled(False)
+        self.chat_settings_action = QAction("Conversation se&ttings…", self)
+        self.chat_settings_action.setShortcut(QKeySequence("Ctrl+Shift+,"))
+        self.chat_settings_action.setToolTip(
+            "System prompt, options and history of this conversation"
+        )
         self.endpoint_action = QAction("Add an &endpoint…", self)
         self.endpoint_action.setToolTip("Your own OpenAI-compatible server or gateway")
         self.endpoint_action.setEnabled(False)
@@ -117,7 +126,7 @@ class MainWindow(QMainWindow):
         sidebar = [self.sidebar.search_action, self.sidebar.rename_action]
         replies = [acts.regenerate, acts.stop]
         steps = [acts.previous, acts.next]
-        more = [self.settings_action, self.endpoint_action]
+        more = [self.chat_settings_action, self.settings_action, self.endpoint_action]
         add_menu(bar, "&Conversation", [*sidebar, None, *replies, None, *steps, None, *more])
         add_menu(bar, "&Help", [acts.shortcuts])
 
@@ -158,6 +167,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.settings_action.triggered.connect(self.on_settings_action_triggered)
         self.endpoint_action.triggered.connect(self.on_endpoint_action_triggered)
+        self.chat_settings_action.triggered.connect(self.on_chat_settings_action_triggered)
         self.sidebar.chosen.connect(self.on_sidebar_chosen)
         self.sidebar.hit_chosen.connect(self.on_sidebar_hit_chosen)
         self.sidebar.delete_requested.connect(self.on_sidebar_delete_requested)
@@ -269,6 +279,8 @@ class MainWindow(QMainWindow):
         if message is not None and message not in conversation.messages:
             conversation.switch_to(message)  # the hit is on another branch
         self.replies.hide_all()
+        if conversation is not self._conversation and conversation.provider:
+            self.picker.select(conversation.provider, conversation.model or "")
         self._conversation = conversation
         running = self.replies.running(conversation.id)
         block = self.view.show_conversation(conversation, running.reply if running else None)
@@ -365,6 +377,12 @@ class MainWindow(QMainWindow):
         title = reply_title(provider.get_label(), model)
         block = None if continuing else self.view.begin_reply(title)
         self._remember(provider, model)
+        options, left_out = reply_options(conversation, provider)
+        if left_out:
+            names = ", ".join(n.replace("_", " ") for n in left_out)
+            self.statusBar().showMessage(
+                f"{provider.get_label()} does not take {names}: this reply is asked without.", 8000
+            )
         reply = self.replies.start(
             self.session,
             conversation,
@@ -372,6 +390,7 @@ class MainWindow(QMainWindow):
             model,
             block,
             continuing=continuing,
+            options=options,
         )
         if block is not None:
             self.view.attach_reply(block, reply.message)
@@ -399,6 +418,21 @@ class MainWindow(QMainWindow):
         provider = self.picker.current_provider()
         if provider is not None and self.settings is not None and self.session is not None:
             self.dialogs.open_settings(provider)
+
+    def on_chat_settings_action_triggered(self) -> None:
+        from .conversation_settings import ConversationSettings
+
+        dialog = ConversationSettings(
+            self._conversation, self.picker.current_provider(), self.settings, self
+        )
+        dialog.finished.connect(lambda _: self._chat_settings_closed(dialog))
+        self.chat_settings = dialog
+        dialog.open()
+
+    def _chat_settings_closed(self, dialog: QDialog) -> None:
+        if getattr(dialog, "presets_changed", False):
+            self.save_settings()
+        dialog.deleteLater()
 
     def on_endpoint_action_triggered(self) -> None:
         self.dialogs.open_endpoint()

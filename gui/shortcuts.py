@@ -28,6 +28,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Down", "Next conversation"),
     ("Ctrl+E", "Export"),
     ("Ctrl+,", "Settings of the chosen provider"),
+    ("Ctrl+Shift+,", "Settings of this conversation"),
     ("F2", "Rename the conversation (in the list)"),
     ("Delete", "Delete the conversation (in the list)"),
     ("F1", "This list of shortcuts"),

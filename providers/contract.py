@@ -36,13 +36,15 @@ class Options:
     seed: int | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
+    reasoning_effort: str | None = None
+    """How much a reasoning model thinks before it answers: one of ``EFFORTS``."""
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> Options:
         """Options from ``{"temperature": 0.2, ...}``; an unknown name raises ``TypeError``."""
         return cls(**dict(values))
 
-    def given(self) -> dict[str, float | int]:
+    def given(self) -> dict[str, float | int | str]:
         """The options that were set, by name."""
         return {
             f.name: value
@@ -52,6 +54,8 @@ class Options:
 
 
 OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(Options))
+EFFORTS = ("low", "medium", "high")
+"""The reasoning efforts a reply can ask for."""
 
 
 @dataclass(frozen=True, slots=True)

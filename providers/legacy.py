@@ -23,6 +23,11 @@ def _rebased(cls: type[BaseProvider], url: str) -> type[BaseProvider]:
     return cls if url == cls.url else cls.with_base_url(url)
 
 
+SITE_OPTIONS = OPTION_NAMES - {"reasoning_effort"}
+"""What a provider written in the ``**kwargs`` style takes unless it says: the options
+older than reasoning effort, which such a provider would not know to send."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClassProvider(Provider):
     """A provider class of the older conventions, as a ``Provider``."""
@@ -46,7 +51,7 @@ class ClassProvider(Provider):
             supports_system_message=provider.supports_system_message,
             needs_auth=provider.needs_auth,
             credential_kinds=tuple(provider.credential_kinds),
-            supported_options=OPTION_NAMES if declared is None else frozenset(declared),
+            supported_options=SITE_OPTIONS if declared is None else frozenset(declared),
             default_model=str(getattr(provider, "default_model", "") or ""),
             models=tuple(str(m) for m in models()) if callable(models) else (),
             model_aliases=dict(getattr(provider, "model_aliases", {}) or {}),

@@ -55,17 +55,18 @@ def test_a_number_option_given_as_json_true_is_refused() -> None:
         (
             "proxy=http://h:1",
             "--option proxy: no such option (use --proxy). Known options: temperature, top_p, "
-            "max_tokens, seed, presence_penalty, frequency_penalty, cookies.",
+            "max_tokens, seed, presence_penalty, frequency_penalty, reasoning_effort, cookies.",
         ),
         (
             "base_url=http://h",
             "--option base_url: no such option (use --base-url). Known options: temperature, "
-            "top_p, max_tokens, seed, presence_penalty, frequency_penalty, cookies.",
+            "top_p, max_tokens, seed, presence_penalty, frequency_penalty, reasoning_effort, "
+            "cookies.",
         ),
         (
             "colour=red",
             "--option colour: no such option. Known options: temperature, top_p, max_tokens, "
-            "seed, presence_penalty, frequency_penalty, cookies.",
+            "seed, presence_penalty, frequency_penalty, reasoning_effort, cookies.",
         ),
     ],
 )

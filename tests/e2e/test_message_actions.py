@@ -40,7 +40,7 @@ async def settled(window: MainWindow) -> None:
 async def test_every_message_has_its_actions_and_copy_gives_text_or_markdown(
     window: MainWindow,
 ) -> None:
-    window.picker.select("Loopback", "echo")
+    assert window.picker.select("Loopback", "echo")
     await ask(window, "**bold** words")
     lines = pane_text(window.view)
     assert "Copy  ·  Edit  ·  Delete" not in lines  # action lines are apart from the text
@@ -59,7 +59,7 @@ async def test_every_message_has_its_actions_and_copy_gives_text_or_markdown(
 async def test_editing_a_question_sends_a_new_version_and_the_switcher_shows_both(
     window: MainWindow, server: LoopbackServer
 ) -> None:
-    window.picker.select("Loopback", "echo")
+    assert window.picker.select("Loopback", "echo")
     await ask(window, "first try")
     await ask(window, "and then")
     click(window, "edit", 0)
@@ -88,7 +88,7 @@ async def test_editing_a_question_sends_a_new_version_and_the_switcher_shows_bot
 async def test_esc_cancels_an_edit_and_up_in_an_empty_composer_edits_the_last_question(
     window: MainWindow, qtbot: QtBot
 ) -> None:
-    window.picker.select("Loopback", "echo")
+    assert window.picker.select("Loopback", "echo")
     await ask(window, "one")
     await ask(window, "two")
     window.composer.editor.setFocus()
@@ -104,7 +104,7 @@ async def test_esc_cancels_an_edit_and_up_in_an_empty_composer_edits_the_last_qu
 async def test_regenerate_adds_a_sibling_reply_and_ctrl_r_does_too(
     window: MainWindow, server: LoopbackServer
 ) -> None:
-    window.picker.select("Loopback", "echo")
+    assert window.picker.select("Loopback", "echo")
     await ask(window, "hello")
     first = window.conversation.messages[1]
     click(window, "regenerate", 1)
@@ -124,7 +124,7 @@ async def test_regenerate_adds_a_sibling_reply_and_ctrl_r_does_too(
 async def test_deleting_a_message_takes_what_follows_and_undo_brings_it_back(
     window: MainWindow,
 ) -> None:
-    window.picker.select("Loopback", "echo")
+    assert window.picker.select("Loopback", "echo")
     await ask(window, "keep me")
     await ask(window, "drop me")
     click(window, "delete", 2)
@@ -139,14 +139,14 @@ async def test_deleting_a_message_takes_what_follows_and_undo_brings_it_back(
 async def test_a_failed_reply_offers_retry_and_another_provider_in_place(
     window: MainWindow, server: LoopbackServer
 ) -> None:
-    window.picker.select("Loopback", "http-500")
+    assert window.picker.select("Loopback", "http-500")
     window.composer.editor.setPlainText("are you there")
     window.composer.button.click()
     assert await next_signal(window.reply_ended) == ("failed",)
     await settled(window)
     assert "Retry  ·  Try with…  ·  Delete" in window.view.toPlainText()
     failed = window.conversation.messages[1]
-    window.picker.select("Loopback", "echo")
+    assert window.picker.select("Loopback", "echo")
     click(window, "retry", 1)  # the same provider and model as the failed one
     assert await next_signal(window.reply_ended) == ("failed",)
     await settled(window)
@@ -164,7 +164,7 @@ async def test_a_failed_reply_offers_retry_and_another_provider_in_place(
 async def test_a_stopped_reply_can_be_continued_in_place(
     window: MainWindow, server: LoopbackServer
 ) -> None:
-    window.picker.select("Loopback", "slow")
+    assert window.picker.select("Loopback", "slow")
     window.composer.editor.setPlainText("talk")
     window.composer.button.click()
     await until(
@@ -180,7 +180,7 @@ async def test_a_stopped_reply_can_be_continued_in_place(
     assert stopped.state is MessageState.CANCELLED
     kept = stopped.content
     assert "Continue" in window.view.toPlainText()
-    window.picker.select("Loopback", "echo")
+    assert window.picker.select("Loopback", "echo")
     click(window, "continue", 1)
     assert await next_signal(window.reply_ended) == ("finished",)
     await settled(window)
@@ -196,7 +196,7 @@ async def test_a_stopped_reply_can_be_continued_in_place(
 
 
 async def test_actions_wait_while_a_reply_streams(window: MainWindow) -> None:
-    window.picker.select("Loopback", "slow")
+    assert window.picker.select("Loopback", "slow")
     window.composer.editor.setPlainText("talk")
     window.composer.button.click()
     await until(lambda: window.replies.running(window.conversation.id) is not None)

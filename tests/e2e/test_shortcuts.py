@@ -52,7 +52,7 @@ def test_help_lists_the_shortcuts(window: MainWindow, qtbot: QtBot) -> None:
 
 
 async def test_the_shortcuts_do_what_they_say(window: MainWindow, qtbot: QtBot) -> None:
-    window.picker.select("Loopback", "echo")
+    assert window.picker.select("Loopback", "echo")
     await ask(window, "first chat")
     first = window.conversation
     window.view.setFocus()
@@ -76,7 +76,7 @@ async def test_the_shortcuts_do_what_they_say(window: MainWindow, qtbot: QtBot) 
 async def test_esc_stops_the_reply_but_only_clears_the_search_from_the_search_box(
     window: MainWindow, qtbot: QtBot
 ) -> None:
-    window.picker.select("Loopback", "slow")
+    assert window.picker.select("Loopback", "slow")
     window.composer.editor.setPlainText("talk")
     window.composer.button.click()
     await until(lambda: window.replies.running(window.conversation.id) is not None)

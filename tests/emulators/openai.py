@@ -59,6 +59,7 @@ FIELDS = frozenset(
         "seed",
         "presence_penalty",
         "frequency_penalty",
+        "reasoning_effort",
     }
 )
 
@@ -123,6 +124,15 @@ class OpenAIEmulator(ApiEmulator):
             return error(400, "The body must be a JSON object.", "invalid_request_error")
         if "strict_fields" in self.quirks and (extra := set(body) - (FIELDS - {"stream_options"})):
             return error(422, f"Extra inputs are not permitted: {sorted(extra)}", "invalid_request")
+        effort = body.get("reasoning_effort", "medium")
+        if effort not in ("minimal", "low", "medium", "high"):
+            return error(
+                400,
+                f"Invalid value: '{effort}'. Supported values are: 'minimal', 'low', 'medium',"
+                " and 'high'.",
+                "invalid_request_error",
+                "invalid_value",
+            )
         model = body.get("model")
         if not isinstance(model, str) or not model:
             return error(400, "you must provide a model parameter", "invalid_request_error")

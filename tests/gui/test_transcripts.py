@@ -162,6 +162,7 @@ async def test_the_file_menu_holds_new_import_export_and_quit(window: MainWindow
         "&Previous conversation",
         "&Next conversation",
         "",
+        "Conversation se&ttings…",
         "Provider &settings…",
         "Add an &endpoint…",
     ]

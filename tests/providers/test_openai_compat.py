@@ -379,3 +379,18 @@ async def test_no_retry_once_text_has_arrived(emulator: OpenAIEmulator) -> None:
     assert message.state is MessageState.FAILED
     assert message.content == "Hello from "
     assert watcher.retries == []
+
+
+async def test_reasoning_effort_goes_as_the_api_names_it(emulator: OpenAIEmulator) -> None:
+    request = Request("test-model", HI, Options(reasoning_effort="high"))
+    await chunks(emulator, request=request)
+    (seen,) = emulator.requests("POST", "/v1/chat/completions")
+    assert seen.json()["reasoning_effort"] == "high"
+
+
+async def test_an_effort_the_service_refuses_is_its_sentence(emulator: OpenAIEmulator) -> None:
+    request = Request("test-model", HI, Options(reasoning_effort="extreme"))
+    with pytest.raises(ProviderError) as caught:
+        await chunks(emulator, request=request)
+    assert "Supported values are" in str(caught.value)
+    assert caught.value.status == 400

@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from chat.conversation import Conversation, Message
-from chat.conversation_settings import reply_options
 
 from .banner import Banner, UndoBar
 from .composer import ComposerBar
-from .conversation_view import ConversationView, reply_title
+from .conversation_view import ConversationView
 from .library import Library
 from .menus import add_menu
 from .message_actions import MessageActions
@@ -30,9 +29,11 @@ from .model_lists import ModelLists
 from .provider_dialogs import ProviderDialogs
 from .provider_picker import ProviderPicker
 from .replies import Replies
+from .reply_status import ReplyStatus
 from .sidebar import Sidebar
 from .tasks import TaskTracker
 from .transcripts import Transcripts
+from .turns import Turns
 from .window_actions import WindowActions
 
 if TYPE_CHECKING:
@@ -79,8 +80,11 @@ class MainWindow(QMainWindow):
         self.resize(1000, 700)
         self._build()
         self.replies = Replies(tasks, self.statusBar().showMessage, self)
+        self.reply_status = ReplyStatus(self)
+        self.statusBar().addPermanentWidget(self.reply_status)
         self.model_lists = ModelLists(self.picker, tasks)
         self.dialogs = ProviderDialogs(self, self, tasks)
+        self.turns = Turns(self)
         self.message_actions = MessageActions(self)
         self.window_actions = WindowActions(self)
         self._build_menus()
@@ -174,15 +178,15 @@ class MainWindow(QMainWindow):
         self.sidebar.pin_requested.connect(self.library.pin)
         self.sidebar.export_requested.connect(self.transcripts.on_sidebar_export_requested)
         self.library.model.renamed.connect(self.library.rename)
-        self.replies.ended.connect(self.on_replies_ended)
-        self.replies.shown.connect(self.on_replies_shown)
+        self.replies.ended.connect(self.turns.on_replies_ended)
+        self.replies.shown.connect(self.turns.on_replies_shown)
         self.view.action_requested.connect(self.message_actions.on_view_action_requested)
-        self.composer.editor.escaped.connect(self.on_composer_escaped)
-        self.composer.editor.up_when_empty.connect(self.on_composer_up_when_empty)
+        self.composer.editor.escaped.connect(self.turns.on_composer_escaped)
+        self.composer.editor.up_when_empty.connect(self.turns.on_composer_up_when_empty)
         self.picker.provider_changed.connect(self.on_picker_provider_changed)
         self.picker.refresh_requested.connect(self.on_picker_refresh_requested)
-        self.composer.send_requested.connect(self.on_composer_send_requested)
-        self.composer.stop_requested.connect(self.on_composer_stop_requested)
+        self.composer.send_requested.connect(self.turns.on_composer_send_requested)
+        self.composer.stop_requested.connect(self.turns.on_composer_stop_requested)
         self._tasks.failed.connect(self.on_tasks_failed)
 
     # The parts the app hands over once the window is showing.
@@ -289,7 +293,11 @@ class MainWindow(QMainWindow):
             self.view.scroll_to(message_id)
         self.sidebar.select(conversation.id)
         self.composer.set_busy(running is not None)
-        self._remember_open(conversation)
+        if running is not None:
+            self.reply_status.follow(running.reply)
+        else:
+            self.reply_status.show_message(_last_reply(conversation))
+        self.remember_open(conversation)
         self.conversation_shown.emit(conversation.id)
 
     # Slots.
@@ -345,75 +353,6 @@ class MainWindow(QMainWindow):
         if self.session is not None and provider is not None:
             self.model_lists.load(self.session, self.configured(provider), refresh=refresh)
 
-    def _can_reply(self) -> bool:
-        return (
-            self.session is not None
-            and self.picker.current_provider() is not None
-            and self.replies.running(self._conversation.id) is None
-        )
-
-    def on_composer_send_requested(self, text: str) -> None:
-        if not self._can_reply():
-            return
-        self.replies.flush()
-        conversation = self._conversation
-        editing = self.composer.take_editing()
-        if editing is not None and conversation.get(editing.id) is editing:
-            conversation.truncate_to(conversation.get(editing.parent_id or ""))  # a new version
-            self.show_current()
-        question = conversation.add("user", text)
-        self.view.add_user(text, conversation, question)
-        self.start_reply()
-
-    def start_reply(self, continuing: Message | None = None) -> None:
-        """A reply at the end of the conversation on screen (or going on in ``continuing``)
-        from the provider and model picked."""
-        provider = self.picker.current_provider()
-        if not self._can_reply() or provider is None or self.session is None:
-            return
-        conversation = self._conversation
-        model = self.picker.current_model()
-        conversation.provider, conversation.model = provider.get_name(), model or None
-        title = reply_title(provider.get_label(), model)
-        block = None if continuing else self.view.begin_reply(title)
-        self._remember(provider, model)
-        options, left_out = reply_options(conversation, provider)
-        if left_out:
-            names = ", ".join(n.replace("_", " ") for n in left_out)
-            self.statusBar().showMessage(
-                f"{provider.get_label()} does not take {names}: this reply is asked without.", 8000
-            )
-        reply = self.replies.start(
-            self.session,
-            conversation,
-            self.configured(provider),
-            model,
-            block,
-            continuing=continuing,
-            options=options,
-        )
-        if block is not None:
-            self.view.attach_reply(block, reply.message)
-        else:
-            self.replies.show_in(conversation.id, self.view.show_conversation(conversation, reply))
-        self.library.set_streaming(conversation, True)
-        self.sidebar.select(conversation.id)
-        self.composer.set_busy(True)
-        self._remember_open(conversation)
-
-    def on_composer_escaped(self) -> None:
-        """Esc: stop editing an earlier message, or else stop the reply."""
-        if self.composer.editing is not None:
-            self.composer.cancel_edit()
-        else:
-            self.replies.stop(self._conversation.id)
-
-    def on_composer_up_when_empty(self) -> None:
-        """Up in an empty composer: edit the last question."""
-        asked = [m for m in self._conversation.messages if m.role == "user"]
-        if asked and self.replies.running(self._conversation.id) is None:
-            self.composer.begin_edit(asked[-1])
-
     def on_settings_action_triggered(self) -> None:
         provider = self.picker.current_provider()
         if provider is not None and self.settings is not None and self.session is not None:
@@ -437,20 +376,6 @@ class MainWindow(QMainWindow):
     def on_endpoint_action_triggered(self) -> None:
         self.dialogs.open_endpoint()
 
-    def on_composer_stop_requested(self) -> None:
-        self.replies.stop(self._conversation.id)
-
-    def on_replies_ended(self, conversation_id: str, outcome: str) -> None:
-        if (conversation := self.library.opened(conversation_id)) is not None:
-            self.library.set_streaming(conversation, False)
-        if conversation_id == self._conversation.id:
-            self.composer.set_busy(False)
-        self.reply_ended.emit(outcome)
-
-    def on_replies_shown(self, conversation_id: str, message: Message) -> None:
-        if (conversation := self.library.opened(conversation_id)) is not None:
-            self.view.reply_ended(conversation, message)
-
     def on_tasks_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)
 
@@ -461,7 +386,7 @@ class MainWindow(QMainWindow):
 
     # Helpers.
 
-    def _remember_open(self, conversation: Conversation) -> None:
+    def remember_open(self, conversation: Conversation) -> None:
         """Reopen ``conversation`` at the next start (once it has something in it)."""
         if self.settings is None or not conversation.all_messages():
             return
@@ -479,7 +404,7 @@ class MainWindow(QMainWindow):
         if self.settings is not None and (name := self.settings.get("provider")):
             self.picker.select(name, self.settings.provider(name, "model"))
 
-    def _remember(self, provider: Provider, model: str) -> None:
+    def remember(self, provider: Provider, model: str) -> None:
         """Save the provider and model just used, to pick them again next time."""
         if self.settings is not None:
             self.settings.set("provider", provider.get_name())
@@ -504,3 +429,8 @@ class MainWindow(QMainWindow):
                 f"The settings could not be saved to {settings.path} ({error.strerror or error}). "
                 "Make sure that folder is writable; until then they last until Parley closes."
             )
+
+
+def _last_reply(conversation: Conversation) -> Message | None:
+    replies = [m for m in conversation.messages if m.role == "assistant"]
+    return replies[-1] if replies else None

@@ -121,12 +121,12 @@ class MessageActions(QObject):
             window.picker.select(chosen[0].name, chosen[1])
         if action == "continue":
             if cut_off(message):
-                window.start_reply(continuing=message)
+                window.turns.start_reply(continuing=message)
             return
         question = message if message.role == "user" else conversation.get(message.parent_id or "")
         conversation.truncate_to(question)
         window.show_current()
-        window.start_reply()
+        window.turns.start_reply()
 
     def providers_menu(self, message: Message) -> QMenu:
         """A menu of the providers (with their models) to answer in place of ``message``

@@ -52,7 +52,7 @@ class WindowActions(QObject):
 
     def _connect_signals(self) -> None:
         window = self._window
-        self.stop.triggered.connect(window.on_composer_escaped)
+        self.stop.triggered.connect(window.turns.on_composer_escaped)
         self.focus_composer.triggered.connect(self.on_focus_composer_triggered)
         self.copy_reply.triggered.connect(window.message_actions.copy_last_reply)
         self.regenerate.triggered.connect(window.message_actions.regenerate_last)

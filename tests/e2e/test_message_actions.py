@@ -42,6 +42,7 @@ async def test_every_message_has_its_actions_and_copy_gives_text_or_markdown(
 ) -> None:
     assert window.picker.select("Loopback", "echo")
     await ask(window, "**bold** words")
+    assert window.reply_status.text().startswith("Loopback · echo · first token ")
     lines = pane_text(window.view)
     assert "Copy  ·  Edit  ·  Delete" not in lines  # action lines are apart from the text
     text = window.view.toPlainText()

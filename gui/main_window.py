@@ -22,6 +22,7 @@ from chat.conversation import Conversation, Message
 from .banner import Banner, UndoBar
 from .composer import ComposerBar
 from .conversation_view import ConversationView
+from .find_bar import FindBar
 from .library import Library
 from .menus import add_menu
 from .message_actions import MessageActions
@@ -126,7 +127,7 @@ class MainWindow(QMainWindow):
         bar, acts = self.menuBar(), self.window_actions
         transcripts = [self.transcripts.import_action, self.transcripts.export_action]
         add_menu(bar, "&File", [self.new_action, *transcripts, None, self.quit_action])
-        add_menu(bar, "&Edit", [acts.copy_reply, None, acts.focus_composer])
+        add_menu(bar, "&Edit", [acts.copy_reply, None, acts.find, acts.focus_composer])
         sidebar = [self.sidebar.search_action, self.sidebar.rename_action]
         replies = [acts.regenerate, acts.stop]
         steps = [acts.previous, acts.next]
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         self.store_notice = Banner(pane)
         self.undo_bar = UndoBar(pane)
         self.view = ConversationView(pane)
+        self.find_bar = FindBar(self.view, pane)
         self.composer = ComposerBar(pane)
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -162,6 +164,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.store_notice)
         layout.addWidget(self.transcripts.notice)
         layout.addWidget(self.undo_bar)
+        layout.addWidget(self.find_bar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.composer)
         return pane
@@ -298,6 +301,7 @@ class MainWindow(QMainWindow):
         else:
             self.reply_status.show_message(_last_reply(conversation))
         self.remember_open(conversation)
+        self.find_bar.refresh()
         self.conversation_shown.emit(conversation.id)
 
     # Slots.

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+N", "New conversation"),
     ("Ctrl+K", "Search conversations"),
+    ("Ctrl+F", "Find in this conversation (Enter: next, Shift+Enter: previous, Esc: close)"),
     ("Ctrl+L", "Go to the message box"),
     ("Enter", "Send the message"),
     ("Shift+Enter", "New line in the message"),

@@ -45,6 +45,9 @@ class WindowActions(QObject):
         self.next = _action(
             window, "&Next conversation", "Ctrl+Down", "Open the conversation below in the list"
         )
+        self.find = _action(
+            window, "&Find in conversation…", "Ctrl+F", "Find words in this conversation"
+        )
         self.shortcuts = QAction("&Keyboard shortcuts", window)
         self.shortcuts.setShortcut(QKeySequence.StandardKey.HelpContents)
         self.dialog: ShortcutsDialog | None = None
@@ -59,6 +62,7 @@ class WindowActions(QObject):
         self.previous.triggered.connect(lambda: self.step(-1))
         self.next.triggered.connect(lambda: self.step(1))
         self.shortcuts.triggered.connect(self.on_shortcuts_triggered)
+        self.find.triggered.connect(window.find_bar.open)
 
     def on_focus_composer_triggered(self) -> None:
         self._window.composer.editor.setFocus(Qt.FocusReason.ShortcutFocusReason)

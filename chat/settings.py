@@ -147,6 +147,12 @@ def _tokens(value: int) -> int:
     return value
 
 
+def _theme(value: str) -> str:
+    if value not in ("system", "light", "dark"):
+        raise SettingsError(f"{_shown(value)} is not system, light or dark.")
+    return value
+
+
 def _effort(value: str) -> str:
     from providers.contract import EFFORTS
 
@@ -174,6 +180,7 @@ GLOBAL = {
             "The providers Auto tries, in order (names, comma-separated); empty: the local "
             "servers, then the API services.",
         ),
+        Setting("theme", str, "system", "Light or dark: system, light or dark.", _theme),
         Setting("connect_timeout", float, 15.0, "Seconds to open a connection.", _seconds),
         Setting(
             "idle_timeout", float, 60.0, "Seconds to wait for the next part of a reply.", _seconds

@@ -30,9 +30,9 @@ from .reply_block import ReplyBlock, reasoning_seconds
 from .styles import (
     ASSISTANT_BACKGROUND,
     ERROR_BACKGROUND,
-    MUTED,
-    TEXT,
+    LIGHT,
     USER_BACKGROUND,
+    Palette,
     char_format,
     frame_format,
 )
@@ -73,8 +73,9 @@ class ConversationView(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setPlaceholderText("Start the conversation below.")
         self.document().setDocumentMargin(14)
-        self.body_format = char_format(TEXT)
-        self.header_format = char_format(MUTED, bold=True, small=True)
+        self.colours = LIGHT
+        self.body_format = char_format(LIGHT.text)
+        self.header_format = char_format(LIGHT.muted, bold=True, small=True)
         self.markdown = PaneMarkdown()
         self.clock: Callable[[], float] = time.monotonic
         self.follower = Follower(self)
@@ -85,6 +86,15 @@ class ConversationView(QTextBrowser):
         self.conversation: Conversation | None = None
         self.anchorClicked.connect(self.on_anchor_clicked)
         self.highlighted.connect(self.on_highlighted)
+
+    def set_colours(self, colours: Palette) -> None:
+        """Draw in ``colours`` from now on (``show_conversation`` draws what is shown again)."""
+        if colours == self.colours:
+            return
+        self.colours = colours
+        self.body_format = char_format(colours.text)
+        self.header_format = char_format(colours.muted, bold=True, small=True)
+        self.markdown = PaneMarkdown(theme=colours.pane)
 
     def loadResource(self, type: int, name: QUrl) -> Any:
         """Nothing is ever fetched: not a remote image, not a local file."""
@@ -174,7 +184,7 @@ class ConversationView(QTextBrowser):
     ) -> QTextFrame:
         """What the user typed, as plain text with its line breaks (and the actions of
         ``message``, when it is given)."""
-        frame = self._add_frame("You", frame_format(USER_BACKGROUND, left=SIDE_GAP))
+        frame = self._add_frame("You", frame_format(self.colours.user_background, left=SIDE_GAP))
         with self.following():
             cursor = frame.lastCursorPosition()
             cursor.insertBlock()
@@ -187,11 +197,13 @@ class ConversationView(QTextBrowser):
 
     def _add_actions(self, frame: QTextFrame, conversation: Conversation, message: Message) -> None:
         with self.following():
-            add_footer(frame, conversation, message)
+            add_footer(frame, conversation, message, self.colours)
 
     def begin_reply(self, title: str) -> ReplyBlock:
         """A new assistant message headed ``title``; its text arrives through the block."""
-        frame = self._add_frame(title, frame_format(ASSISTANT_BACKGROUND, right=SIDE_GAP))
+        frame = self._add_frame(
+            title, frame_format(self.colours.assistant_background, right=SIDE_GAP)
+        )
         block = ReplyBlock(self, frame, str(len(self._replies)))
         self._replies[block.key] = block
         return block

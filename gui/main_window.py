@@ -32,7 +32,9 @@ from .provider_picker import ProviderPicker
 from .replies import Replies
 from .reply_status import ReplyStatus
 from .sidebar import Sidebar
+from .styles import Palette
 from .tasks import TaskTracker
+from .themes import Themes
 from .transcripts import Transcripts
 from .turns import Turns
 from .window_actions import WindowActions
@@ -88,6 +90,8 @@ class MainWindow(QMainWindow):
         self.turns = Turns(self)
         self.message_actions = MessageActions(self)
         self.window_actions = WindowActions(self)
+        self.themes = Themes(self)
+        self.view.set_colours(self.themes.colours)
         self._build_menus()
         self._connect_signals()
         self.composer.editor.setFocus()
@@ -133,6 +137,8 @@ class MainWindow(QMainWindow):
         steps = [acts.previous, acts.next]
         more = [self.chat_settings_action, self.settings_action, self.endpoint_action]
         add_menu(bar, "&Conversation", [*sidebar, None, *replies, None, *steps, None, *more])
+        view = add_menu(bar, "&View", [])
+        view.addMenu("&Theme").addActions(self.themes.menu_actions.actions())
         add_menu(bar, "&Help", [acts.shortcuts])
 
     def _build_chat_pane(self) -> QWidget:
@@ -191,12 +197,15 @@ class MainWindow(QMainWindow):
         self.composer.send_requested.connect(self.turns.on_composer_send_requested)
         self.composer.stop_requested.connect(self.turns.on_composer_stop_requested)
         self._tasks.failed.connect(self.on_tasks_failed)
+        self.themes.changed.connect(self.on_themes_changed)
+        self.themes.menu_actions.triggered.connect(self.on_theme_chosen)
 
     # The parts the app hands over once the window is showing.
 
     def set_settings(self, settings: Settings) -> None:
         """The saved settings: the last provider and model are picked again."""
         self.settings = settings
+        self.themes.choose(str(settings.get("theme")))
         self.settings_notice.show_message(settings.problem)
         self._select_saved()
         self._update_ready()
@@ -379,6 +388,17 @@ class MainWindow(QMainWindow):
 
     def on_endpoint_action_triggered(self) -> None:
         self.dialogs.open_endpoint()
+
+    def on_themes_changed(self, colours: Palette) -> None:
+        self.view.set_colours(colours)
+        self.show_current()
+
+    def on_theme_chosen(self, action: QAction) -> None:
+        choice = str(action.data())
+        self.themes.choose(choice)
+        if self.settings is not None:
+            self.settings.set("theme", choice)
+            self.save_settings()
 
     def on_tasks_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)

@@ -16,7 +16,7 @@ from PySide6.QtGui import (
 
 from chat.conversation import Conversation, Message, MessageState
 
-from .styles import LINK, MUTED, char_format
+from .styles import LIGHT, Palette, char_format
 
 ACTION_SCHEME = "parley-action"
 FOOTER = QTextFormat.Property.UserProperty + 1
@@ -87,32 +87,36 @@ def parse(path: str) -> tuple[str, str] | None:
     return action, message_id
 
 
-def add_footer(frame: QTextFrame, conversation: Conversation, message: Message) -> None:
+def add_footer(
+    frame: QTextFrame, conversation: Conversation, message: Message, colours: Palette = LIGHT
+) -> None:
     """Append the action line to the end of ``frame`` (a message's frame)."""
     cursor = frame.lastCursorPosition()
     spaced = QTextBlockFormat()
     spaced.setTopMargin(4)
     spaced.setProperty(FOOTER, True)
-    cursor.insertBlock(spaced, char_format(MUTED, small=True))
-    plain = char_format(MUTED, small=True)
+    plain = char_format(colours.muted, small=True)
+    cursor.insertBlock(spaced, plain)
     index, count = versions(conversation, message)
     if count > 1:
-        _link(cursor, "‹", href("previous", message.id), enabled=index > 1)
+        _link(cursor, "‹", href("previous", message.id), colours, enabled=index > 1)
         cursor.insertText(f" {index}/{count} ", plain)
-        _link(cursor, "›", href("next", message.id), enabled=index < count)
+        _link(cursor, "›", href("next", message.id), colours, enabled=index < count)
         cursor.insertText("   ", plain)
     for number, action in enumerate(actions(conversation, message)):
         if number:
             cursor.insertText("  ·  ", plain)
-        _link(cursor, action.label, href(action.name, message.id))
+        _link(cursor, action.label, href(action.name, message.id), colours)
 
 
 def is_footer(block: QTextBlock) -> bool:
     return bool(block.blockFormat().property(FOOTER))
 
 
-def _link(cursor: QTextCursor, text: str, target: str, *, enabled: bool = True) -> None:
-    fmt = char_format(LINK if enabled else MUTED, small=True)
+def _link(
+    cursor: QTextCursor, text: str, target: str, colours: Palette, *, enabled: bool = True
+) -> None:
+    fmt = char_format(colours.link if enabled else colours.muted, small=True)
     if enabled:
         fmt.setAnchor(True)
         fmt.setAnchorHref(target)

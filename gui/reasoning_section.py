@@ -3,6 +3,7 @@ streams and folded once the answer starts, saying how long and how much it was."
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
 
 REASONING_SCHEME = "parley-reasoning"
 """The header's link: ``parley-reasoning:<key>`` folds or unfolds that reply's reasoning."""
-MUTED = "#5f6b7a"
-_BODY_STYLE = f"color: {MUTED}; margin-left: 14px"
 
 
 def seconds_text(seconds: float) -> str:
@@ -135,7 +134,7 @@ class ReasoningSection:
             self._frame,
             lambda: self._origin() + self._header,
             segmented=False,
-            wrap=_muted,
+            wrap=functools.partial(_muted, colour=self._markdown.theme.muted),
         )
         return MarkdownBody(self._markdown, writer, self.key)
 
@@ -154,7 +153,7 @@ class ReasoningSection:
 
     def _format(self) -> QTextCharFormat:
         fmt = QTextCharFormat()
-        fmt.setForeground(QBrush(QColor(MUTED)))
+        fmt.setForeground(QBrush(QColor(self._markdown.theme.muted)))
         fmt.setFontWeight(QFont.Weight.DemiBold)
         fmt.setProperty(QTextCharFormat.Property.FontSizeAdjustment, -1)
         fmt.setAnchor(True)
@@ -191,5 +190,5 @@ class ReasoningSection:
         )
 
 
-def _muted(html: str) -> str:
-    return f'<div style="{_BODY_STYLE}">{html}</div>'
+def _muted(html: str, colour: str) -> str:
+    return f'<div style="color: {colour}; margin-left: 14px">{html}</div>'

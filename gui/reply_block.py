@@ -11,7 +11,7 @@ from chat.conversation import Message
 
 from .message_render import MarkdownBody, PieceWriter, hide
 from .reasoning_section import ReasoningSection
-from .styles import ERROR_BACKGROUND, ERROR_BORDER, ERROR_TEXT, MUTED, char_format, frame_format
+from .styles import char_format, frame_format
 
 if TYPE_CHECKING:
     from .conversation_view import ConversationView
@@ -72,8 +72,9 @@ class ReplyBlock:
             cursor = QTextCursor(self._frame.document())
             start = self._notes_end()
             cursor.setPosition(start)
-            cursor.insertBlock(QTextBlockFormat(), char_format(MUTED))
-            cursor.insertText(note, char_format(MUTED, italic=True, small=True))
+            muted = self._view.colours.muted
+            cursor.insertBlock(QTextBlockFormat(), char_format(muted))
+            cursor.insertText(note, char_format(muted, italic=True, small=True))
             self._notes += cursor.position() - start
 
     def append_reasoning(self, text: str) -> None:
@@ -120,9 +121,11 @@ class ReplyBlock:
             cursor = QTextCursor(self._frame.document())
             cursor.setPosition(self._answer.writer.end)
             body = cursor.block()
-            error_frame = cursor.insertFrame(frame_format(ERROR_BACKGROUND, border=ERROR_BORDER))
-            cursor.insertText("Error  ", char_format(ERROR_TEXT, bold=True))
-            cursor.insertText(error, char_format(ERROR_TEXT))
+            colours = self._view.colours
+            error_format = frame_format(colours.error_background, border=colours.error_border)
+            error_frame = cursor.insertFrame(error_format)
+            cursor.insertText("Error  ", char_format(colours.error_text, bold=True))
+            cursor.insertText(error, char_format(colours.error_text))
             # A frame sits between two blocks: hide the empty ones, not blank lines to the eye.
             if not body.text():
                 hide(body)
@@ -135,5 +138,5 @@ class ReplyBlock:
             cursor = QTextCursor(self._frame.document())
             cursor.setPosition(self._answer.writer.end)
             if cursor.block().text():
-                cursor.insertBlock(QTextBlockFormat(), char_format(MUTED))
-            cursor.insertText(text, char_format(MUTED, italic=True))
+                cursor.insertBlock(QTextBlockFormat(), char_format(self._view.colours.muted))
+            cursor.insertText(text, char_format(self._view.colours.muted, italic=True))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtGui import QBrush, QColor, QFont, QTextCharFormat, QTextFrameFormat
+
+from chat.markdown.pane import DARK_PANE, LIGHT_PANE, PaneTheme
 
 TEXT = "#1f2328"
 MUTED = "#5f6b7a"
@@ -12,6 +16,48 @@ ERROR_BACKGROUND = "#fde7e7"
 ERROR_BORDER = "#c62828"
 ERROR_TEXT = "#8e1111"
 LINK = "#0b57d0"
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """The colours of the pane in one theme."""
+
+    name: str
+    text: str
+    muted: str
+    user_background: str
+    assistant_background: str
+    error_background: str
+    error_border: str
+    error_text: str
+    link: str
+    pane: PaneTheme
+
+
+LIGHT = Palette(
+    "light",
+    TEXT,
+    MUTED,
+    USER_BACKGROUND,
+    ASSISTANT_BACKGROUND,
+    ERROR_BACKGROUND,
+    ERROR_BORDER,
+    ERROR_TEXT,
+    LINK,
+    LIGHT_PANE,
+)
+DARK = Palette(
+    "dark",
+    "#e6edf3",
+    "#9aa4b1",
+    "#1d3a5c",
+    "#262b33",
+    "#4a1e1e",
+    "#f85149",
+    "#ffb4ad",
+    "#7cb7ff",
+    DARK_PANE,
+)
 
 
 def char_format(

@@ -19,7 +19,8 @@ QT_CODE_STYLE = (
 )
 """How code shows where there are no style sheets (Qt's text engine, for the PDF): it
 wraps rather than runs off the page."""
-QT_QUOTE_STYLE = "margin-left: 24px; margin-right: 0px; color: #59636e"
+QT_QUOTE_STYLE_MARGINS = "margin-left: 24px; margin-right: 0px"
+QT_QUOTE_STYLE = f"{QT_QUOTE_STYLE_MARGINS}; color: #59636e"
 QT_LABEL_STYLE = "color: #59636e; font-size: 7.5pt; font-weight: bold"
 
 

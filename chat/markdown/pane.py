@@ -5,6 +5,7 @@ that a long block streams without being highlighted again from its start."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from html import escape
 
 from markdown_it.renderer import RendererHTML
@@ -13,6 +14,8 @@ from markdown_it.utils import EnvType, OptionsDict
 
 from .code import (
     CHUNK_CHARS,
+    DARK_STYLE,
+    LIGHT_STYLE,
     LONGEST_CHUNK,
     background,
     chunk_end,
@@ -20,27 +23,30 @@ from .code import (
     highlighted,
     language_of,
 )
-from .html import QT_QUOTE_STYLE
+from .html import QT_QUOTE_STYLE_MARGINS
 from .parser import MONOSPACE, new_parser
 
 COPY_SCHEME = "parley-copy"
 """The Copy link of a code block: ``parley-copy:<key>/<n>``, the n-th block of a message."""
-CODE_BACKGROUND = background()
-CODE_STYLE = (
-    f"white-space: pre-wrap; font-family: {MONOSPACE}; font-size: 9pt;"
-    f" background-color: {CODE_BACKGROUND}"
-)
-LABEL_STYLE = (
-    f"background-color: {CODE_BACKGROUND}; color: #59636e; font-size: 8pt;"
-    " margin-top: 8px; margin-bottom: 0px"
-)
-INLINE_CODE_STYLE = f"font-family: {MONOSPACE}; background-color: #eceef1"
 RenderRule = Callable[[RendererHTML, Sequence[Token], int, OptionsDict, EnvType], str]
-TABLE = (
-    '<table border="1" cellspacing="0" cellpadding="5"'
-    ' style="border-collapse: collapse; border-color: #d0d7de; margin-top: 6px;'
-    ' margin-bottom: 6px">\n'
-)
+
+
+@dataclass(frozen=True, slots=True)
+class PaneTheme:
+    """The colours the pane's Markdown is drawn in (Qt's HTML takes them inline)."""
+
+    pygments: str
+    """The Pygments style of code blocks."""
+    label: str
+    inline_code: str
+    table_border: str
+    quote: str
+    muted: str
+    """Text that stands back: the reasoning."""
+
+
+LIGHT_PANE = PaneTheme(LIGHT_STYLE, "#59636e", "#eceef1", "#d0d7de", "#59636e", "#5f6b7a")
+DARK_PANE = PaneTheme(DARK_STYLE, "#9198a1", "#2d333b", "#3d444d", "#9198a1", "#9aa4b1")
 
 
 class PaneMarkdown:
@@ -52,20 +58,28 @@ class PaneMarkdown:
     """
 
     def __init__(
-        self, *, chunk_chars: int = CHUNK_CHARS, longest_chunk: int = LONGEST_CHUNK
+        self,
+        *,
+        chunk_chars: int = CHUNK_CHARS,
+        longest_chunk: int = LONGEST_CHUNK,
+        theme: PaneTheme = LIGHT_PANE,
     ) -> None:
         self._chunk = (chunk_chars, longest_chunk)
+        self.theme = theme
+        code_background = background(theme.pygments)
+        self._code_style = (
+            f"white-space: pre-wrap; font-family: {MONOSPACE}; font-size: 9pt;"
+            f" background-color: {code_background}"
+        )
+        self._label_style = (
+            f"background-color: {code_background}; color: {theme.label}; font-size: 8pt;"
+            " margin-top: 8px; margin-bottom: 0px"
+        )
         self.parser = new_parser(references=False)
         self.blocks = new_parser(references=False, blocks_only=True)
         """The same block rules, stopping there: where the top-level blocks start and end."""
         fence = self._fence_rule()
-        for name, rule in (
-            ("fence", fence),
-            ("code_block", fence),
-            ("code_inline", _code_inline),
-            ("table_open", _table_open),
-            ("blockquote_open", _blockquote_open),
-        ):
+        for name, rule in (("fence", fence), ("code_block", fence), *self._themed_rules()):
             self.parser.add_render_rule(name, rule)
 
     def render(
@@ -99,16 +113,16 @@ class PaneMarkdown:
         """The line above a code block: its language and its Copy link."""
         href = escape(f"{COPY_SCHEME}:{key}/{index}")
         name = f"<b>{escape(language)}</b>&nbsp;&nbsp;&nbsp;" if language else ""
-        return f'<p style="{LABEL_STYLE}">{name}<a href="{href}">Copy</a></p>\n'
+        return f'<p style="{self._label_style}">{name}<a href="{href}">Copy</a></p>\n'
 
     def code_chunk(self, code: str, language: str, *, last: bool) -> str:
         """A chunk of a code block, highlighted; only the last closes the block's box."""
         code = code.removesuffix("\n")  # a line of its own in Qt: the block would end blank
-        body = highlighted(code, language, inline_styles=True)
+        body = highlighted(code, language, inline_styles=True, style=self.theme.pygments)
         if not code.endswith("\n"):
             body = body.removesuffix("\n")  # Pygments ends every output with one
         below = "8px" if last else "0px"
-        style = f"{CODE_STYLE}; margin-top: 0px; margin-bottom: {below}"
+        style = f"{self._code_style}; margin-top: 0px; margin-bottom: {below}"
         return f'<pre style="{style}">{body}</pre>\n'
 
     def _fence_rule(self) -> RenderRule:
@@ -127,20 +141,34 @@ class PaneMarkdown:
 
         return fence
 
+    def _themed_rules(self) -> list[tuple[str, RenderRule]]:
+        """The rules that draw in the theme's colours (closures: markdown-it binds each
+        rule to its renderer)."""
+        theme = self.theme
+        code = f"font-family: {MONOSPACE}; background-color: {theme.inline_code}"
+        table = (
+            '<table border="1" cellspacing="0" cellpadding="5" style="border-collapse: collapse;'
+            f' border-color: {theme.table_border}; margin-top: 6px; margin-bottom: 6px">\n'
+        )
+        quote = f'<blockquote style="{QT_QUOTE_STYLE_MARGINS}; color: {theme.quote}">\n'
 
-def _code_inline(
-    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    return f'<code style="{INLINE_CODE_STYLE}">{escape(tokens[idx].content)}</code>'
+        def code_inline(
+            _: RendererHTML, tokens: Sequence[Token], idx: int, o: OptionsDict, e: EnvType
+        ) -> str:
+            return f'<code style="{code}">{escape(tokens[idx].content)}</code>'
 
+        def table_open(
+            _: RendererHTML, tokens: Sequence[Token], idx: int, o: OptionsDict, e: EnvType
+        ) -> str:
+            return table
 
-def _table_open(
-    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    return TABLE
+        def blockquote_open(
+            _: RendererHTML, tokens: Sequence[Token], idx: int, o: OptionsDict, e: EnvType
+        ) -> str:
+            return quote
 
-
-def _blockquote_open(
-    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    return f'<blockquote style="{QT_QUOTE_STYLE}">\n'
+        return [
+            ("code_inline", code_inline),
+            ("table_open", table_open),
+            ("blockquote_open", blockquote_open),
+        ]

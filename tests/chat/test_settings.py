@@ -286,7 +286,7 @@ def test_an_unknown_name_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     settings = Settings.load(tmp_path / "s.json")
     assert _refusal(settings.set, "api_key", "sk-1") == (
         "No setting named 'api_key'; known: provider, last_conversation, proxy, auto_providers, "
-        "connect_timeout, idle_timeout."
+        "theme, connect_timeout, idle_timeout."
     )
     assert _refusal(settings.provider, "VoiGpt", "api_key") == (
         "No setting named 'api_key'; known: base_url, proxy, model."

@@ -149,7 +149,7 @@ def notice(window: MainWindow) -> str:
 
 async def test_the_file_menu_holds_new_import_export_and_quit(window: MainWindow) -> None:
     menus = [action.menu() for action in window.menuBar().actions()]
-    assert [menu.title() for menu in menus] == ["&File", "&Edit", "&Conversation", "&Help"]
+    assert [menu.title() for menu in menus] == ["&File", "&Edit", "&Conversation", "&View", "&Help"]
     file_menu = [a.text() for a in menus[0].actions()]
     assert file_menu == ["&New conversation", "&Import…", "&Export…", "", "&Quit"]
     assert [a.text() for a in menus[2].actions()] == [

@@ -72,6 +72,7 @@ class ConversationView(QTextBrowser):
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
         self.setPlaceholderText("Start the conversation below.")
+        self.setAccessibleName("Conversation")
         self.document().setDocumentMargin(14)
         self.colours = LIGHT
         self.body_format = char_format(LIGHT.text)

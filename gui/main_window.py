@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from chat.conversation import Conversation, Message
 
+from . import window_state
 from .banner import Banner, UndoBar
 from .composer import ComposerBar
 from .conversation_view import ConversationView
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.view.set_colours(self.themes.colours)
         self._build_menus()
         self._connect_signals()
+        window_state.restore(self, self.splitter)
         self.composer.editor.setFocus()
 
     def _build(self) -> None:
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([230, 770])
         splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
         self.setCentralWidget(splitter)
         self.statusBar().showMessage(OPENING_KEYRING)
 
@@ -404,8 +407,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Closing stops the streaming replies; the app then waits for their tasks to end."""
+        """Closing stops the streaming replies (the app then waits for their tasks to end)
+        and keeps the window's size and splitter for the next start."""
         self.replies.stop_all()
+        window_state.save(self, self.splitter)
         super().closeEvent(event)
 
     # Helpers.

@@ -41,10 +41,17 @@ class ProviderPicker(QWidget):
         super().__init__(parent)
         self.provider_box = QComboBox(self)
         self.provider_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Never narrower than its longest entry ("ChatGpt — not working"): the model box,
+        # whose names can be typed and scrolled, gives way first in a narrow window.
+        self.provider_box.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.provider_box.setAccessibleName("Provider")
         self.model_box = QComboBox(self)
         self.model_box.setEditable(True)
         self.model_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.model_box.setMinimumContentsLength(22)
+        self.model_box.setMinimumContentsLength(10)
+        self.model_box.setAccessibleName("Model")
+        if (edit := self.model_box.lineEdit()) is not None:
+            edit.setAccessibleName("Model")
         self.model_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._providers: list[Provider | None] = []
         layout = QHBoxLayout(self)

@@ -6,14 +6,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QGuiApplication,
     QResizeEvent,
     QTextCursor,
+    QTextDocument,
     QTextFrame,
     QTextFrameFormat,
 )
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 from chat.conversation import Conversation, Message, MessageState
 from chat.markdown.pane import COPY_SCHEME, PaneMarkdown
 
+from .earlier_messages import EarlierMessages
 from .follow import Follower
 from .message_footer import ACTION_SCHEME, TIPS, add_footer, parse
 from .message_render import hide
@@ -53,9 +56,24 @@ __all__ = [
 
 INTERRUPTED = "Interrupted: Parley closed before this reply had finished; the text is what came."
 CUT_OFF = "This reply is still arriving in another Parley window, or was cut off."
+KEEP_AT_S = 2.0
+TAIL_MESSAGES = 40
+"""A long branch is first drawn from this many of its last messages (a screenful or more)."""
 SIDE_GAP = 72  # a message leaves this much room on the far side, so the two roles stand apart
 OPENED = ("http", "https", "mailto")
 """The only links a click opens (in the system's browser or mail program)."""
+
+
+@dataclass(eq=False)
+class Page:
+    """A document of the pane and where each message is drawn in it."""
+
+    document: QTextDocument
+    first: int = 0
+    """How many of the branch's first messages it leaves out (still to be drawn)."""
+    positions: dict[str, int] = field(default_factory=dict)
+    replies: dict[str, ReplyBlock] = field(default_factory=dict)
+    blocks: dict[str, ReplyBlock] = field(default_factory=dict)
 
 
 class ConversationView(QTextBrowser):
@@ -73,20 +91,92 @@ class ConversationView(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setPlaceholderText("Start the conversation below.")
         self.setAccessibleName("Conversation")
-        self.document().setDocumentMargin(14)
         self.colours = LIGHT
         self.body_format = char_format(LIGHT.text)
         self.header_format = char_format(LIGHT.muted, bold=True, small=True)
         self.markdown = PaneMarkdown()
         self.clock: Callable[[], float] = time.monotonic
         self.follower = Follower(self)
-        self._positions: dict[str, int] = {}
-        self._replies: dict[str, ReplyBlock] = {}
-        self._blocks: dict[str, ReplyBlock] = {}
-        """The block of each assistant message shown, by message id."""
+        self.page = Page(self.new_document())
+        """What is drawn: the document shown, and where each message is in it."""
+        self._drawing = self.page
+        """Where drawing goes: the page shown, or one being drawn out of sight."""
+        self.setDocument(self.page.document)
         self.conversation: Conversation | None = None
+        self.generation = 0
+        """Counts the changes to what is shown (a page drawn out of sight is stale once it
+        moved on)."""
+        self.streaming = False
+        """A reply streams into the page shown (it is not replaced meanwhile)."""
+        self._kept_at = ("", 0.0)
+        self.verticalScrollBar().rangeChanged.connect(self.on_range_changed)
+        self.earlier = EarlierMessages(self)
         self.anchorClicked.connect(self.on_anchor_clicked)
         self.highlighted.connect(self.on_highlighted)
+
+    def new_document(self) -> QTextDocument:
+        """An empty document as the pane draws in: its margin, no undo (the text is only
+        ever added by Parley), and the view as its parent, so that it asks the view's
+        ``loadResource`` for every image (which loads nothing)."""
+        document = QTextDocument(self)
+        document.setDocumentMargin(14)
+        document.setUndoRedoEnabled(False)
+        document.setDefaultFont(self.font())
+        return document
+
+    @property
+    def _positions(self) -> dict[str, int]:
+        return self._drawing.positions
+
+    @property
+    def _replies(self) -> dict[str, ReplyBlock]:
+        return self._drawing.replies
+
+    @property
+    def _blocks(self) -> dict[str, ReplyBlock]:
+        """The block of each assistant message drawn, by message id."""
+        return self._drawing.blocks
+
+    @contextmanager
+    def drawing_into(self, page: Page) -> Iterator[None]:
+        """Draw into ``page`` (out of sight) instead of the page shown."""
+        self._drawing = page
+        try:
+            yield
+        finally:
+            self._drawing = self.page
+
+    def show_page(self, page: Page) -> None:
+        """Show ``page`` in place of the page shown."""
+        old, self.page, self._drawing = self.page, page, page
+        self.setDocument(page.document)
+        old.document.deleteLater()
+
+    def show_whole(self, page: Page) -> None:
+        """Show ``page``, the whole branch drawn out of sight, in place of its last
+        messages: at the bottom while following, else at the message read until now."""
+        following = self.follower.following
+        top = self._message_at_top()
+        self.show_page(page)
+        if following:
+            self.follower.to_bottom()
+        elif top:
+            self.scroll_to(top)
+            # Qt lays the new document out in steps: until it is done, keep that message
+            # at the top as the heights above it settle.
+            self._kept_at = (top, self.clock() + KEEP_AT_S)
+
+    def on_range_changed(self, _low: int, _high: int) -> None:
+        message_id, until = self._kept_at
+        if message_id and self.clock() < until and not self.follower.following:
+            self.scroll_to(message_id)
+
+    def _message_at_top(self) -> str:
+        """The message at the top of the viewport ("" when none is)."""
+        corner = self.viewport().rect().topLeft() + QPoint(4, 14)  # inside the frame margin
+        at = self.cursorForPosition(corner).position()
+        above = [(p, i) for i, p in self.page.positions.items() if p <= at]
+        return max(above)[1] if above else ""
 
     def set_colours(self, colours: Palette) -> None:
         """Draw in ``colours`` from now on (``show_conversation`` draws what is shown again)."""
@@ -102,18 +192,40 @@ class ConversationView(QTextBrowser):
         return None
 
     def show_conversation(
-        self, conversation: Conversation, live: Reply | None = None
+        self, conversation: Conversation, live: Reply | None = None, at: str = ""
     ) -> ReplyBlock | None:
         """Replace the transcript with ``conversation``'s active branch. ``live`` is its reply
-        still streaming, drawn as it stands; its block is returned, to go on in."""
-        self.clear()
-        self._positions = {}
-        self._replies = {}
-        self._blocks = {}
+        still streaming, drawn as it stands; its block is returned, to go on in. The message
+        ``at`` (an id) is among those drawn first.
+
+        A long branch is drawn from its last messages (what is on screen), out of sight,
+        then shown; the messages before them are drawn out of sight in the background and
+        the whole replaces it once done (``EarlierMessages``).
+        """
+        self.generation += 1
         self.conversation = conversation
         self.follower.following = True
+        self.streaming = False
+        messages = conversation.messages
+        start = max(0, len(messages) - TAIL_MESSAGES)
+        if at:
+            start = min([start, *(i for i, m in enumerate(messages) if m.id == at)])
+        shown = messages[start:]
+        page = Page(self.new_document(), first=len(messages) - len(shown))
+        with self.drawing_into(page):
+            live_block = self.draw(conversation, shown, live)
+        self.show_page(page)
+        self.follower.to_bottom()
+        self.earlier.start(conversation, live)
+        return live_block
+
+    def draw(
+        self, conversation: Conversation, messages: list[Message], live: Reply | None = None
+    ) -> ReplyBlock | None:
+        """Draw ``messages`` at the end of the page being drawn; the block of ``live`` (a
+        reply still streaming), when it is one of them."""
         live_block = None
-        for message in conversation.messages:
+        for message in messages:
             if live is not None and message is live.message:
                 live_block = self._show_live(live)
             else:
@@ -132,8 +244,15 @@ class ConversationView(QTextBrowser):
         self.ensureCursorVisible()
         return True
 
+    def begin_live(self, title: str) -> ReplyBlock:
+        """The block of a reply about to stream into the page shown."""
+        self.streaming = True
+        return self.begin_reply(title)
+
     def _show_live(self, live: Reply) -> ReplyBlock:
         message = live.message
+        if self._drawing is self.page:
+            self.streaming = True
         block = self.begin_reply(reply_title(message.provider or "Assistant", message.model))
         if message.note:
             block.add_note(message.note)
@@ -176,9 +295,12 @@ class ConversationView(QTextBrowser):
 
     def reply_ended(self, conversation: Conversation, message: Message) -> None:
         """A reply shown here has ended and its outcome is drawn: add its actions."""
+        self.streaming = False
         block = self._blocks.get(message.id)
         if block is not None and conversation is self.conversation:
             self._add_actions(block.frame, conversation, message)
+        if self.page.first and not self.earlier.drawing and self.conversation is not None:
+            self.earlier.start(self.conversation, None)  # it was put off by the reply
 
     def add_user(
         self, text: str, conversation: Conversation | None = None, message: Message | None = None
@@ -197,6 +319,8 @@ class ConversationView(QTextBrowser):
         return frame
 
     def _add_actions(self, frame: QTextFrame, conversation: Conversation, message: Message) -> None:
+        if self._drawing is self.page:
+            self.generation += 1
         with self.following():
             add_footer(frame, conversation, message, self.colours)
 
@@ -210,19 +334,23 @@ class ConversationView(QTextBrowser):
         return block
 
     def _add_frame(self, title: str, fmt: QTextFrameFormat) -> QTextFrame:
+        document = self._drawing.document
+        if self._drawing is self.page:
+            self.generation += 1
         with self.following():
-            cursor = QTextCursor(self.document())
+            cursor = QTextCursor(document)
             cursor.movePosition(QTextCursor.MoveOperation.End)
             frame = cursor.insertFrame(fmt)
             cursor.insertText(title, self.header_format)
-            hide(self.document().begin())  # the empty block before the first message
+            hide(document.begin())  # the empty block before the first message
         return frame
 
     @contextmanager
     def following(self) -> Iterator[None]:
-        """Keep the view at the bottom across a change while it follows the stream."""
+        """Keep the view at the bottom across a change while it follows the stream (a page
+        drawn out of sight has no view to keep)."""
         yield
-        if self.follower.following:
+        if self.follower.following and self._drawing is self.page:
             self.follower.to_bottom()
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -60,6 +60,7 @@ class FindBar(QWidget):
         self.previous.clicked.connect(lambda: self.step(-1))
         self.next.clicked.connect(lambda: self.step(1))
         self.close_button.clicked.connect(self.close_bar)
+        view.earlier.shown.connect(self.refresh)
         self.hide()
 
     def _button(self, text: str, tip: str) -> QToolButton:
@@ -124,6 +125,8 @@ class FindBar(QWidget):
             self.count.setText("No matches")
         else:
             self.count.setText(f"{self.current + 1} of {len(self.matches)}")
+        if text and self.view.earlier.drawing:
+            self.count.setText(f"{self.count.text()} so far (earlier messages to come)")
         self.view.setExtraSelections(self._selections())
 
     def _selections(self) -> list[QTextEdit.ExtraSelection]:

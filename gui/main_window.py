@@ -302,7 +302,8 @@ class MainWindow(QMainWindow):
             self.picker.select(conversation.provider, conversation.model or "")
         self._conversation = conversation
         running = self.replies.running(conversation.id)
-        block = self.view.show_conversation(conversation, running.reply if running else None)
+        live = running.reply if running else None
+        block = self.view.show_conversation(conversation, live, at=message_id)
         self.replies.show_in(conversation.id, block)
         if message_id:
             self.view.scroll_to(message_id)

@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from chat.conversation import Conversation
 from gui.main_window import MainWindow
+from tests.support.qt import until
 
 
 def long_conversation() -> Conversation:
@@ -22,9 +23,12 @@ def long_conversation() -> Conversation:
     return conversation
 
 
-def test_find_counts_every_match_and_steps_through_them(window: MainWindow, qtbot: QtBot) -> None:
+async def test_find_counts_every_match_and_steps_through_them(
+    window: MainWindow, qtbot: QtBot
+) -> None:
     conversation = long_conversation()
     window._show(conversation)
+    await until(lambda: not window.view.earlier.drawing)
     window.window_actions.find.trigger()
     bar = window.find_bar
     assert bar.isVisible()
@@ -51,11 +55,17 @@ def test_find_counts_every_match_and_steps_through_them(window: MainWindow, qtbo
     assert window.view.extraSelections() == []
 
 
-def test_find_searches_the_conversation_shown_again_when_it_changes(window: MainWindow) -> None:
+async def test_find_searches_the_conversation_shown_again_when_it_changes(
+    window: MainWindow,
+) -> None:
     window._show(long_conversation())
     window.find_bar.open()
-    window.find_bar.field.setText("Question 59")
-    assert len(window.find_bar.matches) == 1
+    window.find_bar.field.setText("Question 0 about")  # among the first: not drawn at once
+    assert window.find_bar.matches == []
+    assert window.find_bar.count.text() == "No matches so far (earlier messages to come)"
+    await until(lambda: not window.view.earlier.drawing)
+    assert len(window.find_bar.matches) == 1  # searched again once all is drawn
+    assert window.find_bar.count.text() == "1 of 1"
     other = Conversation()
     other.add("user", "nothing to see")
     window._show(other)

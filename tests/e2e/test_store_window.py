@@ -558,6 +558,8 @@ async def test_a_search_hit_on_another_branch_opens_that_branch_at_the_message(
     await until(lambda: window.conversation.id == talk.id)
     opened = window.conversation
     assert target in [m.id for m in opened.messages]  # the branch with the hit is active
+    assert window.view.textCursor().block().text() == "You"  # at once, from its last messages
+    await until(lambda: not window.view.earlier.drawing)  # then the whole branch
     text = window.view.toPlainText()
     assert "Tell me about fruit" in text
     assert "vegetables" not in text

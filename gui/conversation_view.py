@@ -109,6 +109,8 @@ class ConversationView(QTextBrowser):
         self.streaming = False
         """A reply streams into the page shown (it is not replaced meanwhile)."""
         self._kept_at = ("", 0.0)
+        self._batches = 0
+        self._follow_due = False
         self.verticalScrollBar().rangeChanged.connect(self.on_range_changed)
         self.earlier = EarlierMessages(self)
         self.anchorClicked.connect(self.on_anchor_clicked)
@@ -348,10 +350,27 @@ class ConversationView(QTextBrowser):
     @contextmanager
     def following(self) -> Iterator[None]:
         """Keep the view at the bottom across a change while it follows the stream (a page
-        drawn out of sight has no view to keep)."""
+        drawn out of sight has no view to keep; in a batch, once at its end)."""
         yield
         if self.follower.following and self._drawing is self.page:
-            self.follower.to_bottom()
+            if self._batches:
+                self._follow_due = True
+            else:
+                self.follower.to_bottom()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Changes that follow the stream once, at the end (scrolling makes Qt lay out the
+        document up to its end: once a frame is enough)."""
+        self._batches += 1
+        try:
+            yield
+        finally:
+            self._batches -= 1
+            if not self._batches and self._follow_due:
+                self._follow_due = False
+                if self.follower.following:
+                    self.follower.to_bottom()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -105,6 +105,16 @@ class PieceWriter:
         return self._segments[-1].firstPosition() if self._segments else self._origin()
 
     def apply(self, update: Update) -> None:
+        """Write an update: its finished pieces and its new tail, in one edit of the
+        document (Qt lays the changed part out once, not once per piece)."""
+        edit = QTextCursor(self._frame.document())
+        edit.beginEditBlock()
+        try:
+            self._apply(update)
+        finally:
+            edit.endEditBlock()
+
+    def _apply(self, update: Update) -> None:
         document = self._frame.document()
         if self._wrap is not None:
             wrap = self._wrap

@@ -3,6 +3,7 @@ answer rendered as Markdown as it streams, then an error or "Stopped" below it."
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QTextBlockFormat, QTextCursor, QTextFrame
@@ -57,6 +58,10 @@ class ReplyBlock:
     @property
     def frame(self) -> QTextFrame:
         return self._frame
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Changes to draw as one: the view follows the stream once, at the end."""
+        return self._view.batch()
 
     def set_title(self, title: str) -> None:
         """Replace the reply's heading (the provider and model that really answered)."""

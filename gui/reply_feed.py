@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from enum import Enum
 
@@ -9,6 +10,12 @@ from chat.conversation import ReplyError
 from chat.session import Reply, ReplyObserver
 
 from .conversation_view import ReplyBlock, reply_title
+
+FLUSH_BUDGET_S = 0.008
+"""Drawing time per frame at most (a frame is 16 ms): the rest waits for the next frame, so
+input and the stream are never held up behind a burst of text."""
+STEP_CHARS = 600
+"""Text drawn in one step of a frame's drawing."""
 
 
 class Outcome(Enum):
@@ -117,12 +124,16 @@ class ReplyFeed(ReplyObserver):
         if self._retract:
             self._block.clear_text()
             self._retract = False
-        if self._pending_reasoning:
-            self._block.append_reasoning("".join(self._pending_reasoning))
-            self._pending_reasoning.clear()
-        if self._pending:
-            self._block.append("".join(self._pending))
-            self._pending.clear()
+        deadline = time.perf_counter() + FLUSH_BUDGET_S
+        with self._block.batch():
+            if self._pending_reasoning:
+                self._pending_reasoning = _drawn(
+                    self._pending_reasoning, self._block.append_reasoning, deadline
+                )
+            if self._pending and not self._pending_reasoning:
+                self._pending = _drawn(self._pending, self._block.append, deadline)
+        if self._pending or self._pending_reasoning:
+            return False  # the rest, and then the outcome, in the next frames
         if self._outcome is Outcome.FAILED:
             self._block.fail(self._error)
         elif self._outcome is Outcome.CANCELLED:
@@ -130,6 +141,18 @@ class ReplyFeed(ReplyObserver):
         elif self._outcome is Outcome.FINISHED:
             self._block.finish()
         return self._outcome is not None
+
+
+def _drawn(pending: list[str], draw: Callable[[str], None], deadline: float) -> list[str]:
+    """Draw ``pending`` text in steps until ``deadline``; what is left to draw."""
+    text = "".join(pending)
+    at = 0
+    while at < len(text):
+        draw(text[at : at + STEP_CHARS])
+        at += STEP_CHARS
+        if time.perf_counter() >= deadline:
+            break
+    return [text[at:]] if at < len(text) else []
 
 
 def _title(reply: Reply) -> str:

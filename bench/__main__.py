@@ -22,7 +22,7 @@ MODULES = [
     "bench.pow",
     "bench.store",
 ]
-ON_REQUEST = ["bench.fuzz", "bench.mutation", "bench.search", "bench.transcripts"]
+ON_REQUEST = ["bench.fuzz", "bench.mutation", "bench.search", "bench.transcripts", "bench.pane"]
 """Modules run only when named (`python -m bench fuzz`): they take minutes, not seconds (search
 builds its stores of a million messages once, then keeps them)."""
 ROOT = Path(__file__).resolve().parent.parent

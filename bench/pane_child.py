@@ -94,7 +94,6 @@ class Ticker:
         from PySide6.QtCore import QTimer
 
         self.gaps: list[float] = []
-        self.times: list[float] = []
         self._last = time.perf_counter()
         self.timer = QTimer()
         self.timer.setInterval(1)
@@ -107,11 +106,21 @@ class Ticker:
     def tick(self) -> None:
         now = time.perf_counter()
         self.gaps.append(now - self._last)
-        self.times.append(now)
         self._last = now
 
 
-async def stream(typing: bool) -> dict[str, Any]:
+def start_server() -> tuple[subprocess.Popen[str], int]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.pane_child", "serve"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    return server, int(server.stdout.readline().split()[1])
+
+
+async def stream(typing: bool, server: subprocess.Popen[str], port: int) -> dict[str, Any]:
     """The real window asks the OpenAI-compatible preset for the reply; the loop's stalls
     while it streams, and how long after its last chunk it is whole on screen. With
     ``typing``, a key is sent to the composer every 20 ms and its wait measured."""
@@ -128,14 +137,7 @@ async def stream(typing: bool) -> dict[str, Any]:
     from providers.registry import ProviderRegistry
     from tests.support.qt import pane_text
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bench.pane_child", "serve"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
     assert server.stdout is not None
-    port = int(server.stdout.readline().split()[1])
     tasks = TaskTracker()
     http = new_client_session()
     window = MainWindow(tasks)
@@ -168,18 +170,6 @@ async def stream(typing: bool) -> dict[str, Any]:
         QApplication.postEvent(window.composer.editor, event)
 
     typist.timeout.connect(type_one)
-    flushes: list[tuple[float, float]] = []
-    if "DEBUG" in __import__("os").environ:
-        original = window.replies.flush
-
-        def timed() -> None:
-            began = time.perf_counter()
-            original()
-            flushes.append((time.perf_counter() - began, began))
-
-        window.replies.flush = timed  # type: ignore[method-assign]
-        window.replies._timer.timeout.disconnect()
-        window.replies._timer.timeout.connect(timed)
     ticker = Ticker()
     window.composer.editor.setPlainText("Write the long answer.")
     ticker.start()
@@ -198,24 +188,11 @@ async def stream(typing: bool) -> dict[str, Any]:
     ticker.timer.stop()
     typist.stop()
     last = float(server.stdout.readline().split()[1])
-    server.terminate()
-    server.wait()
     message = window.conversation.messages[-1]
     window.close()
     await tasks.shutdown()
     await http.close()
     stalls = [g * 1000 for g in ticker.gaps]
-    if "DEBUG" in __import__("os").environ:
-        t0 = ticker.times[0] if ticker.times else 0
-        top = sorted(zip(stalls, ticker.times, strict=True), reverse=True)[:6]
-        print([(round(g), round(t - t0, 2)) for g, t in top], len(stalls), file=sys.stderr)
-        worst = sorted(flushes, reverse=True)[:6]
-        print(
-            "flushes",
-            len(flushes),
-            [(round(d * 1000), round(t - t0, 2)) for d, t in worst],
-            file=sys.stderr,
-        )
     return {
         "chars": len(message.content),
         "max_stall_ms": max(stalls),
@@ -346,8 +323,13 @@ def main() -> None:
         app.setQuitOnLastWindowClosed(False)
         import qasync  # type: ignore[import-untyped]
 
-        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-            result = runner.run(stream(typing=what == "typing"))
+        server, port = start_server()
+        try:
+            with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+                result = runner.run(stream(what == "typing", server, port))
+        finally:
+            server.terminate()
+            server.wait()
         del app
     elif what == "updates":
         result = updates()

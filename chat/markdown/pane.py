@@ -43,10 +43,20 @@ class PaneTheme:
     quote: str
     muted: str
     """Text that stands back: the reasoning."""
+    math: str = "background-color: #eef1fa; color: #243a73"
+    """The colours math is set apart in."""
 
 
 LIGHT_PANE = PaneTheme(LIGHT_STYLE, "#59636e", "#eceef1", "#d0d7de", "#59636e", "#5f6b7a")
-DARK_PANE = PaneTheme(DARK_STYLE, "#9198a1", "#2d333b", "#3d444d", "#9198a1", "#9aa4b1")
+DARK_PANE = PaneTheme(
+    DARK_STYLE,
+    "#9198a1",
+    "#2d333b",
+    "#3d444d",
+    "#9198a1",
+    "#9aa4b1",
+    "background-color: #1f2a44; color: #a8c1ff",
+)
 
 
 class PaneMarkdown:
@@ -88,6 +98,7 @@ class PaneMarkdown:
         """``text`` as HTML, and the number of the next code block after it."""
         env: dict[str, object] = {
             "inline_styles": True,
+            "math_style": f"font-family: {MONOSPACE}; {self.theme.math}",
             "next_code": first_code,
             "codes": codes,
             "key": key,

@@ -84,7 +84,7 @@ def _task_box(
 def _math_inline(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    style = QT_MATH_STYLE if env.get("inline_styles") else WEB_MATH_STYLE
+    style = (env.get("math_style") or QT_MATH_STYLE) if env.get("inline_styles") else WEB_MATH_STYLE
     return f'<span class="math" style="{style}">{escape(tokens[idx].content)}</span>'
 
 
@@ -93,6 +93,7 @@ def _math_block(
 ) -> str:
     body = escape(tokens[idx].content).replace("\n", "<br>")
     if env.get("inline_styles"):
-        return f'<p align="center" style="{QT_MATH_STYLE}">{body}</p>\n'
+        style = env.get("math_style") or QT_MATH_STYLE
+        return f'<p align="center" style="{style}">{body}</p>\n'
     style = f"{WEB_MATH_STYLE}; text-align: center; padding: 0.4em"
     return f'<div class="math" style="{style}">{body}</div>\n'

@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
         self.replies.ended.connect(self.turns.on_replies_ended)
         self.replies.shown.connect(self.turns.on_replies_shown)
         self.view.action_requested.connect(self.message_actions.on_view_action_requested)
+        self.view.link_hovered.connect(self.on_view_link_hovered)
         self.composer.editor.escaped.connect(self.turns.on_composer_escaped)
         self.composer.editor.up_when_empty.connect(self.turns.on_composer_up_when_empty)
         self.picker.provider_changed.connect(self.on_picker_provider_changed)
@@ -403,6 +404,13 @@ class MainWindow(QMainWindow):
         if self.settings is not None:
             self.settings.set("theme", choice)
             self.save_settings()
+
+    def on_view_link_hovered(self, target: str) -> None:
+        """Where the link under the mouse really goes, in the status line while it is there."""
+        if target:
+            self.statusBar().showMessage(f"Opens {target} in your browser")
+        elif self.statusBar().currentMessage().startswith("Opens "):
+            self.statusBar().clearMessage()
 
     def on_tasks_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)

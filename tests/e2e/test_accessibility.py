@@ -67,3 +67,16 @@ def test_at_800_pixels_wide_nothing_is_cut_off(window: MainWindow, qtbot: QtBot)
     pane = window.composer.parentWidget()
     assert window.composer.button.geometry().right() <= window.composer.width()
     assert pane.geometry().right() <= window.width()
+
+
+def test_a_link_shows_where_it_goes_in_the_status_line(window: MainWindow) -> None:
+    from PySide6.QtCore import QUrl
+
+    window.view.on_highlighted(QUrl("https://example.com/page?q=1"))
+    assert window.statusBar().currentMessage() == (
+        "Opens https://example.com/page?q=1 in your browser"
+    )
+    window.view.on_highlighted(QUrl())
+    assert window.statusBar().currentMessage() == ""
+    window.view.on_highlighted(QUrl("javascript:alert(1)"))  # never opens: nothing to say
+    assert window.statusBar().currentMessage() == ""

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+import shiboken6
 from pytestqt.qtbot import QtBot
 
 from chat.secrets import MemorySecretStore
@@ -54,5 +55,6 @@ async def window(
     window.set_session(ChatSession(MemorySecretStore(), http))
     window.show()
     yield window
-    window.close()
+    if shiboken6.isValid(window):  # pytest-qt may have closed and deleted it already
+        window.close()
     await tasks.shutdown()

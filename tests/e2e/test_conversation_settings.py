@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+import shiboken6
 from pytestqt.qtbot import QtBot
 
 from chat.conversation_settings import presets
@@ -50,7 +51,8 @@ async def window(
     window.set_session(ChatSession(MemorySecretStore(), http))
     window.show()
     yield window
-    window.close()
+    if shiboken6.isValid(window):  # pytest-qt may have closed and deleted it already
+        window.close()
     await tasks.shutdown()
 
 

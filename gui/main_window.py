@@ -33,7 +33,6 @@ from .provider_picker import ProviderPicker
 from .replies import Replies
 from .reply_status import ReplyStatus
 from .sidebar import Sidebar
-from .styles import Palette
 from .tasks import TaskTracker
 from .themes import Themes
 from .transcripts import Transcripts
@@ -183,7 +182,9 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.settings_action.triggered.connect(self.on_settings_action_triggered)
         self.endpoint_action.triggered.connect(self.on_endpoint_action_triggered)
-        self.chat_settings_action.triggered.connect(self.on_chat_settings_action_triggered)
+        self.chat_settings_action.triggered.connect(
+            self.window_actions.on_chat_settings_action_triggered
+        )
         self.sidebar.chosen.connect(self.on_sidebar_chosen)
         self.sidebar.hit_chosen.connect(self.on_sidebar_hit_chosen)
         self.sidebar.delete_requested.connect(self.on_sidebar_delete_requested)
@@ -193,7 +194,7 @@ class MainWindow(QMainWindow):
         self.replies.ended.connect(self.turns.on_replies_ended)
         self.replies.shown.connect(self.turns.on_replies_shown)
         self.view.action_requested.connect(self.message_actions.on_view_action_requested)
-        self.view.link_hovered.connect(self.on_view_link_hovered)
+        self.view.link_hovered.connect(self.window_actions.on_view_link_hovered)
         self.composer.editor.escaped.connect(self.turns.on_composer_escaped)
         self.composer.editor.up_when_empty.connect(self.turns.on_composer_up_when_empty)
         self.picker.provider_changed.connect(self.on_picker_provider_changed)
@@ -201,8 +202,8 @@ class MainWindow(QMainWindow):
         self.composer.send_requested.connect(self.turns.on_composer_send_requested)
         self.composer.stop_requested.connect(self.turns.on_composer_stop_requested)
         self._tasks.failed.connect(self.on_tasks_failed)
-        self.themes.changed.connect(self.on_themes_changed)
-        self.themes.menu_actions.triggered.connect(self.on_theme_chosen)
+        self.themes.changed.connect(self.window_actions.on_themes_changed)
+        self.themes.menu_actions.triggered.connect(self.window_actions.on_theme_chosen)
 
     # The parts the app hands over once the window is showing.
 
@@ -376,41 +377,8 @@ class MainWindow(QMainWindow):
         if provider is not None and self.settings is not None and self.session is not None:
             self.dialogs.open_settings(provider)
 
-    def on_chat_settings_action_triggered(self) -> None:
-        from .conversation_settings import ConversationSettings
-
-        dialog = ConversationSettings(
-            self._conversation, self.picker.current_provider(), self.settings, self
-        )
-        dialog.finished.connect(lambda _: self._chat_settings_closed(dialog))
-        self.chat_settings = dialog
-        dialog.open()
-
-    def _chat_settings_closed(self, dialog: QDialog) -> None:
-        if getattr(dialog, "presets_changed", False):
-            self.save_settings()
-        dialog.deleteLater()
-
     def on_endpoint_action_triggered(self) -> None:
         self.dialogs.open_endpoint()
-
-    def on_themes_changed(self, colours: Palette) -> None:
-        self.view.set_colours(colours)
-        self.show_current()
-
-    def on_theme_chosen(self, action: QAction) -> None:
-        choice = str(action.data())
-        self.themes.choose(choice)
-        if self.settings is not None:
-            self.settings.set("theme", choice)
-            self.save_settings()
-
-    def on_view_link_hovered(self, target: str) -> None:
-        """Where the link under the mouse really goes, in the status line while it is there."""
-        if target:
-            self.statusBar().showMessage(f"Opens {target} in your browser")
-        elif self.statusBar().currentMessage().startswith("Opens "):
-            self.statusBar().clearMessage()
 
     def on_tasks_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)

@@ -1,5 +1,6 @@
-"""The window's keyboard actions that act on the conversation on screen: stop, go to the
-composer, copy the last reply, regenerate, step through conversations, list the shortcuts."""
+"""The window's actions on the conversation on screen: stop, go to the composer, copy the last
+reply, regenerate, step through conversations, list the shortcuts, its settings dialog, the
+theme chosen, and the status line's word on the link under the mouse."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from .shortcuts import ShortcutsDialog
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
+
     from .main_window import MainWindow
+    from .styles import Palette
 
 
 def _action(window: MainWindow, text: str, keys: str, tip: str) -> QAction:
@@ -78,3 +82,37 @@ class WindowActions(QObject):
             self.dialog = ShortcutsDialog(self._window)
         self.dialog.show()
         self.dialog.activateWindow()
+
+    def on_chat_settings_action_triggered(self) -> None:
+        from .conversation_settings import ConversationSettings
+
+        window = self._window
+        dialog = ConversationSettings(
+            window.conversation, window.picker.current_provider(), window.settings, window
+        )
+        dialog.finished.connect(lambda _: self._chat_settings_closed(dialog))
+        window.chat_settings = dialog
+        dialog.open()
+
+    def _chat_settings_closed(self, dialog: QDialog) -> None:
+        if getattr(dialog, "presets_changed", False):
+            self._window.save_settings()
+        dialog.deleteLater()
+
+    def on_themes_changed(self, colours: Palette) -> None:
+        self._window.view.set_colours(colours)
+        self._window.show_current()
+
+    def on_theme_chosen(self, action: QAction) -> None:
+        choice = str(action.data())
+        self._window.themes.choose(choice)
+        if self._window.settings is not None:
+            self._window.settings.set("theme", choice)
+            self._window.save_settings()
+
+    def on_view_link_hovered(self, target: str) -> None:
+        """Where the link under the mouse really goes, in the status line while it is there."""
+        if target:
+            self._window.statusBar().showMessage(f"Opens {target} in your browser")
+        elif self._window.statusBar().currentMessage().startswith("Opens "):
+            self._window.statusBar().clearMessage()

@@ -57,6 +57,7 @@ __all__ = [
 INTERRUPTED = "Interrupted: Parley closed before this reply had finished; the text is what came."
 CUT_OFF = "This reply is still arriving in another Parley window, or was cut off."
 KEEP_AT_S = 2.0
+WARM_UP = "# A\n\n- *b* `c`\n\n| d | e |\n|---|---|\n| 1 | 2 |\n\n```python\nf = 1\n```\n"
 TAIL_MESSAGES = 40
 """A long branch is first drawn from this many of its last messages (a screenful or more)."""
 SIDE_GAP = 72  # a message leaves this much room on the far side, so the two roles stand apart
@@ -188,6 +189,11 @@ class ConversationView(QTextBrowser):
         self.body_format = char_format(colours.text)
         self.header_format = char_format(colours.muted, bold=True, small=True)
         self.markdown = PaneMarkdown(theme=colours.pane)
+
+    def warm_up(self) -> None:
+        """Render a sample once, out of the document, so that the first reply does not wait
+        for the parser's and the highlighter's first use (about 60 ms here)."""
+        self.markdown.render(WARM_UP, 0, {})
 
     def loadResource(self, type: int, name: QUrl) -> Any:
         """Nothing is ever fetched: not a remote image, not a local file."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
         self._update_ready()
         self._load_models()
         self.model_lists.find_local_servers(session, self.on_local_servers_found)
+        QTimer.singleShot(0, self.view.warm_up)  # once started: the first reply comes sooner
 
     def set_store(self, store: Store | None, problem: str = "") -> None:
         """The conversation store (None when it cannot be used: ``problem`` says why, and

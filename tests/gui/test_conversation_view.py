@@ -120,3 +120,11 @@ def test_a_reply_stopped_before_any_text_shows_stopped_under_its_title(
     (reply,) = view.document().rootFrame().childFrames()
     title = reply.firstCursorPosition().block()
     assert title.next().text() == "Stopped"
+
+
+def test_warming_up_leaves_the_pane_as_it_was(qtbot: QtBot) -> None:
+    view = ConversationView()
+    qtbot.addWidget(view)
+    before = view.toHtml()
+    view.warm_up()
+    assert view.toHtml() == before

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 BUSY = "Wait for the reply to end, or stop it (Esc), before changing this conversation."
 COPIED = "Copied to the clipboard."
+NOT_READY = "Pick a provider first (the keyring may still be opening), then try again."
 TRY_MODELS = 12
 """A provider's models listed in "Try with…" at most (the rest are in the model box)."""
 
@@ -119,6 +120,9 @@ class MessageActions(QObject):
             window.picker.select(message.provider, message.model or "")
         elif chosen is not None:
             window.picker.select(chosen[0].name, chosen[1])
+        if not window.turns.can_reply():  # nothing is changed until a reply can start
+            self._say(NOT_READY)
+            return
         if action == "continue":
             if cut_off(message):
                 window.turns.start_reply(continuing=message)

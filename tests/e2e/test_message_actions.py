@@ -207,3 +207,14 @@ async def test_actions_wait_while_a_reply_streams(window: MainWindow) -> None:
     window.composer.button.click()
     await next_signal(window.reply_ended)
     await settled(window)
+
+
+async def test_regenerate_without_a_provider_changes_nothing_and_says_why(
+    window: MainWindow,
+) -> None:
+    assert window.picker.select("Loopback", "echo")
+    await ask(window, "hello")
+    window.picker.provider_box.setCurrentIndex(-1)  # no provider picked
+    click(window, "regenerate", 1)
+    assert contents(window) == ["hello", "You said: hello"]
+    assert window.statusBar().currentMessage().startswith("Pick a provider first")

@@ -40,6 +40,8 @@ CONFIG_NAMES: Mapping[str, str] = {
     "frequency_penalty": "frequencyPenalty",
 }
 """Our option names and their ``generationConfig`` names."""
+THINKING_BUDGETS: Mapping[str, int] = {"low": 1024, "medium": 8192, "high": 24576}
+"""Reasoning effort as the tokens a model may think with (``thinkingConfig.thinkingBudget``)."""
 
 REFUSALS = frozenset(
     {"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY"}
@@ -60,7 +62,7 @@ class Gemini(Provider):
     needs_auth: bool = True
     alternating_roles: bool = True
     key_env: tuple[str, ...] = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-    supported_options: frozenset[str] = frozenset(CONFIG_NAMES)
+    supported_options: frozenset[str] = frozenset({*CONFIG_NAMES, "reasoning_effort"})
 
     kind: ClassVar[str] = "Gemini"
     lists_models: ClassVar[bool] = True
@@ -78,8 +80,15 @@ class Gemini(Provider):
         if system := request.system:
             body["systemInstruction"] = {"parts": [{"text": system}]}
         given = request.options.given()
-        if given:
-            body["generationConfig"] = {CONFIG_NAMES[name]: v for name, v in given.items()}
+        effort = given.pop("reasoning_effort", None)
+        config: dict[str, Any] = {CONFIG_NAMES[name]: v for name, v in given.items()}
+        if isinstance(effort, str) and effort in THINKING_BUDGETS:
+            config["thinkingConfig"] = {
+                "thinkingBudget": THINKING_BUDGETS[effort],
+                "includeThoughts": True,
+            }
+        if config:
+            body["generationConfig"] = config
         return body
 
     async def stream(self, request: Request, context: Context) -> AsyncIterator[Chunk]:

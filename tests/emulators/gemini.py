@@ -360,4 +360,22 @@ def _invalid_config(config: Any) -> web.Response | None:
             return _unknown_field(name, " at 'generation_config'")
         if name != "thinkingConfig" and not isinstance(value, int | float | list | str):
             return invalid(f"Invalid value at 'generation_config.{name}'.")
+        if name == "thinkingConfig" and (refused := _invalid_thinking(value)):
+            return refused
+    return None
+
+
+def _invalid_thinking(config: Any) -> web.Response | None:
+    """The API's checks of ``thinkingConfig``: known fields, a whole budget of -1 (dynamic)
+    up to 32,768, a true-or-false ``includeThoughts``."""
+    if not isinstance(config, dict):
+        return invalid("Invalid value at 'generation_config.thinking_config'.")
+    for name in config:
+        if name not in ("thinkingBudget", "includeThoughts"):
+            return _unknown_field(name, " at 'generation_config.thinking_config'")
+    budget = config.get("thinkingBudget", -1)
+    if isinstance(budget, bool) or not isinstance(budget, int) or not -1 <= budget <= 32768:
+        return invalid("The thinking budget must be between -1 and 32768.")
+    if not isinstance(config.get("includeThoughts", False), bool):
+        return invalid("Invalid value at 'generation_config.thinking_config.include_thoughts'.")
     return None

@@ -415,3 +415,32 @@ async def test_any_body_raises_only_provider_errors(body: bytes) -> None:
         except ProviderError:
             return
     assert all(isinstance(c, str | Reasoning | FinishReason | Usage) for c in chunks)
+
+
+@pytest.mark.parametrize(("effort", "budget"), [("low", 1024), ("medium", 8192), ("high", 24576)])
+async def test_reasoning_effort_goes_as_a_thinking_budget(effort: str, budget: int) -> None:
+    async with GeminiEmulator() as emu:
+        chunks = await collect(emu, options=Options(reasoning_effort=effort, temperature=0.5))
+    assert text_of(chunks) == REPLY
+    (seen,) = emu.requests("POST", PATH)
+    assert seen.json()["generationConfig"] == {
+        "temperature": 0.5,
+        "thinkingConfig": {"thinkingBudget": budget, "includeThoughts": True},
+    }
+
+
+async def test_an_effort_the_api_has_no_budget_for_is_not_sent() -> None:
+    async with GeminiEmulator() as emu:
+        await collect(emu, options=Options(reasoning_effort="extreme"))
+    (seen,) = emu.requests("POST", PATH)
+    assert "generationConfig" not in seen.json()
+
+
+async def test_the_emulator_refuses_a_thinking_budget_the_api_refuses() -> None:
+    from tests.emulators.gemini import _invalid_thinking
+
+    assert _invalid_thinking({"thinkingBudget": 1024, "includeThoughts": True}) is None
+    assert _invalid_thinking({"thinkingBudget": 99_999}) is not None
+    assert _invalid_thinking({"thinkingBudget": "high"}) is not None
+    assert _invalid_thinking({"budget": 3}) is not None
+    assert _invalid_thinking("x") is not None

@@ -7,23 +7,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
-import shiboken6
-from pytestqt.qtbot import QtBot
 
 from chat.conversation_settings import presets
-from chat.secrets import MemorySecretStore
-from chat.session import ChatSession
 from chat.settings import Settings
 from gui.conversation_settings import ConversationSettings
 from gui.main_window import MainWindow
-from gui.tasks import TaskTracker
 from providers.presets import OPENAI_COMPATIBLE
 from providers.registry import ProviderRegistry
 from tests.emulators.openai import OpenAIEmulator
 from tests.support.loopback import Loopback, LoopbackServer
-from tests.support.qt import next_signal, until
+from tests.support.window import ask
 
 
 @pytest.fixture
@@ -33,27 +27,17 @@ async def emulator() -> AsyncIterator[OpenAIEmulator]:
 
 
 @pytest.fixture
-async def window(
-    qtbot: QtBot,
-    tasks: TaskTracker,
-    http: aiohttp.ClientSession,
-    emulator: OpenAIEmulator,
-    server: LoopbackServer,
-) -> AsyncIterator[MainWindow]:
-    window = MainWindow(tasks)
-    qtbot.addWidget(window)
-    providers = [
-        OPENAI_COMPATIBLE.with_base_url(emulator.base_url),
-        Loopback.with_base_url(server.url),
-    ]
-    window.load_providers(ProviderRegistry(providers))
+def registry(emulator: OpenAIEmulator, server: LoopbackServer) -> ProviderRegistry:
+    return ProviderRegistry(
+        [OPENAI_COMPATIBLE.with_base_url(emulator.base_url), Loopback.with_base_url(server.url)]
+    )
+
+
+@pytest.fixture
+def window(window: MainWindow) -> MainWindow:
+    """The end-to-end window (tests/e2e/conftest.py) with settings, for the presets."""
     window.set_settings(Settings.load())
-    window.set_session(ChatSession(MemorySecretStore(), http))
-    window.show()
-    yield window
-    if shiboken6.isValid(window):  # pytest-qt may have closed and deleted it already
-        window.close()
-    await tasks.shutdown()
+    return window
 
 
 def settings_dialog(window: MainWindow) -> ConversationSettings:
@@ -61,13 +45,6 @@ def settings_dialog(window: MainWindow) -> ConversationSettings:
     dialog = window.chat_settings
     assert isinstance(dialog, ConversationSettings)
     return dialog
-
-
-async def ask(window: MainWindow, text: str) -> None:
-    window.composer.editor.setPlainText(text)
-    window.composer.button.click()
-    assert await next_signal(window.reply_ended) == ("finished",)
-    await until(lambda: window.replies.settled)
 
 
 async def test_the_prompt_options_and_history_limit_go_with_every_reply(

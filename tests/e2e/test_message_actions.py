@@ -13,13 +13,7 @@ from chat.session import CONTINUE
 from gui.main_window import MainWindow
 from tests.support.loopback import LoopbackServer
 from tests.support.qt import next_signal, pane_text, until
-
-
-async def ask(window: MainWindow, text: str) -> None:
-    window.composer.editor.setPlainText(text)
-    window.composer.button.click()
-    assert await next_signal(window.reply_ended) == ("finished",)
-    await until(lambda: window.replies.settled)
+from tests.support.window import ask
 
 
 def click(window: MainWindow, action: str, index: int) -> None:

@@ -10,16 +10,10 @@ from pytestqt.qtbot import QtBot
 from gui.main_window import MainWindow
 from gui.shortcuts import SHORTCUTS
 from tests.support.qt import next_signal, until
+from tests.support.window import ask
 
 COMPOSER_KEYS = {"Enter", "Shift+Enter", "Up"}
 """Keys the message box handles itself (tested in test_composer and test_message_actions)."""
-
-
-async def ask(window: MainWindow, text: str) -> None:
-    window.composer.editor.setPlainText(text)
-    window.composer.button.click()
-    assert await next_signal(window.reply_ended) == ("finished",)
-    await until(lambda: window.replies.settled)
 
 
 def press(qtbot: QtBot, window: MainWindow, keys: str) -> None:

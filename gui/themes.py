@@ -57,6 +57,10 @@ class Themes(QObject):
         super().__init__(parent)
         self.choice = "system"
         self.colours: Palette = LIGHT
+        self._dark = False
+        app = QApplication.instance()
+        self._native = app.palette() if isinstance(app, QApplication) else QPalette()
+        """The palette the platform gave (light is that one, not Qt's default)."""
         self.menu_actions = QActionGroup(self)
         for name, label in CHOICES:
             action = QAction(label, self.menu_actions)
@@ -80,8 +84,10 @@ class Themes(QObject):
         dark = self.choice == "dark" or (self.choice == "system" and self.system_is_dark())
         colours = DARK if dark else LIGHT
         app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.setPalette(dark_palette() if dark else app.style().standardPalette())
+        if isinstance(app, QApplication) and dark != self._dark:
+            self._dark = dark
+            light = app.style().standardPalette() if self.system_is_dark() else self._native
+            app.setPalette(dark_palette() if dark else light)
             for widget in app.allWidgets():
                 if sheet := widget.styleSheet():  # a styled widget keeps its old palette
                     widget.setStyleSheet(sheet)  # until its sheet is applied again

@@ -1,6 +1,7 @@
 """One measurement of the conversation pane in a process of its own (run by bench/pane.py):
-``python -m bench.pane_child stream|typing|updates|open [peer]``; prints one JSON object.
-``serve`` is the loopback server the stream runs against (a process of its own too)."""
+``python -m bench.pane_child stream|burst|typing|updates|open [peer]``; prints one JSON
+object. ``serve CHARS`` is the loopback server the stream runs against (a process of its own
+too), sending CHARS characters in each chunk."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ from typing import Any
 
 REPLY_CHARS = 200_000
 CHUNKS_PER_S = 2_000
+TOKEN_CHARS = 4
+"""A chunk as the services send it: one token, about four characters of English. At 2,000
+chunks a second (the fastest services' rate) the reply takes 25 s."""
+BURST_CHARS = 100
+"""A chunk 25 times the size: the whole reply in one second, far past any service."""
 MESSAGES = 5_000
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,13 +56,12 @@ def percentile(values: list[float], share: float) -> float:
 # -- the server (its own process)
 
 
-async def serve() -> None:
-    """Stream the reply at CHUNKS_PER_S to each POST; print the port, then the monotonic
-    time of each reply's last chunk."""
+async def serve(size: int) -> None:
+    """Stream the reply at CHUNKS_PER_S, ``size`` characters a chunk, to each POST; print
+    the port, then the monotonic time of each reply's last chunk."""
     from aiohttp import web
 
     reply = markdown_reply(REPLY_CHARS)
-    size = max(1, len(reply) // CHUNKS_PER_S)
 
     async def chat(request: web.Request) -> web.StreamResponse:
         await request.read()
@@ -109,9 +114,9 @@ class Ticker:
         self._last = now
 
 
-def start_server() -> tuple[subprocess.Popen[str], int]:
+def start_server(size: int) -> tuple[subprocess.Popen[str], int]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.pane_child", "serve"],
+        [sys.executable, "-m", "bench.pane_child", "serve", str(size)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -130,6 +135,7 @@ async def stream(typing: bool, server: subprocess.Popen[str], port: int) -> dict
 
     from chat.secrets import MemorySecretStore
     from chat.session import ChatSession
+    from gui.app import keep_started_objects
     from gui.main_window import MainWindow
     from gui.tasks import TaskTracker
     from providers.http import new_client_session
@@ -145,6 +151,7 @@ async def stream(typing: bool, server: subprocess.Popen[str], port: int) -> dict
     provider = OPENAI_COMPATIBLE.with_base_url(f"http://127.0.0.1:{port}/v1")
     window.load_providers(ProviderRegistry([provider]))
     window.set_session(ChatSession(MemorySecretStore(), http))
+    keep_started_objects()  # as gui/app.py does once started
     window.show()
     window.picker.select("OpenAICompatible", "m")
     await asyncio.sleep(0.3)
@@ -313,9 +320,9 @@ def open_long(peer: bool) -> dict[str, Any]:
 def main() -> None:
     what = sys.argv[1]
     if what == "serve":
-        asyncio.run(serve())
+        asyncio.run(serve(int(sys.argv[2])))
         return
-    if what in ("stream", "typing"):
+    if what in ("stream", "burst", "typing"):
         from PySide6.QtWidgets import QApplication
 
         app = QApplication.instance() or QApplication([])
@@ -323,7 +330,7 @@ def main() -> None:
         app.setQuitOnLastWindowClosed(False)
         import qasync  # type: ignore[import-untyped]
 
-        server, port = start_server()
+        server, port = start_server(BURST_CHARS if what == "burst" else TOKEN_CHARS)
         try:
             with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
                 result = runner.run(stream(what == "typing", server, port))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import time
@@ -115,6 +116,7 @@ async def _serve(
         )
         store = await (open_store or open_secret_store)()
         window.set_session(ChatSession(store, http, timeouts=timeouts))
+        keep_started_objects()
         if os.environ.get(BENCH_FIRST_PAINT):
             tasks.start(_bench_idle_then_close(window), name="benchmark idle")
         await closed
@@ -210,6 +212,15 @@ def _watch_first_paint(app: QApplication) -> asyncio.Future[float]:
     app.installEventFilter(watcher)
     future.add_done_callback(lambda _: watcher.deleteLater())
     return future
+
+
+def keep_started_objects() -> None:
+    """Take what starting up made (modules, widgets, the parser's rules: objects that live
+    as long as the app) out of the garbage collector's sight. Measured: a full collection
+    over them took 45-50 ms, a stall in the middle of a streaming reply; once frozen, a
+    collection looks only at what came later."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _bench_idle_then_close(window: MainWindow) -> None:

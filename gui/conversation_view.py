@@ -113,6 +113,10 @@ class ConversationView(QTextBrowser):
         self._batches = 0
         self._follow_due = False
         self.verticalScrollBar().rangeChanged.connect(self.on_range_changed)
+        # The scroll bar moves on every frame of a stream: an opaque container keeps Qt
+        # from painting the window, the splitter and the view's frame under it each time
+        # (seen: six widgets painted its strip on every frame).
+        self.verticalScrollBar().parentWidget().setAutoFillBackground(True)
         self.earlier = EarlierMessages(self)
         self.anchorClicked.connect(self.on_anchor_clicked)
         self.highlighted.connect(self.on_highlighted)

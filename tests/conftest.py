@@ -221,6 +221,7 @@ def _qt_app_as_in_the_app(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     request.getfixturevalue("qapp").setQuitOnLastWindowClosed(False)
     yield
+    gc.unfreeze()  # gui.app.main froze what it had made; later tests must collect it
     gc.collect()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -42,6 +43,7 @@ async def test_app_starts_streams_and_closes_mid_stream_cleanly(
     assert window.focusWidget() is window.composer.editor
     assert window.notice.isVisible()
     assert window.notice.text() == NOTICE
+    assert gc.get_freeze_count() > 0  # what starting made is out of the collector's sight
     window.picker.model_box.setEditText("slow")
     qtbot.keyClicks(window.composer.editor, "stream please")
     qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from chat.conversation import Conversation, MessageState
 from gui.conversation_view import ConversationView
-from gui.message_render import SEGMENT_POSITIONS
+from gui.message_render import SEGMENT_HTML
 
 REPLY = """# Sorting
 
@@ -111,7 +111,7 @@ def test_a_long_reply_looks_the_same_too_across_its_frames(qtbot: QtBot, size: i
     view = streamed(qtbot, text, size)
     assert view.toHtml() == reopened(qtbot, text).toHtml()
     (_, reply) = view.document().rootFrame().childFrames()
-    assert len(reply.childFrames()) >= len(text) // SEGMENT_POSITIONS - 2
+    assert len(reply.childFrames()) >= len(text) * 2 // SEGMENT_HTML
     assert "x_899 = 899" in view.toPlainText()
 
 

@@ -60,6 +60,8 @@ KEEP_AT_S = 2.0
 WARM_UP = "# A\n\n- *b* `c`\n\n| d | e |\n|---|---|\n| 1 | 2 |\n\n```python\nf = 1\n```\n"
 TAIL_MESSAGES = 40
 """A long branch is first drawn from this many of its last messages (a screenful or more)."""
+BEFORE_MESSAGES = 2
+"""A window opened on an earlier message starts this many messages before it."""
 SIDE_GAP = 72  # a message leaves this much room on the far side, so the two roles stand apart
 OPENED = ("http", "https", "mailto")
 """The only links a click opens (in the system's browser or mail program)."""
@@ -72,6 +74,9 @@ class Page:
     document: QTextDocument
     first: int = 0
     """How many of the branch's first messages it leaves out (still to be drawn)."""
+    last: int | None = None
+    """Where its messages end, when it is a window that leaves out the latest (None: it
+    goes on to the end of the branch)."""
     positions: dict[str, int] = field(default_factory=dict)
     replies: dict[str, ReplyBlock] = field(default_factory=dict)
     blocks: dict[str, ReplyBlock] = field(default_factory=dict)
@@ -120,6 +125,7 @@ class ConversationView(QTextBrowser):
         self.earlier = EarlierMessages(self)
         self.anchorClicked.connect(self.on_anchor_clicked)
         self.highlighted.connect(self.on_highlighted)
+        self.follower.latest_wanted.connect(self.show_latest)
 
     def new_document(self) -> QTextDocument:
         """An empty document as the pane draws in: its margin, no undo (the text is only
@@ -165,6 +171,7 @@ class ConversationView(QTextBrowser):
         following = self.follower.following
         top = self._message_at_top()
         self.show_page(page)
+        self.follower.set_more_below(False)
         if following:
             self.follower.to_bottom()
         elif top:
@@ -212,24 +219,50 @@ class ConversationView(QTextBrowser):
 
         A long branch is drawn from its last messages (what is on screen), out of sight,
         then shown; the messages before them are drawn out of sight in the background and
-        the whole replaces it once done (``EarlierMessages``).
+        the whole replaces it once done (``EarlierMessages``). A message ``at`` before them
+        opens a window of messages from it instead, until the whole is drawn; its bottom
+        is not the latest (``show_latest``). With a ``live`` reply the page reaches the end.
         """
         self.generation += 1
         self.conversation = conversation
         self.follower.following = True
         self.streaming = False
         messages = conversation.messages
-        start = max(0, len(messages) - TAIL_MESSAGES)
-        if at:
-            start = min([start, *(i for i, m in enumerate(messages) if m.id == at)])
-        shown = messages[start:]
-        page = Page(self.new_document(), first=len(messages) - len(shown))
+        start, last = self._bounds(messages, live, at)
+        shown = messages[start:last]
+        page = Page(self.new_document(), first=start, last=last)
         with self.drawing_into(page):
             live_block = self.draw(conversation, shown, live)
         self.show_page(page)
-        self.follower.to_bottom()
+        self.follower.set_more_below(last is not None)
+        if last is None:
+            self.follower.to_bottom()
         self.earlier.start(conversation, live)
         return live_block
+
+    @staticmethod
+    def _bounds(messages: list[Message], live: Reply | None, at: str) -> tuple[int, int | None]:
+        """The messages a page of ``messages`` shows first: from where, and to where."""
+        start = max(0, len(messages) - TAIL_MESSAGES)
+        index = next((i for i, m in enumerate(messages) if m.id == at), start) if at else start
+        if index >= start:
+            return start, None
+        if live is not None:  # the reply streams into the page shown: it goes on to the end
+            return index, None
+        first = max(0, index - BEFORE_MESSAGES)
+        last = first + TAIL_MESSAGES
+        return first, (last if last < len(messages) else None)
+
+    @property
+    def more_below(self) -> bool:
+        """The page shown is a window: the latest messages are not drawn in it."""
+        return self.page.last is not None
+
+    def show_latest(self) -> None:
+        """Show the end of the conversation, when the page shown is a window before it
+        (before anything is added at the end)."""
+        if self.more_below and self.conversation is not None:
+            self.show_conversation(self.conversation)
 
     def draw(
         self, conversation: Conversation, messages: list[Message], live: Reply | None = None

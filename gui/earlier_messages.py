@@ -43,10 +43,10 @@ class EarlierMessages(QObject):
         return self._page is not None
 
     def start(self, conversation: Conversation, live: Reply | None) -> None:
-        """Draw ``conversation``'s whole branch, if the view shows only its last messages."""
+        """Draw ``conversation``'s whole branch, if the view shows only part of it."""
         self.stop()
         view = self._view
-        if view.page.first == 0:
+        if view.page.first == 0 and view.page.last is None:
             return
         from .conversation_view import Page
 

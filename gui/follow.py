@@ -3,7 +3,7 @@ up; then a "Jump to latest" button over its corner brings it back and follows ag
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QAbstractScrollArea, QToolButton
 
 JUMP = "Jump to latest"
@@ -15,10 +15,15 @@ _GAP = 12
 class Follower(QObject):
     """Keeps ``area`` at its bottom while ``following``; owns the jump button."""
 
+    latest_wanted = Signal()
+    """The button was clicked while the latest messages are not drawn (``more_below``)."""
+
     def __init__(self, area: QAbstractScrollArea) -> None:
         super().__init__(area)
         self._area = area
         self.following = True
+        self.more_below = False
+        """The area ends before the conversation does: its bottom is not the latest."""
         self.button = QToolButton(area)
         self.button.setText(f"↓ {JUMP}")
         self.button.setAccessibleName(JUMP)
@@ -51,8 +56,14 @@ class Follower(QObject):
             viewport.right() - hint.width() - _GAP, viewport.bottom() - hint.height() - _GAP
         )
 
+    def set_more_below(self, more: bool) -> None:
+        self.more_below = more
+        if more:
+            self.following = False
+        self._show_button()
+
     def on_bar_value_changed(self, value: int) -> None:
-        self.following = self.at_bottom()
+        self.following = self.at_bottom() and not self.more_below
         self._show_button()
 
     def on_bar_range_changed(self, low: int, high: int) -> None:
@@ -61,6 +72,9 @@ class Follower(QObject):
         self._show_button()
 
     def on_button_clicked(self) -> None:
+        if self.more_below:
+            self.latest_wanted.emit()
+            return
         self.following = True
         self.to_bottom()
         self._show_button()

@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
         self.store_notice = Banner(pane)
         self.undo_bar = UndoBar(pane)
         self.view = ConversationView(pane)
-        self.find_bar = FindBar(self.view, pane)
+        self.find_bar = FindBar(self.view, pane, open_message=self.show_current)
         self.composer = ComposerBar(pane)
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(8, 8, 8, 8)

@@ -38,6 +38,7 @@ class Turns(QObject):
             return
         window = self._window
         window.replies.flush()
+        window.view.show_latest()  # the question goes at the end: it must be on screen
         conversation = window.conversation
         editing = window.composer.take_editing()
         if editing is not None and conversation.get(editing.id) is editing:
@@ -54,6 +55,7 @@ class Turns(QObject):
         provider = window.picker.current_provider()
         if not self.can_reply() or provider is None or window.session is None:
             return
+        window.view.show_latest()
         conversation = window.conversation
         model = window.picker.current_model()
         conversation.provider, conversation.model = provider.get_name(), model or None

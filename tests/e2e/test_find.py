@@ -59,14 +59,89 @@ async def test_find_searches_the_conversation_shown_again_when_it_changes(
     window: MainWindow,
 ) -> None:
     window._show(long_conversation())
-    window.find_bar.open()
-    window.find_bar.field.setText("Question 0 about")  # among the first: not drawn at once
-    assert window.find_bar.matches == []
-    assert window.find_bar.count.text() == "No matches so far (earlier messages to come)"
     await until(lambda: not window.view.earlier.drawing)
-    assert len(window.find_bar.matches) == 1  # searched again once all is drawn
+    window.find_bar.open()
+    window.find_bar.field.setText("Question 0 about")
     assert window.find_bar.count.text() == "1 of 1"
     other = Conversation()
     other.add("user", "nothing to see")
     window._show(other)
     assert window.find_bar.matches == []
+    assert window.find_bar.count.text() == "No matches"
+
+
+async def test_find_counts_the_messages_not_drawn_yet_and_draws_one_to_go_to_it(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    conversation = long_conversation()
+    window._show(conversation)  # drawn from its last 40 messages; the rest comes later
+    assert window.view.earlier.drawing
+    bar = window.find_bar
+    bar.open()
+    qtbot.keyClicks(bar.field, "kiwi")
+    assert [m.cursor is None for m in bar.matches] == [True, True, True, False]
+    assert bar.count.text() == "4 of 4"  # the one in view: the last reply
+    assert window.view.textCursor().selectedText() == "Kiwi"
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)  # the first question: not drawn
+    assert bar.current == 0
+    assert bar.count.text() == "1 of 4"
+    assert window.view.textCursor().selectedText() == "kiwi"
+    assert "Question 0 about **kiwi** fruit" in window.view.toPlainText()
+    assert "The last word is Kiwi." not in window.view.toPlainText()  # a window on it
+    assert window.view.more_below
+    assert window.view.follower.button.isVisible()  # the way back to the latest
+    assert len(window.view.extraSelections()) == 1  # the window holds questions 0 to 19
+    await until(lambda: not window.view.earlier.drawing)  # then the whole branch
+    assert not window.view.more_below
+    assert "The last word is Kiwi." in window.view.toPlainText()
+    bar.search()
+    assert bar.count.text() == "1 of 4"  # still reading there
+    assert all(m.cursor is not None for m in bar.matches)
+
+
+async def test_searching_draws_nothing_until_enter_is_pressed(window: MainWindow) -> None:
+    window._show(long_conversation())
+    window.find_bar.open()
+    window.find_bar.field.setText("Question 0 about")
+    assert window.find_bar.count.text() == "1 match"
+    assert not window.view.more_below
+    window.find_bar.step(1)
+    assert window.view.more_below
+    assert window.find_bar.count.text() == "1 of 1"
+
+
+async def test_the_jump_button_and_a_new_question_bring_back_the_latest_messages(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    conversation = long_conversation()
+    first = conversation.messages[0].id
+    window._show(conversation, first)  # a search hit far back: a window on it, at once
+    assert window.view.more_below
+    assert "The last word" not in window.view.toPlainText()
+    window.view.follower.button.click()
+    assert not window.view.more_below
+    assert "The last word is Kiwi." in window.view.toPlainText()
+    assert window.view.follower.following
+    assert window.view.follower.at_bottom()
+    window._show(conversation, first)
+    assert window.view.more_below
+    qtbot.keyClicks(window.composer.editor, "and now?")
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
+    assert not window.view.more_below
+    text = window.view.toPlainText()
+    assert text.index("The last word is Kiwi.") < text.index("and now?")
+    await until(lambda: window.replies.running(conversation.id) is None)
+
+
+async def test_a_match_not_drawn_waits_while_a_reply_streams(window: MainWindow) -> None:
+    conversation = long_conversation()
+    window._show(conversation)
+    window.view.streaming = True  # as while a reply streams into the page shown
+    window.find_bar.open()
+    window.find_bar.field.setText("Question 0 about")
+    window.find_bar.step(1)
+    assert not window.view.more_below
+    assert window.find_bar.count.text() == (
+        "1 of 1, in an earlier message, shown once the reply has ended"
+    )
+    window.view.streaming = False

@@ -24,6 +24,7 @@ from .code import (
     language_of,
 )
 from .html import QT_QUOTE_STYLE_MARGINS
+from .lists import ListRun, split_lists
 from .parser import MONOSPACE, new_parser
 
 COPY_SCHEME = "parley-copy"
@@ -93,9 +94,30 @@ class PaneMarkdown:
             self.parser.add_render_rule(name, rule)
 
     def render(
-        self, text: str, first_code: int, codes: dict[int, str], key: str = "0"
+        self,
+        text: str,
+        first_code: int,
+        codes: dict[int, str],
+        key: str = "0",
+        going_on: ListRun | None = None,
     ) -> tuple[str, int]:
-        """``text`` as HTML, and the number of the next code block after it."""
+        """``text`` as HTML, and the number of the next code block after it. ``going_on``:
+        the text starts inside a top-level list partly drawn (see ``lists``)."""
+        html, next_code, _ = self.render_open(text, first_code, codes, key, going_on)
+        return html, next_code
+
+    def render_open(
+        self,
+        text: str,
+        first_code: int,
+        codes: dict[int, str],
+        key: str = "0",
+        going_on: ListRun | None = None,
+        *,
+        goes_on: bool = False,
+    ) -> tuple[str, int, ListRun | None]:
+        """``render``; with ``goes_on``, the text ends inside a top-level list (more of its
+        items follow): also how that list goes on."""
         env: dict[str, object] = {
             "inline_styles": True,
             "math_style": f"font-family: {MONOSPACE}; {self.theme.math}",
@@ -103,10 +125,12 @@ class PaneMarkdown:
             "codes": codes,
             "key": key,
         }
-        html = str(self.parser.render(text, env))
+        parser = self.parser
+        tokens, run = split_lists(parser.parse(text, env), _lines(text), going_on, goes_on)
+        html = str(parser.renderer.render(tokens, parser.options, env))
         next_code = env["next_code"]
         assert isinstance(next_code, int)
-        return html, next_code
+        return html, next_code, run
 
     def fence_pieces(self, code: str, info: str, index: int, key: str) -> list[str]:
         """A code block as its pieces: the label, then each chunk of its code."""
@@ -183,3 +207,9 @@ class PaneMarkdown:
             ("table_open", table_open),
             ("blockquote_open", blockquote_open),
         ]
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text`` as the parser counts them (its token maps index them)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines[:-1] if lines and not lines[-1] else lines

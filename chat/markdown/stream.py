@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from .code import language_of
+from .lists import OPENS, ListRun
 from .pane import PaneMarkdown
 
 
@@ -54,6 +55,9 @@ class MarkdownStream:
         self._next_code = 0
         self._codes: dict[int, str] = {}
         self._tail_codes: dict[int, str] = {}
+        self._list: ListRun | None = None
+        """The top-level list that ``_pending`` starts inside (its first items are shown
+        for good), or None."""
         self.parsed = 0
         """Characters parsed or rendered so far (the measure of the work done)."""
 
@@ -111,7 +115,8 @@ class MarkdownStream:
                     return frozen
                 continue
             text = self._whole_lines(final)
-            blocks = _top_level(self._parse(text)) if text else []
+            tokens = self._parse(text) if text else []
+            blocks = _top_level(tokens)
             if not blocks:
                 if final:
                     self._pending = ""
@@ -121,18 +126,42 @@ class MarkdownStream:
             done = blocks if final or (last.type == "fence" and _closed(last)) else blocks[:-1]
             for block in done:
                 first, end = _lines(block)
-                frozen.extend(self._freeze(block, text[starts[first] : starts[end]]))
+                going_on = self._list if block is blocks[0] else None
+                frozen.extend(self._freeze(block, text[starts[first] : starts[end]], going_on))
+            if done:
+                self._list = None  # the list it started inside, if any, has ended
             if final:
                 self._pending = ""
                 return frozen
             if done is blocks:  # a fence that closed: go on after it
                 self._pending = self._pending[starts[_lines(last)[1]] :]
                 continue
-            rest = self._pending[starts[_lines(last)[0]] :]
-            if last.type != "fence":
-                self._pending = rest
-                return frozen
-            self._open_fence(last, rest, frozen)
+            if last.type == "fence":
+                self._open_fence(last, self._pending[starts[_lines(last)[0]] :], frozen)
+                continue
+            going_on = self._list if last is blocks[0] else None
+            self._pending = self._pending[self._list_settled(tokens, last, going_on, frozen) :]
+            return frozen
+
+    def _list_settled(
+        self, tokens: list[Token], block: Token, going_on: ListRun | None, frozen: list[str]
+    ) -> int:
+        """Freeze the finished items of ``block``, the unfinished last block, when it is a
+        list; where the text not shown for good starts (in the whole lines parsed)."""
+        starts = _line_starts(self._pending)
+        begin = starts[_lines(block)[0]]
+        items = _items(tokens, block) if block.type in OPENS else []
+        self._list = going_on if items else None
+        if len(items) < 2:
+            return begin
+        cut = starts[_lines(items[-1])[0]]
+        source = self._pending[begin:cut]
+        self.parsed += len(source)
+        html, self._next_code, self._list = self._md.render_open(
+            source, self._next_code, self._codes, self._key, going_on, goes_on=True
+        )
+        frozen.append(html)
+        return cut
 
     def _open_fence(self, fence: Token, rest: str, frozen: list[str]) -> None:
         """Stream the fence ``rest`` starts with chunk by chunk; its label is shown now."""
@@ -142,14 +171,16 @@ class MarkdownStream:
         frozen.append(self._md.code_label(language_of(fence.info), self._fence.index, self._key))
         self._pending = rest[len(opening) :]
 
-    def _freeze(self, block: Token, source: str) -> list[str]:
+    def _freeze(self, block: Token, source: str, going_on: ListRun | None) -> list[str]:
         if block.type == "fence":
             index = self._next_code
             self._next_code += 1
             self._codes[index] = block.content
             return self._md.fence_pieces(block.content, block.info, index, self._key)
         self.parsed += len(source)
-        html, self._next_code = self._md.render(source, self._next_code, self._codes, self._key)
+        html, self._next_code = self._md.render(
+            source, self._next_code, self._codes, self._key, going_on
+        )
         return [html]
 
     def _settle_fence(self, frozen: list[str], *, final: bool) -> bool:
@@ -193,13 +224,26 @@ class MarkdownStream:
             pieces.append(self._md.code_chunk(code[pos:], language, last=True))
             return "".join(pieces)
         self.parsed += len(text)
-        html, _ = self._md.render(text, self._next_code, self._tail_codes, self._key)
+        html, _ = self._md.render(text, self._next_code, self._tail_codes, self._key, self._list)
         return html
 
 
 def _top_level(tokens: list[Token]) -> list[Token]:
     """The tokens that open (or are) a top-level block."""
     return [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map is not None]
+
+
+def _items(tokens: list[Token], block: Token) -> list[Token]:
+    """The items of the top-level list ``block`` opens (one of ``tokens``)."""
+    start = next(i for i, token in enumerate(tokens) if token is block)
+    close = OPENS[block.type]
+    items = []
+    for token in tokens[start + 1 :]:
+        if token.level == 0 and token.type == close:
+            break
+        if token.level == 1 and token.type == "list_item_open":
+            items.append(token)
+    return items
 
 
 def _lines(token: Token) -> tuple[int, int]:

@@ -207,3 +207,25 @@ def test_headings_keep_their_size_however_the_text_came(qtbot: QtBot) -> None:
     assert levels["One"] == 1
     assert levels["Two"] == 2
     assert re.search(r"font-size:\s*xx-large|font-size:[^;]*\d", view.toHtml())
+
+
+def test_a_list_streamed_item_by_item_is_spaced_as_one_list(qtbot: QtBot) -> None:
+    text = "Steps:\n\n1. one\n1. two\n1. three\n\nEnd.\n"
+    view = streamed(qtbot, text, 3)
+    assert view.toHtml() == reopened(qtbot, text).toHtml()
+    items = {}
+    block = view.document().begin()
+    while block.isValid():
+        if block.textList() is not None:
+            fmt = block.blockFormat()
+            items[block.text()] = (
+                fmt.topMargin(),
+                fmt.bottomMargin(),
+                block.textList().itemText(block),
+            )
+        block = block.next()
+    assert items == {
+        "one": (12.0, 0.0, "1."),
+        "two": (0.0, 0.0, "2."),
+        "three": (0.0, 12.0, "3."),
+    }  # as Qt spaces and numbers one list

@@ -111,3 +111,31 @@ def test_carriage_returns_split_between_pieces() -> None:
     updates, _ = stream("a\r\n\r\nb", [1, 2, 3, 4], PaneMarkdown())
     assert frozen(updates) == whole
     assert whole == "<p>a</p>\n<p>b</p>\n"
+
+
+def test_a_long_list_streams_item_by_item() -> None:
+    """A list of 600 items streamed: each update renders the new items and the last one,
+    never the list from its first item again."""
+    text = "".join(f"{n % 3 + 1}. item *{n}* with some words\n" for n in range(600)) + "\nEnd.\n"
+    renderer = MarkdownStream(PaneMarkdown())
+    costs, updates = [], []
+    for start in range(0, len(text), 30):
+        before = renderer.parsed
+        updates.append(renderer.feed(text[start : start + 30]))
+        costs.append(renderer.parsed - before)
+    pieces = frozen([*updates, renderer.finish()])
+    assert max(costs[-100:]) <= 2 * max(costs[:100])
+    assert max(costs) < 400
+    assert '<ol start="600" style="margin-top: 0px">' in pieces  # numbered on, as one list
+    assert pieces.endswith("<p>End.</p>\n")
+
+
+def test_a_list_drawn_item_by_item_is_numbered_and_spaced_as_one() -> None:
+    html, _ = PaneMarkdown().render("1. a\n1. b\n\n1. c\n", 0, {})
+    assert html == (
+        '<ol style="margin-bottom: 0px">\n<li>a</li>\n</ol>\n'
+        '<ol start="2" style="margin-top: 0px; margin-bottom: 0px">\n<li>\n<p>b</p>\n</li>\n</ol>\n'
+        '<ol start="3" style="margin-top: 0px">\n<li>\n<p>c</p>\n</li>\n</ol>\n'
+    )  # b and c came after a blank line between items: spaced as paragraphs from there
+    nested, _ = PaneMarkdown().render("- a\n  - n\n  - m\n- b\n", 0, {})
+    assert nested.count("<ul") == 3  # a's own list holds its nested one whole

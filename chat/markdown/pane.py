@@ -26,10 +26,13 @@ from .code import (
 from .html import QT_QUOTE_STYLE_MARGINS
 from .lists import ListRun, split_lists
 from .parser import MONOSPACE, new_parser
+from .tables import ROWS, TableRun, split_tables
 
 COPY_SCHEME = "parley-copy"
 """The Copy link of a code block: ``parley-copy:<key>/<n>``, the n-th block of a message."""
 RenderRule = Callable[[RendererHTML, Sequence[Token], int, OptionsDict, EnvType], str]
+Going = ListRun | TableRun | None
+"""A top-level list or table that a text starts inside, or ends inside."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +77,11 @@ class PaneMarkdown:
         chunk_chars: int = CHUNK_CHARS,
         longest_chunk: int = LONGEST_CHUNK,
         theme: PaneTheme = LIGHT_PANE,
+        table_rows: int = ROWS,
     ) -> None:
         self._chunk = (chunk_chars, longest_chunk)
+        self.table_rows = table_rows
+        """The rows of a part of a long table (``tables``)."""
         self.theme = theme
         code_background = background(theme.pygments)
         self._code_style = (
@@ -99,10 +105,11 @@ class PaneMarkdown:
         first_code: int,
         codes: dict[int, str],
         key: str = "0",
-        going_on: ListRun | None = None,
+        going_on: Going = None,
     ) -> tuple[str, int]:
         """``text`` as HTML, and the number of the next code block after it. ``going_on``:
-        the text starts inside a top-level list partly drawn (see ``lists``)."""
+        the text starts inside a top-level list or table partly drawn (``lists``,
+        ``tables``; a table's text starts with its header lines again)."""
         html, next_code, _ = self.render_open(text, first_code, codes, key, going_on)
         return html, next_code
 
@@ -112,12 +119,12 @@ class PaneMarkdown:
         first_code: int,
         codes: dict[int, str],
         key: str = "0",
-        going_on: ListRun | None = None,
+        going_on: Going = None,
         *,
         goes_on: bool = False,
-    ) -> tuple[str, int, ListRun | None]:
-        """``render``; with ``goes_on``, the text ends inside a top-level list (more of its
-        items follow): also how that list goes on."""
+    ) -> tuple[str, int, Going]:
+        """``render``; with ``goes_on``, the text ends inside a top-level list or table
+        (more of its items or rows follow): also how it goes on."""
         env: dict[str, object] = {
             "inline_styles": True,
             "math_style": f"font-family: {MONOSPACE}; {self.theme.math}",
@@ -125,12 +132,16 @@ class PaneMarkdown:
             "codes": codes,
             "key": key,
         }
-        parser = self.parser
-        tokens, run = split_lists(parser.parse(text, env), _lines(text), going_on, goes_on)
+        parser, lines = self.parser, _lines(text)
+        tokens = parser.parse(text, env)
+        list_run = going_on if isinstance(going_on, ListRun) else None
+        table_run = going_on if isinstance(going_on, TableRun) else None
+        tokens, in_list = split_lists(tokens, lines, list_run, goes_on)
+        tokens, in_table = split_tables(tokens, lines, table_run, goes_on, self.table_rows)
         html = str(parser.renderer.render(tokens, parser.options, env))
         next_code = env["next_code"]
         assert isinstance(next_code, int)
-        return html, next_code, run
+        return html, next_code, in_list or in_table
 
     def fence_pieces(self, code: str, info: str, index: int, key: str) -> list[str]:
         """A code block as its pieces: the label, then each chunk of its code."""
@@ -182,8 +193,9 @@ class PaneMarkdown:
         theme = self.theme
         code = f"font-family: {MONOSPACE}; background-color: {theme.inline_code}"
         table = (
-            '<table border="1" cellspacing="0" cellpadding="5" style="border-collapse: collapse;'
-            f' border-color: {theme.table_border}; margin-top: 6px; margin-bottom: 6px">\n'
+            '<table border="1" cellspacing="0" cellpadding="5"{width} style="border-collapse:'
+            f" collapse; border-color: {theme.table_border}; margin-top: {{top}}px;"
+            ' margin-bottom: {bottom}px">\n'
         )
         quote = f'<blockquote style="{QT_QUOTE_STYLE_MARGINS}; color: {theme.quote}">\n'
 
@@ -195,7 +207,11 @@ class PaneMarkdown:
         def table_open(
             _: RendererHTML, tokens: Sequence[Token], idx: int, o: OptionsDict, e: EnvType
         ) -> str:
-            return table
+            part = tokens[idx].meta  # a part of a long table (``tables``): joined to the next
+            if not part:
+                return table.format(width="", top=6, bottom=6)
+            top, bottom = 6 if part["top"] else 0, 6 if part["bottom"] else 0
+            return table.format(width=' width="100%"', top=top, bottom=bottom)
 
         def blockquote_open(
             _: RendererHTML, tokens: Sequence[Token], idx: int, o: OptionsDict, e: EnvType

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from .code import language_of
-from .lists import OPENS, ListRun
-from .pane import PaneMarkdown
+from .lists import OPENS
+from .pane import Going, PaneMarkdown
+from .tables import TableRun
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +56,10 @@ class MarkdownStream:
         self._next_code = 0
         self._codes: dict[int, str] = {}
         self._tail_codes: dict[int, str] = {}
-        self._list: ListRun | None = None
-        """The top-level list that ``_pending`` starts inside (its first items are shown
-        for good), or None."""
+        self._going: Going = None
+        """The top-level list or table that ``_pending`` starts inside (its first items or
+        rows are shown for good), or None. A table's header lines are parsed again before
+        ``_pending``."""
         self.parsed = 0
         """Characters parsed or rendered so far (the measure of the work done)."""
 
@@ -65,7 +67,8 @@ class MarkdownStream:
     def unsettled(self) -> int:
         """Characters that the next update may parse again."""
         opening = len(self._fence.opening) if self._fence else 0
-        return len(self._pending) + opening
+        head = len(self._going.head) if isinstance(self._going, TableRun) else 0
+        return len(self._pending) + opening + head
 
     def feed(self, text: str) -> Update:
         """Add ``text``; the pieces finished by it, and the tail as it stands now."""
@@ -114,22 +117,25 @@ class MarkdownStream:
                 if not self._settle_fence(frozen, final=final):
                     return frozen
                 continue
-            text = self._whole_lines(final)
+            prefix = self._going.head if isinstance(self._going, TableRun) else ""
+            lines = self._whole_lines(final)
+            text = prefix + lines if lines else ""
             tokens = self._parse(text) if text else []
             blocks = _top_level(tokens)
             if not blocks:
                 if final:
                     self._pending = ""
                 return frozen
-            starts = _line_starts(text)
+            starts = [at - len(prefix) for at in _line_starts(text)]  # where in _pending
             last = blocks[-1]
             done = blocks if final or (last.type == "fence" and _closed(last)) else blocks[:-1]
             for block in done:
                 first, end = _lines(block)
-                going_on = self._list if block is blocks[0] else None
-                frozen.extend(self._freeze(block, text[starts[first] : starts[end]], going_on))
+                source = text[starts[first] + len(prefix) : starts[end] + len(prefix)]
+                going_on = self._going if block is blocks[0] else None
+                frozen.extend(self._freeze(block, source, going_on))
             if done:
-                self._list = None  # the list it started inside, if any, has ended
+                self._going = None  # the list or table it started inside, if any, has ended
             if final:
                 self._pending = ""
                 return frozen
@@ -139,25 +145,35 @@ class MarkdownStream:
             if last.type == "fence":
                 self._open_fence(last, self._pending[starts[_lines(last)[0]] :], frozen)
                 continue
-            going_on = self._list if last is blocks[0] else None
-            self._pending = self._pending[self._list_settled(tokens, last, going_on, frozen) :]
+            going_on = self._going if last is blocks[0] else None
+            cut = self._open_settled(text, tokens, last, going_on, frozen)
+            self._pending = self._pending[max(0, cut - len(prefix)) :]
             return frozen
 
-    def _list_settled(
-        self, tokens: list[Token], block: Token, going_on: ListRun | None, frozen: list[str]
+    def _open_settled(
+        self, text: str, tokens: list[Token], block: Token, going_on: Going, frozen: list[str]
     ) -> int:
-        """Freeze the finished items of ``block``, the unfinished last block, when it is a
-        list; where the text not shown for good starts (in the whole lines parsed)."""
-        starts = _line_starts(self._pending)
+        """Freeze what is finished of ``block``, the unfinished last block of ``text``: the
+        items of a list but its last, the parts of a long table but its last; where in
+        ``text`` what is not shown for good starts."""
+        starts = _line_starts(text)
         begin = starts[_lines(block)[0]]
-        items = _items(tokens, block) if block.type in OPENS else []
-        self._list = going_on if items else None
-        if len(items) < 2:
+        if block.type in OPENS:
+            parts = _items(tokens, block)
+            done = len(parts) - 1
+        elif block.type == "table_open":
+            parts = _rows(tokens, block)
+            size = self._md.table_rows
+            done = size * ((len(parts) - 1) // size) if parts else 0  # another row follows
+        else:
+            parts, done = [], 0
+        self._going = going_on if parts else None
+        if done <= 0:
             return begin
-        cut = starts[_lines(items[-1])[0]]
-        source = self._pending[begin:cut]
+        cut = starts[_lines(parts[done])[0]]
+        source = text[begin:cut]
         self.parsed += len(source)
-        html, self._next_code, self._list = self._md.render_open(
+        html, self._next_code, self._going = self._md.render_open(
             source, self._next_code, self._codes, self._key, going_on, goes_on=True
         )
         frozen.append(html)
@@ -171,7 +187,7 @@ class MarkdownStream:
         frozen.append(self._md.code_label(language_of(fence.info), self._fence.index, self._key))
         self._pending = rest[len(opening) :]
 
-    def _freeze(self, block: Token, source: str, going_on: ListRun | None) -> list[str]:
+    def _freeze(self, block: Token, source: str, going_on: Going) -> list[str]:
         if block.type == "fence":
             index = self._next_code
             self._next_code += 1
@@ -223,8 +239,10 @@ class MarkdownStream:
                 pos = end
             pieces.append(self._md.code_chunk(code[pos:], language, last=True))
             return "".join(pieces)
+        if isinstance(self._going, TableRun):
+            text = self._going.head + text
         self.parsed += len(text)
-        html, _ = self._md.render(text, self._next_code, self._tail_codes, self._key, self._list)
+        html, _ = self._md.render(text, self._next_code, self._tail_codes, self._key, self._going)
         return html
 
 
@@ -244,6 +262,20 @@ def _items(tokens: list[Token], block: Token) -> list[Token]:
         if token.level == 1 and token.type == "list_item_open":
             items.append(token)
     return items
+
+
+def _rows(tokens: list[Token], block: Token) -> list[Token]:
+    """The body rows of the top-level table ``block`` opens (one of ``tokens``)."""
+    start = next(i for i, token in enumerate(tokens) if token is block)
+    rows, in_body = [], False
+    for token in tokens[start + 1 :]:
+        if token.level == 0 and token.type == "table_close":
+            break
+        if token.type == "tbody_open":
+            in_body = True
+        elif in_body and token.type == "tr_open":
+            rows.append(token)
+    return rows
 
 
 def _lines(token: Token) -> tuple[int, int]:

@@ -229,3 +229,16 @@ def test_a_list_streamed_item_by_item_is_spaced_as_one_list(qtbot: QtBot) -> Non
         "two": (0.0, 0.0, "2."),
         "three": (0.0, 12.0, "3."),
     }  # as Qt spaces and numbers one list
+
+
+def test_a_long_table_streamed_in_parts_looks_as_it_does_reopened(qtbot: QtBot) -> None:
+    rows = "".join(f"| model-{n} | {n * 37 % 100} | notes on it |\n" for n in range(45))
+    text = f"Results:\n\n| Model | Score | Notes |\n|---|--:|---|\n{rows}\nAfter.\n"
+    view = streamed(qtbot, text, 9)
+    assert view.toHtml() == reopened(qtbot, text).toHtml()
+    (_, reply) = view.document().rootFrame().childFrames()
+    tables = [f for f in reply.childFrames() if isinstance(f, QTextTable)]
+    assert [t.rows() for t in tables] == [21, 20, 5]  # the header, then parts of 20 rows
+    widths = {tuple(c.rawValue() for c in t.format().columnWidthConstraints()) for t in tables}
+    assert len(widths) == 1  # one set of column widths: the parts read as one table
+    assert sum(next(iter(widths))) == 100

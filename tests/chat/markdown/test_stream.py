@@ -13,17 +13,29 @@ from chat.markdown.pane import PaneMarkdown
 from chat.markdown.stream import MarkdownStream, Update
 from tests.support.fuzz import ends_within
 
-SMALL_CHUNKS = {"chunk_chars": 12, "longest_chunk": 40}
-"""Code chunks small enough for generated texts to cross their bounds."""
+SMALL_CHUNKS = {"chunk_chars": 12, "longest_chunk": 40, "table_rows": 2}
+"""Code chunks and table parts small enough for generated texts to cross their bounds."""
 FRAGMENTS = [
     "\n", "\n", "\n\n", " ", "  ", "    ", "\t", "a", "b c", "2", "10", "```", "```py\n",
     "~~~", "````", "$", "$$", "$$\n", "\\(", "\\)", "\\[", "\\]", "\\", "- ", "* ", "+ ", "1. ",
-    "2) ", "> ", "# ", "#", "|", "| a | b |\n", "|---|---|\n", "--|--", "---", "===", "***",
+    "2) ", "> ", "# ", "#", "|", "| a | b |\n", "|---|---|\n", "| c |\n", "|:-:|\n", "--|--",
+    "---", "===", "***",
     "`", "*", "_", "~~", "[ ] ", "[x] ", "[a](http://x.example)", "[j](javascript:x)",
     "![i](http://y.example/i.png)", "<b>", "&amp;", "\r", "\r\n", "[r]: http://r.example",
     "[r]", "def f():\n", "    return 1\n", "\"\"\"", "é", "漢字", "🙂", "\x00",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=3), max_size=60).map("".join)
+
+
+cells = st.text(st.sampled_from("ab |`*\\-:"), max_size=6)
+tables = st.builds(
+    lambda head, rows, after: (
+        "| x | y |\n|---|:-:|\n" + "".join(f"|{a}|{b}|\n" for a, b in rows) + after
+    ),
+    st.none(),
+    st.lists(st.tuples(cells, cells), max_size=9),
+    st.sampled_from(["", "\n", "\nafter\n", "- item\n", "| z |\n"]),
+)
 
 
 def stream(text: str, cuts: list[int], md: PaneMarkdown) -> tuple[list[Update], MarkdownStream]:
@@ -42,6 +54,18 @@ def frozen(updates: list[Update]) -> str:
 @given(texts, st.lists(st.integers(min_value=0, max_value=400), max_size=30))
 def test_the_pieces_are_the_whole_text_rendered_at_once(text: str, cuts: list[int]) -> None:
     for sizes in ({}, SMALL_CHUNKS):
+        whole, _ = PaneMarkdown(**sizes).render(text, 0, {})
+        updates, _ = stream(text, cuts, PaneMarkdown(**sizes))
+        assert frozen(updates[:-1]) + updates[-2].tail == whole
+        assert frozen(updates) == whole
+
+
+@pytest.mark.fuzz
+@given(tables, st.lists(st.integers(min_value=0, max_value=400), max_size=30))
+def test_a_long_table_in_parts_is_the_whole_table_rendered_at_once(
+    text: str, cuts: list[int]
+) -> None:
+    for sizes in ({"table_rows": 2}, {"table_rows": 3}):
         whole, _ = PaneMarkdown(**sizes).render(text, 0, {})
         updates, _ = stream(text, cuts, PaneMarkdown(**sizes))
         assert frozen(updates[:-1]) + updates[-2].tail == whole
@@ -139,3 +163,23 @@ def test_a_list_drawn_item_by_item_is_numbered_and_spaced_as_one() -> None:
     )  # b and c came after a blank line between items: spaced as paragraphs from there
     nested, _ = PaneMarkdown().render("- a\n  - n\n  - m\n- b\n", 0, {})
     assert nested.count("<ul") == 3  # a's own list holds its nested one whole
+
+
+def test_a_long_table_streams_part_by_part_with_one_set_of_widths() -> None:
+    rows = "".join(f"| row {n} | {n * 7} | some words in the last column |\n" for n in range(300))
+    text = "| Name | Value | Notes |\n|---|--:|---|\n" + rows + "\nEnd.\n"
+    renderer = MarkdownStream(PaneMarkdown())
+    costs, updates = [], []
+    for start in range(0, len(text), 30):
+        before = renderer.parsed
+        updates.append(renderer.feed(text[start : start + 30]))
+        costs.append(renderer.parsed - before)
+    pieces = frozen([*updates, renderer.finish()])
+    assert max(costs[-100:]) <= 2 * max(costs[:100])
+    assert pieces.count("<table") == 15  # 300 rows in parts of 20
+    assert pieces.count("<thead>") == 1
+    assert pieces.count('<td style="text-align:right" width="12%">') == 300
+    assert pieces.count("margin-top: 6px") == 1  # the parts join up
+    assert pieces.count("margin-bottom: 6px") == 1
+    short, _ = PaneMarkdown().render("| a | b |\n|---|---|\n| 1 | 2 |\n", 0, {})
+    assert 'width="' not in short  # a short table is sized by Qt, as before

@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from chat.conversation import Conversation, Message, MessageState
-from chat.markdown.pane import COPY_SCHEME, PaneMarkdown
+from chat.markdown.theme import COPY_SCHEME
 
 from .earlier_messages import EarlierMessages
 from .follow import Follower
@@ -41,6 +41,7 @@ from .styles import (
 )
 
 if TYPE_CHECKING:
+    from chat.markdown.pane import PaneMarkdown
     from chat.session import Reply
 
 __all__ = [
@@ -100,7 +101,7 @@ class ConversationView(QTextBrowser):
         self.colours = LIGHT
         self.body_format = char_format(LIGHT.text)
         self.header_format = char_format(LIGHT.muted, bold=True, small=True)
-        self.markdown = PaneMarkdown()
+        self._markdown: PaneMarkdown | None = None
         self.clock: Callable[[], float] = time.monotonic
         self.follower = Follower(self)
         self.page = Page(self.new_document())
@@ -199,7 +200,17 @@ class ConversationView(QTextBrowser):
         self.colours = colours
         self.body_format = char_format(colours.text)
         self.header_format = char_format(colours.muted, bold=True, small=True)
-        self.markdown = PaneMarkdown(theme=colours.pane)
+        self._markdown = None  # made again in the new colours when next needed
+
+    @property
+    def markdown(self) -> PaneMarkdown:
+        """The Markdown renderer of every message here, made at its first use (loading
+        the parser and the highlighter takes about 120 ms: not before the window shows)."""
+        if self._markdown is None:
+            from chat.markdown.pane import PaneMarkdown
+
+            self._markdown = PaneMarkdown(theme=self.colours.pane)
+        return self._markdown
 
     def warm_up(self) -> None:
         """Render a sample once, out of the document, so that the first reply does not wait

@@ -5,6 +5,8 @@ unfinished tail rewritten on each update, and a long message spread over frames 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import (
     QBrush,
@@ -15,8 +17,9 @@ from PySide6.QtGui import (
     QTextFrameFormat,
 )
 
-from chat.markdown.pane import PaneMarkdown
-from chat.markdown.stream import MarkdownStream, Update
+if TYPE_CHECKING:
+    from chat.markdown.pane import PaneMarkdown
+    from chat.markdown.stream import MarkdownStream, Update
 
 SEGMENT_HTML = 24_000
 """A frame of a message takes finished pieces until they hold this much HTML (about 8,000
@@ -125,8 +128,10 @@ class PieceWriter:
         document = self._frame.document()
         if self._wrap is not None:
             wrap = self._wrap
-            update = Update(
-                tuple(wrap(piece) for piece in update.frozen), update.tail and wrap(update.tail)
+            update = replace(
+                update,
+                frozen=tuple(wrap(piece) for piece in update.frozen),
+                tail=update.tail and wrap(update.tail),
             )
         if self._tail:
             remove(document, self._start() + self._frozen, self._tail)
@@ -193,7 +198,7 @@ class MarkdownBody:
         self._markdown = markdown
         self._key = key
         self.writer = writer
-        self._stream = MarkdownStream(markdown, key)
+        self._stream = _stream(markdown, key)
         self.finished = False
 
     def append(self, text: str) -> None:
@@ -206,8 +211,14 @@ class MarkdownBody:
 
     def clear(self) -> None:
         self.writer.clear()
-        self._stream = MarkdownStream(self._markdown, self._key)
+        self._stream = _stream(self._markdown, self._key)
         self.finished = False
 
     def code(self, index: int) -> str | None:
         return self._stream.code(index)
+
+
+def _stream(markdown: PaneMarkdown, key: str) -> MarkdownStream:
+    from chat.markdown.stream import MarkdownStream  # with the parser: once it is needed
+
+    return MarkdownStream(markdown, key)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QBrush, QColor, QFont, QTextCharFormat, QTextFrameFormat
 
-from chat.markdown.pane import DARK_PANE, LIGHT_PANE, PaneTheme
+from chat.markdown.theme import DARK_PANE, LIGHT_PANE, PaneTheme
 
 TEXT = "#1f2328"
 MUTED = "#5f6b7a"

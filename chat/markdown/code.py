@@ -14,8 +14,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-LIGHT_STYLE = "default"
-DARK_STYLE = "github-dark"
+from .theme import LIGHT_STYLE
+
 CHUNK_CHARS = 1500
 """A chunk of a long code block ends at its first blank line past this many characters..."""
 LONGEST_CHUNK = 6000

@@ -11,8 +11,9 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from pygments.formatters import HtmlFormatter
 
-from .code import DARK_STYLE, LIGHT_STYLE, css_class, highlighted, language_of
+from .code import css_class, highlighted, language_of
 from .parser import MONOSPACE, new_parser
+from .theme import DARK_STYLE, LIGHT_STYLE
 
 QT_CODE_STYLE = (
     f"white-space: pre-wrap; font-family: {MONOSPACE}; background-color: #f6f8fa; font-size: 9pt"

@@ -5,7 +5,6 @@ that a long block streams without being highlighted again from its start."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from html import escape
 
 from markdown_it.renderer import RendererHTML
@@ -14,8 +13,6 @@ from markdown_it.utils import EnvType, OptionsDict
 
 from .code import (
     CHUNK_CHARS,
-    DARK_STYLE,
-    LIGHT_STYLE,
     LONGEST_CHUNK,
     background,
     chunk_end,
@@ -27,40 +24,11 @@ from .html import QT_QUOTE_STYLE_MARGINS
 from .lists import ListRun, split_lists
 from .parser import MONOSPACE, new_parser
 from .tables import ROWS, TableRun, split_tables
+from .theme import COPY_SCHEME, LIGHT_PANE, PaneTheme
 
-COPY_SCHEME = "parley-copy"
-"""The Copy link of a code block: ``parley-copy:<key>/<n>``, the n-th block of a message."""
 RenderRule = Callable[[RendererHTML, Sequence[Token], int, OptionsDict, EnvType], str]
 Going = ListRun | TableRun | None
 """A top-level list or table that a text starts inside, or ends inside."""
-
-
-@dataclass(frozen=True, slots=True)
-class PaneTheme:
-    """The colours the pane's Markdown is drawn in (Qt's HTML takes them inline)."""
-
-    pygments: str
-    """The Pygments style of code blocks."""
-    label: str
-    inline_code: str
-    table_border: str
-    quote: str
-    muted: str
-    """Text that stands back: the reasoning."""
-    math: str = "background-color: #eef1fa; color: #243a73"
-    """The colours math is set apart in."""
-
-
-LIGHT_PANE = PaneTheme(LIGHT_STYLE, "#59636e", "#eceef1", "#d0d7de", "#59636e", "#5f6b7a")
-DARK_PANE = PaneTheme(
-    DARK_STYLE,
-    "#9198a1",
-    "#2d333b",
-    "#3d444d",
-    "#9198a1",
-    "#9aa4b1",
-    "background-color: #1f2a44; color: #a8c1ff",
-)
 
 
 class PaneMarkdown:

@@ -36,3 +36,25 @@ def test_the_app_starts_paints_and_exits_cleanly() -> None:
     lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
     assert float(lines["first-paint"]) > 0
     assert int(lines["idle-rss"]) > 0
+
+
+def test_the_window_shows_before_the_parser_and_the_network_are_loaded() -> None:
+    """What the first paint waits for: not Markdown, Pygments or aiohttp (they load after)."""
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from gui.main_window import MainWindow\n"
+        "from gui.tasks import TaskTracker\n"
+        "window = MainWindow(TaskTracker())\n"
+        "window.show()\n"
+        "app.processEvents()\n"
+        "heavy = ('markdown_it', 'pygments', 'aiohttp', 'keyring')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]"

@@ -11,7 +11,8 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from chat.conversation import Conversation
-from chat.markdown.code import DARK_STYLE, LIGHT_STYLE, background
+from chat.markdown.code import background
+from chat.markdown.theme import DARK_STYLE, LIGHT_STYLE
 from chat.settings import Settings
 from gui.main_window import MainWindow
 from gui.styles import DARK, LIGHT

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from tests.chat.streaming_server import install_plugin
 
-from .common import Figure, median
+from .common import Figure, installed, median
 
 TITLE = "parley ask: launch to exit"
 ABOUT = (
@@ -178,7 +178,7 @@ def _plugin() -> Figure:
     """``parley ask`` through a plugin provider (the streaming test server's)."""
     with _serving(_start_words) as url, tempfile.TemporaryDirectory() as tmp:
         install_plugin(Path(tmp), {"Loopback": "tests.chat.streaming_server:Loopback"})
-        env = dict(os.environ, PYTHONPATH=f"{tmp}{os.pathsep}{ROOT}", PARLEY_HOME=tmp)
+        env = installed(dict(os.environ, PYTHONPATH=f"{tmp}{os.pathsep}{ROOT}", PARLEY_HOME=tmp))
         parley = [PARLEY, "ask", "-p", "Loopback", "--base-url", url, "hi"]
         bare = [sys.executable, "-c", BARE, url]
         for command in (parley, bare):
@@ -189,13 +189,15 @@ def _plugin() -> Figure:
 
 def _clean_env(tmp: str) -> dict[str, str]:
     """No saved settings or model cache, and no keyring opened."""
-    return dict(
-        os.environ,
-        PYTHONPATH=str(ROOT),
-        PARLEY_HOME=tmp,  # the exchange is saved there, as a user's is
-        XDG_CONFIG_HOME=os.path.join(tmp, "config"),
-        XDG_CACHE_HOME=os.path.join(tmp, "cache"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    return installed(
+        dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            PARLEY_HOME=tmp,  # the exchange is saved there, as a user's is
+            XDG_CONFIG_HOME=os.path.join(tmp, "config"),
+            XDG_CACHE_HOME=os.path.join(tmp, "cache"),
+            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        )
     )
 
 

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .common import Figure, median
+from .common import Figure, installed, median
 
 TITLE = "Conversation pane: streaming, updates, long conversations, typing"
 RUNS = 3
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _child(*args: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PARLEY_HOME": home}
+        env = installed({**os.environ, "QT_QPA_PLATFORM": "offscreen", "PARLEY_HOME": home})
         done = subprocess.run(
             [sys.executable, "-m", "bench.pane_child", *args],
             cwd=ROOT,

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import Figure, median
+from .common import Figure, installed, median
 
 TITLE = "Startup: first painted window and idle memory"
 RUNS = 7
@@ -60,13 +60,15 @@ sys.exit(app.exec())
 
 def _launch(command: list[str], home: str) -> tuple[float, float]:
     """Seconds from spawn to first paint, and idle RSS in MB, of one run of ``command``."""
-    env = {
-        **os.environ,
-        "PARLEY_HOME": home,  # never the user's own files
-        "QT_QPA_PLATFORM": "offscreen",
-        "PARLEY_BENCH_FIRST_PAINT": "1",
-        "PARLEY_BENCH_IDLE": str(IDLE_SECONDS),
-    }
+    env = installed(
+        {
+            **os.environ,
+            "PARLEY_HOME": home,  # never the user's own files
+            "QT_QPA_PLATFORM": "offscreen",
+            "PARLEY_BENCH_FIRST_PAINT": "1",
+            "PARLEY_BENCH_IDLE": str(IDLE_SECONDS),
+        }
+    )
     started = time.monotonic()
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True

@@ -12,7 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
-from .common import Figure, median
+from .common import Figure, installed, median
 
 TITLE = "Store: opening with 10,000 conversations, and the writer while a reply streams"
 RUNS = 5
@@ -64,13 +64,15 @@ def _fill(home: Path, conversations: int) -> None:
 
 
 def _launch(home: Path) -> float:
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "PARLEY_BENCH_FIRST_PAINT": "1",
-        "PARLEY_BENCH_IDLE": "0.3",
-        "PARLEY_HOME": str(home),
-    }
+    env = installed(
+        {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "PARLEY_BENCH_FIRST_PAINT": "1",
+            "PARLEY_BENCH_IDLE": "0.3",
+            "PARLEY_HOME": str(home),
+        }
+    )
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "gui"], cwd=ROOT, env=env, capture_output=True, text=True,

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from chat.store.search import Hit
 
 from .conversation_list import HEADER_ROLE, ID_ROLE, PINNED_ROLE, ConversationListModel
-from .search_results import HTML_ROLE, ResultDelegate, result_html
 
 TYPING_PAUSE_MS = 120
 """Results appear once typing pauses this long (every key would start a query)."""
@@ -118,7 +117,9 @@ class Sidebar(QWidget):
         self.results_model = QStandardItemModel(self)
         self.results.setModel(self.results_model)
         self.results.setWordWrap(True)
-        self.results.setItemDelegate(ResultDelegate(self.results))
+        self._drawn_as_results = False
+        """Whether the results list has its delegate (made at the first search: it is not
+        needed to show the window)."""
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results.hide()
@@ -329,6 +330,11 @@ class Sidebar(QWidget):
             self.on_typing_timeout()
 
     def _show_results(self, hits: list[Hit], message: str) -> None:
+        from .search_results import HTML_ROLE, ResultDelegate, result_html
+
+        if not self._drawn_as_results:
+            self.results.setItemDelegate(ResultDelegate(self.results))
+            self._drawn_as_results = True
         self.results_model.clear()
         if message:
             item = QStandardItem(message)

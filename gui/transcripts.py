@@ -24,7 +24,6 @@ from chat.transcript.names import file_name
 from chat.transcript.options import SUFFIXES, Format
 
 from .banner import Banner
-from .export_dialog import FORMAT_LABELS, ExportChoice, ExportDialog, Scope
 from .import_progress import ImportProgress
 from .library import call_in_loop
 from .transcript_work import (
@@ -41,6 +40,7 @@ from .transcript_work import (
 if TYPE_CHECKING:
     from chat.store import Store
 
+    from .export_dialog import ExportChoice, ExportDialog, Scope
     from .library import Library
     from .sidebar import Sidebar
     from .tasks import TaskTracker
@@ -102,6 +102,8 @@ class Transcripts(QObject):
         if self.export_dialog is not None:
             self.export_dialog.raise_()
             return
+        from .export_dialog import ExportDialog  # loaded when first asked for
+
         scopes = self._scopes(chosen)
         if not scopes:
             self._say(NOTHING_TO_EXPORT)
@@ -117,6 +119,8 @@ class Transcripts(QObject):
         dialog.open()
 
     def _scopes(self, chosen: list[str] | None) -> list[Scope]:
+        from .export_dialog import Scope
+
         current = self._current()
         self._targets = {}
         scopes = []
@@ -163,6 +167,8 @@ class Transcripts(QObject):
             self._ask_for_folder(choice, targets)
 
     def _ask_for_file(self, choice: ExportChoice, targets: Targets) -> None:
+        from .export_dialog import FORMAT_LABELS
+
         suffix = SUFFIXES[choice.fmt]
         if targets is not None and len(targets) == 1:
             name = file_name(self._title_of(targets[0]), suffix, set())

@@ -273,6 +273,8 @@ def open_long(peer: bool) -> dict[str, Any]:
     window.setCentralWidget(view)
     window.show()
     app.processEvents()
+    if not peer:
+        view.warm_up()  # as the window does once started (gui/main_window.py set_session)
     before = rss_mb()
     started = time.perf_counter()
     if peer:

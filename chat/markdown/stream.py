@@ -126,12 +126,13 @@ class MarkdownStream:
                 if final:
                     self._pending = ""
                 return frozen
-            starts = [at - len(prefix) for at in _line_starts(text)]  # where in _pending
+            starts = _line_starts(text)
+            skip = len(prefix)  # text is the prefix, then _pending's whole lines
             last = blocks[-1]
             done = blocks if final or (last.type == "fence" and _closed(last)) else blocks[:-1]
             for block in done:
                 first, end = _lines(block)
-                source = text[starts[first] + len(prefix) : starts[end] + len(prefix)]
+                source = text[starts[first] : starts[end]]
                 going_on = self._going if block is blocks[0] else None
                 frozen.extend(self._freeze(block, source, going_on))
             if done:
@@ -140,23 +141,28 @@ class MarkdownStream:
                 self._pending = ""
                 return frozen
             if done is blocks:  # a fence that closed: go on after it
-                self._pending = self._pending[starts[_lines(last)[1]] :]
+                self._pending = self._pending[starts[_lines(last)[1]] - skip :]
                 continue
             if last.type == "fence":
-                self._open_fence(last, self._pending[starts[_lines(last)[0]] :], frozen)
+                self._open_fence(last, self._pending[starts[_lines(last)[0]] - skip :], frozen)
                 continue
             going_on = self._going if last is blocks[0] else None
-            cut = self._open_settled(text, tokens, last, going_on, frozen)
-            self._pending = self._pending[max(0, cut - len(prefix)) :]
+            cut = self._open_settled(text, starts, tokens, last, going_on, frozen)
+            self._pending = self._pending[max(0, cut - skip) :]  # a table's header stays out
             return frozen
 
     def _open_settled(
-        self, text: str, tokens: list[Token], block: Token, going_on: Going, frozen: list[str]
+        self,
+        text: str,
+        starts: list[int],
+        tokens: list[Token],
+        block: Token,
+        going_on: Going,
+        frozen: list[str],
     ) -> int:
-        """Freeze what is finished of ``block``, the unfinished last block of ``text``: the
-        items of a list but its last, the parts of a long table but its last; where in
-        ``text`` what is not shown for good starts."""
-        starts = _line_starts(text)
+        """Freeze what is finished of ``block``, the unfinished last block of ``text`` (its
+        lines start at ``starts``): the items of a list but its last, the parts of a long
+        table but its last; where in ``text`` what is not shown for good starts."""
         begin = starts[_lines(block)[0]]
         if block.type in OPENS:
             parts = _items(tokens, block)

@@ -50,6 +50,18 @@ def frozen(updates: list[Update]) -> str:
     return "".join(piece for update in updates for piece in update.frozen)
 
 
+def fed_in_steps(text: str, step: int) -> tuple[list[int], str]:
+    """``text`` fed ``step`` characters at a time: the work of each update, and every
+    piece shown for good."""
+    renderer = MarkdownStream(PaneMarkdown())
+    costs, updates = [], []
+    for start in range(0, len(text), step):
+        before = renderer.parsed
+        updates.append(renderer.feed(text[start : start + step]))
+        costs.append(renderer.parsed - before)
+    return costs, frozen([*updates, renderer.finish()])
+
+
 @pytest.mark.fuzz
 @given(texts, st.lists(st.integers(min_value=0, max_value=400), max_size=30))
 def test_the_pieces_are_the_whole_text_rendered_at_once(text: str, cuts: list[int]) -> None:
@@ -141,13 +153,7 @@ def test_a_long_list_streams_item_by_item() -> None:
     """A list of 600 items streamed: each update renders the new items and the last one,
     never the list from its first item again."""
     text = "".join(f"{n % 3 + 1}. item *{n}* with some words\n" for n in range(600)) + "\nEnd.\n"
-    renderer = MarkdownStream(PaneMarkdown())
-    costs, updates = [], []
-    for start in range(0, len(text), 30):
-        before = renderer.parsed
-        updates.append(renderer.feed(text[start : start + 30]))
-        costs.append(renderer.parsed - before)
-    pieces = frozen([*updates, renderer.finish()])
+    costs, pieces = fed_in_steps(text, 30)
     assert max(costs[-100:]) <= 2 * max(costs[:100])
     assert max(costs) < 400
     assert '<ol start="600" style="margin-top: 0px">' in pieces  # numbered on, as one list
@@ -168,13 +174,7 @@ def test_a_list_drawn_item_by_item_is_numbered_and_spaced_as_one() -> None:
 def test_a_long_table_streams_part_by_part_with_one_set_of_widths() -> None:
     rows = "".join(f"| row {n} | {n * 7} | some words in the last column |\n" for n in range(300))
     text = "| Name | Value | Notes |\n|---|--:|---|\n" + rows + "\nEnd.\n"
-    renderer = MarkdownStream(PaneMarkdown())
-    costs, updates = [], []
-    for start in range(0, len(text), 30):
-        before = renderer.parsed
-        updates.append(renderer.feed(text[start : start + 30]))
-        costs.append(renderer.parsed - before)
-    pieces = frozen([*updates, renderer.finish()])
+    costs, pieces = fed_in_steps(text, 30)
     assert max(costs[-100:]) <= 2 * max(costs[:100])
     assert pieces.count("<table") == 15  # 300 rows in parts of 20
     assert pieces.count("<thead>") == 1

@@ -20,7 +20,7 @@ ABOUT = (
     "are set up after the first paint); the peer is a bare PySide6 window, a QMainWindow with "
     "one QTextEdit. Time runs from just before the process is spawned to its first paint "
     "event (both read the system-wide monotonic clock, via the `PARLEY_BENCH_FIRST_PAINT` "
-    f"hook in gui/app.py); idle RSS is read from /proc after {IDLE_SECONDS:g} s of idling once "
+    f"hook in gui/start.py); idle RSS is read from /proc after {IDLE_SECONDS:g} s of idling once "
     f"started up. Runs alternate; medians of {RUNS} each."
 )
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,6 @@ do (they belong to ``chat.secrets``).
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -257,6 +256,8 @@ class Settings:
         self._providers: dict[str, dict[str, SettingValue]] = {}
         self._kept: dict[str, Any] = {"settings": {}, "providers": {}}
         """What the file held that is not in use: unknown names, refused values."""
+        import asyncio  # here: the window paints before asyncio is loaded
+
         self._write_lock = asyncio.Lock()
         self._written: dict[str, Any] | None = None
         """What the file holds as far as this object knows; None when unknown."""
@@ -337,6 +338,8 @@ class Settings:
     async def save_in_background(self) -> None:
         """``save`` on a worker thread, one write at a time, in the order they were asked;
         nothing is written when the file already holds these values."""
+        import asyncio
+
         data = self.snapshot()
         async with self._write_lock:
             if data != self._written:

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem := display_problem(os.environ, sys.platform):
         print(f"parley: {problem}", file=sys.stderr)
         return 1
-    from gui.app import run
+    from gui.start import run
 
     return run([])
 

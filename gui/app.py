@@ -1,4 +1,6 @@
-"""The composition root: the Qt app, its asyncio loop, and every shared part, made once here."""
+"""The composition root: every shared part (settings, the store, the providers, the HTTP
+session, the secret store) made once here, and the window served on the asyncio loop until it
+is closed. gui.start shows the window before this module is loaded."""
 
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
+
+from .start import BENCH_FIRST_PAINT, FIRST_PAINT_WAIT_MS, Shown, new_window, watch_first_paint
 
 if TYPE_CHECKING:
     from chat.secrets import SecretStore
@@ -25,39 +27,8 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
     from .tasks import TaskTracker
 
-ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
-"""The window's icon, drawn from resources/parley.svg by packaging/icons.py: PNG files, so
-that Qt's SVG module is not loaded at start (2 MB of memory, measured)."""
 FIRST_PAGE_WAIT = 1.0
 """Seconds the list's first page may hold up loading the providers (it takes milliseconds)."""
-BENCH_FIRST_PAINT = "PARLEY_BENCH_FIRST_PAINT"
-"""Benchmark hook (bench/startup.py): when set, print ``first-paint <time.monotonic()>`` at
-the window's first paint (and ``list-painted <time>`` once the list's first page is painted),
-then ``idle-rss <kB>`` after PARLEY_BENCH_IDLE seconds (default 1)
-of idling once started up, and quit."""
-
-
-def run(argv: list[str]) -> int:
-    """Open the window and run until it is closed; the exit code."""
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
-    assert isinstance(app, QApplication)
-    app.setApplicationName("Parley")
-    app.setApplicationDisplayName("Parley")
-    app.setDesktopFileName("parley")
-    app.setWindowIcon(window_icon())
-    app.setQuitOnLastWindowClosed(False)  # main() ends instead, after shutting down in order
-    import qasync  # type: ignore[import-untyped]
-
-    # asyncio.run() takes loop_factory only from Python 3.12; Runner has it on 3.11 too.
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(main(app))
-
-
-def window_icon() -> QIcon:
-    icon = QIcon()
-    for path in sorted(ICONS.glob("parley-*.png")):
-        icon.addFile(str(path))
-    return icon
 
 
 async def main(
@@ -65,11 +36,10 @@ async def main(
     registry: ProviderRegistry | None = None,
     open_store: Callable[[], Awaitable[SecretStore]] | None = None,
     settings_path: Path | None = None,
+    shown: Shown | None = None,
 ) -> int:
-    """Show the window first, then open the HTTP session and the secret store behind it."""
-    from .main_window import MainWindow
-    from .tasks import TaskTracker
-
+    """Serve the window (``shown`` by gui.start, or made and shown here first), then open
+    the HTTP session and the secret store behind it."""
     loop = asyncio.get_running_loop()
     closed: asyncio.Future[None] = loop.create_future()
 
@@ -77,13 +47,15 @@ async def main(
         if not closed.done():
             closed.set_result(None)
 
-    tasks = TaskTracker()
-    window = MainWindow(tasks)
-    painted = _watch_first_paint(app)
     app.lastWindowClosed.connect(on_last_window_closed)
-    window.show()
-    await asyncio.wait([painted], timeout=2.0)
     try:
+        if shown is None:
+            shown = new_window()
+            painted: asyncio.Future[None] = loop.create_future()
+            watch_first_paint(app, lambda _: _resolve(painted))
+            shown.window.show()
+            await asyncio.wait([painted], timeout=FIRST_PAINT_WAIT_MS / 1000)
+        window, tasks = shown
         return await _serve(window, tasks, closed, registry, open_store, settings_path)
     finally:
         app.lastWindowClosed.disconnect(on_last_window_closed)
@@ -195,32 +167,6 @@ async def _save_last(settings: Settings) -> None:
         await settings.save_in_background()
     except OSError as error:  # the window is gone: stderr is all that is left
         print(f"parley: the settings could not be saved: {error}", file=sys.stderr)
-
-
-class _FirstPaint(QObject):
-    """Resolves a future at the first paint event anywhere in the app, then goes away."""
-
-    def __init__(self, app: QApplication, future: asyncio.Future[float]) -> None:
-        super().__init__()
-        self._app = app
-        self._future = future
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and not self._future.done():
-            now = time.monotonic()
-            self._future.set_result(now)
-            if os.environ.get(BENCH_FIRST_PAINT):
-                print(f"first-paint {now:.6f}", flush=True)
-            self._app.removeEventFilter(self)
-        return False
-
-
-def _watch_first_paint(app: QApplication) -> asyncio.Future[float]:
-    future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-    watcher = _FirstPaint(app, future)
-    app.installEventFilter(watcher)
-    future.add_done_callback(lambda _: watcher.deleteLater())
-    return future
 
 
 def keep_started_objects() -> None:

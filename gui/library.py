@@ -3,7 +3,6 @@ list model that shows them all. No disk work here: the store reads and writes on
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,8 @@ from chat.conversation import Change, Conversation, TextStreamed
 from .conversation_list import ConversationListModel, Entry
 
 if TYPE_CHECKING:
+    import asyncio
+
     from chat.store import Store, Summary
     from chat.store.search import Hit
 
@@ -124,6 +125,8 @@ class Library(QObject):
 
     async def indexed(self) -> None:
         """Return once every message is searchable (an import's are indexed after it)."""
+        import asyncio
+
         if self.store is not None:
             await asyncio.wrap_future(self.store.catch_up())
 

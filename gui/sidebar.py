@@ -3,7 +3,6 @@ actions (rename with F2, delete with Undo, pin, export; Ctrl/Shift-click selects
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -312,8 +311,6 @@ class Sidebar(QWidget):
                 self._show_results([], str(error))
                 self._shown = asked
             return
-        except asyncio.CancelledError:
-            raise
         if asked == self._asked:
             self._show_results(hits, _said(text, hits, waiting))
             self._shown = asked

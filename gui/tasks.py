@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    import asyncio
 
-log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class TaskTracker(QObject):
@@ -30,6 +29,8 @@ class TaskTracker(QObject):
 
     def start(self, coro: Coroutine[Any, Any, T], *, name: str) -> asyncio.Task[T]:
         """Run ``coro`` as a task on the running loop and keep it until it ends."""
+        import asyncio  # here, not at import: the window paints before asyncio is loaded
+
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._on_task_done)
@@ -49,6 +50,8 @@ class TaskTracker(QObject):
         for task in tasks:
             task.cancel()
         if tasks:
+            import asyncio
+
             await asyncio.gather(*tasks, return_exceptions=True)
 
     def _on_task_done(self, task: asyncio.Task[Any]) -> None:
@@ -57,5 +60,7 @@ class TaskTracker(QObject):
             return
         error = task.exception()
         if error is not None:
-            log.warning("Task %s failed", task.get_name(), exc_info=error)
+            import logging
+
+            logging.getLogger(__name__).warning("Task %s failed", task.get_name(), exc_info=error)
             self.failed.emit(f"Something went wrong ({task.get_name()}): {error!r}")

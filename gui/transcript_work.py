@@ -3,7 +3,6 @@ conversations read as their turn comes, progress passed back, and the thread wai
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -105,6 +104,8 @@ class Percent:
 async def off_thread(work: Callable[[], T], stop: threading.Event) -> T:
     """``work()`` on a worker thread. When the task is cancelled (the window closes),
     ``stop`` is set and the worker waited for: it ends before the store is closed."""
+    import asyncio
+
     job = asyncio.ensure_future(asyncio.to_thread(work))
     try:
         return await asyncio.shield(job)

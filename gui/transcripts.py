@@ -7,7 +7,6 @@ the worker reports (an import's progress) comes back through the event loop.
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import threading
 from collections.abc import Callable
@@ -38,6 +37,8 @@ from .transcript_work import (
 )
 
 if TYPE_CHECKING:
+    import asyncio
+
     from chat.store import Store
 
     from .export_dialog import ExportChoice, ExportDialog, Scope
@@ -320,6 +321,8 @@ class Transcripts(QObject):
         progress = ImportProgress(path.name, self._window)
         progress.cancel_requested.connect(cancel.set)
         self.progress = progress
+        import asyncio
+
         shown = Percent(call_in_loop(asyncio.get_running_loop(), progress.show_progress))
         work = partial(import_file, store, path, progress=shown, cancel=cancel)
         self.import_action.setEnabled(False)

@@ -209,7 +209,7 @@ class _ErrorLogCatcher(logging.Handler):
 @pytest.fixture(autouse=True)
 def _qt_app_as_in_the_app(request: pytest.FixtureRequest) -> Iterator[None]:
     """For tests under tests/gui and tests/e2e: the QApplication outlives its windows, as in
-    ``gui.app.run`` (closing the last window must not stop the qasync loop under a test), and
+    ``gui.start.run`` (closing the last window must not stop the qasync loop under a test), and
     what a test left behind is collected while still on the GUI thread.
 
     A parentless widget left to the cyclic garbage collector is destroyed on whichever thread

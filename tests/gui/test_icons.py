@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from gui.app import window_icon
+from gui.start import window_icon
 
 ROOT = Path(__file__).resolve().parents[2]
 

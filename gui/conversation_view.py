@@ -214,8 +214,9 @@ class ConversationView(QTextBrowser):
 
     def warm_up(self) -> None:
         """Render a sample once, out of the document, so that the first reply does not wait
-        for the parser's and the highlighter's first use (about 60 ms here)."""
-        self.markdown.render(WARM_UP, 0, {})
+        for the parser's and the highlighter's first use (about 60 ms here); Python's lexer
+        is found on a worker thread meanwhile."""
+        self.markdown.render(WARM_UP, 0, {}, wait=False)
 
     def loadResource(self, type: int, name: QUrl) -> Any:
         """Nothing is ever fetched: not a remote image, not a local file."""

@@ -19,6 +19,7 @@ from .code import (
     chunks,
     highlighted,
     language_of,
+    lexer_found,
 )
 from .html import QT_QUOTE_STYLE_MARGINS
 from .lists import ListRun, split_lists
@@ -74,11 +75,14 @@ class PaneMarkdown:
         codes: dict[int, str],
         key: str = "0",
         going_on: Going = None,
+        *,
+        wait: bool = True,
     ) -> tuple[str, int]:
         """``text`` as HTML, and the number of the next code block after it. ``going_on``:
         the text starts inside a top-level list or table partly drawn (``lists``,
-        ``tables``; a table's text starts with its header lines again)."""
-        html, next_code, _ = self.render_open(text, first_code, codes, key, going_on)
+        ``tables``; a table's text starts with its header lines again). Without ``wait``,
+        code whose lexer is not found yet is shown uncoloured (``code_chunk``)."""
+        html, next_code, _ = self.render_open(text, first_code, codes, key, going_on, wait=wait)
         return html, next_code
 
     def render_open(
@@ -90,6 +94,7 @@ class PaneMarkdown:
         going_on: Going = None,
         *,
         goes_on: bool = False,
+        wait: bool = True,
     ) -> tuple[str, int, Going]:
         """``render``; with ``goes_on``, the text ends inside a top-level list or table
         (more of its items or rows follow): also how it goes on."""
@@ -99,6 +104,7 @@ class PaneMarkdown:
             "next_code": first_code,
             "codes": codes,
             "key": key,
+            "wait": wait,
         }
         parser, lines = self.parser, _lines(text)
         tokens = parser.parse(text, env)
@@ -111,12 +117,17 @@ class PaneMarkdown:
         assert isinstance(next_code, int)
         return html, next_code, in_list or in_table
 
-    def fence_pieces(self, code: str, info: str, index: int, key: str) -> list[str]:
+    def fence_pieces(
+        self, code: str, info: str, index: int, key: str, *, wait: bool = True
+    ) -> list[str]:
         """A code block as its pieces: the label, then each chunk of its code."""
         language = language_of(info)
         parts = chunks(code, *self._chunk)
         last = len(parts) - 1
-        body = [self.code_chunk(part, language, last=i == last) for i, part in enumerate(parts)]
+        body = [
+            self.code_chunk(part, language, last=i == last, wait=wait)
+            for i, part in enumerate(parts)
+        ]
         return [self.code_label(language, index, key), *body]
 
     def chunk_end(self, code: str, start: int) -> int | None:
@@ -129,10 +140,15 @@ class PaneMarkdown:
         name = f"<b>{escape(language)}</b>&nbsp;&nbsp;&nbsp;" if language else ""
         return f'<p style="{self._label_style}">{name}<a href="{href}">Copy</a></p>\n'
 
-    def code_chunk(self, code: str, language: str, *, last: bool) -> str:
-        """A chunk of a code block, highlighted; only the last closes the block's box."""
+    def code_chunk(self, code: str, language: str, *, last: bool, wait: bool = True) -> str:
+        """A chunk of a code block, highlighted; only the last closes the block's box.
+        Without ``wait`` (what is still streaming in, drawn again at the next update), it
+        is not coloured until its lexer is found, on a worker thread (``lexer_found``)."""
         code = code.removesuffix("\n")  # a line of its own in Qt: the block would end blank
-        body = highlighted(code, language, inline_styles=True, style=self.theme.pygments)
+        if wait or lexer_found(language):
+            body = highlighted(code, language, inline_styles=True, style=self.theme.pygments)
+        else:
+            body = escape(code, quote=False)
         if not code.endswith("\n"):
             body = body.removesuffix("\n")  # Pygments ends every output with one
         below = "8px" if last else "0px"
@@ -151,7 +167,10 @@ class PaneMarkdown:
             index = env["next_code"]
             env["next_code"] = index + 1
             env["codes"][index] = token.content
-            return "".join(self.fence_pieces(token.content, token.info, index, env["key"]))
+            pieces = self.fence_pieces(
+                token.content, token.info, index, env["key"], wait=env.get("wait", True)
+            )
+            return "".join(pieces)
 
         return fence
 

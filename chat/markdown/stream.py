@@ -241,14 +241,16 @@ class MarkdownStream:
             self._tail_codes[fence.index] = "".join(fence.done) + token.content
             code, language, pos, pieces = token.content, language_of(fence.info), 0, []
             while (end := self._md.chunk_end(code, pos)) is not None:  # a held "\r" ends a line
-                pieces.append(self._md.code_chunk(code[pos:end], language, last=False))
+                pieces.append(self._md.code_chunk(code[pos:end], language, last=False, wait=False))
                 pos = end
-            pieces.append(self._md.code_chunk(code[pos:], language, last=True))
+            pieces.append(self._md.code_chunk(code[pos:], language, last=True, wait=False))
             return "".join(pieces)
         if isinstance(self._going, TableRun):
             text = self._going.head + text
         self.parsed += len(text)
-        html, _ = self._md.render(text, self._next_code, self._tail_codes, self._key, self._going)
+        html, _ = self._md.render(
+            text, self._next_code, self._tail_codes, self._key, self._going, wait=False
+        )
         return html
 
 

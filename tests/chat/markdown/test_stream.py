@@ -4,6 +4,7 @@ and one update's work is bounded by the new text and the tail, not by what came 
 from __future__ import annotations
 
 import itertools
+import threading
 
 import pytest
 from hypothesis import given
@@ -183,3 +184,22 @@ def test_a_long_table_streams_part_by_part_with_one_set_of_widths() -> None:
     assert pieces.count("margin-bottom: 6px") == 1
     short, _ = PaneMarkdown().render("| a | b |\n|---|---|\n| 1 | 2 |\n", 0, {})
     assert 'width="' not in short  # a short table is sized by Qt, as before
+
+
+def test_code_in_a_language_not_found_yet_streams_uncoloured_then_is_coloured() -> None:
+    """Finding a lexer the first time takes 50-250 ms: the open block is drawn uncoloured
+    meanwhile, not held up; what is finished for good is coloured, as when reopened."""
+    language = "racket"  # no other test uses it; its lexer takes long to find (500 ms)
+    text = f"```{language}\n(define x 1)\n```\n"
+    markdown = PaneMarkdown()
+    renderer = MarkdownStream(markdown)
+    update = renderer.feed(text[:-4])  # the block is open
+    assert "(define x 1)" in update.tail
+    assert "<span" not in update.tail  # drawn as it is, not waited for
+    done = renderer.finish()
+    whole, _ = markdown.render(text, 0, {})
+    assert "".join(update.frozen + done.frozen) == whole
+    assert "<span" in whole  # coloured once the lexer is found
+    for thread in threading.enumerate():
+        if thread.name == "Parley lexer":
+            thread.join(10)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -42,7 +42,12 @@ class ReplyError:
 
 
 def _new_id() -> str:
-    return uuid.uuid4().hex
+    """A random UUID (version 4) as 32 hex digits, made without the uuid module: importing
+    it (and the platform module behind it) would hold up the window's first paint."""
+    digest = bytearray(os.urandom(16))
+    digest[6] = (digest[6] & 0x0F) | 0x40
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return digest.hex()
 
 
 @dataclass(slots=True)

@@ -21,7 +21,8 @@ ABOUT = (
     "one QTextEdit. Time runs from just before the process is spawned to its first paint "
     "event (both read the system-wide monotonic clock, via the `PARLEY_BENCH_FIRST_PAINT` "
     f"hook in gui/start.py); idle RSS is read from /proc after {IDLE_SECONDS:g} s of idling once "
-    f"started up. Runs alternate; medians of {RUNS} each."
+    "started up, with one short conversation open (a question and a Markdown answer with a "
+    f"list and a code block). Runs alternate; medians of {RUNS} each."
 )
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,12 +78,39 @@ def _launch(command: list[str], home: str) -> tuple[float, float]:
     return float(values["first-paint"]) - started, int(values["idle-rss"]) / 1024
 
 
+SHORT_ANSWER = (
+    "Here is a **short** answer, with `code`:\n\n- one point\n- another point\n\n"
+    "```python\nprint('hello')\n```\n"
+)
+
+
+def _open_one_short_conversation(home: Path) -> None:
+    """A store holding one short conversation (a question, a Markdown answer), open at the
+    start as the one open when the window last closed."""
+    from chat.settings import Settings
+
+    from .store import _fill
+
+    before = os.environ.get("PARLEY_HOME")
+    try:
+        opened = _fill(home, 1, SHORT_ANSWER)
+        settings = Settings.load()
+        settings.set("last_conversation", opened)
+        settings.save()
+    finally:
+        if before is None:
+            os.environ.pop("PARLEY_HOME", None)
+        else:
+            os.environ["PARLEY_HOME"] = before
+
+
 def run() -> list[Figure]:
     parley = [sys.executable, "-m", "gui"]
     peer = [sys.executable, "-c", PEER]
     ours: list[tuple[float, float]] = []
     theirs: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as home:
+        _open_one_short_conversation(Path(home))
         _launch(parley, home)  # warm the disk cache for both before measuring
         _launch(peer, home)
         for _ in range(RUNS):

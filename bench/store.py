@@ -32,7 +32,9 @@ ABOUT = (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _fill(home: Path, conversations: int) -> None:
+def _fill(home: Path, conversations: int, answer: str = "") -> str:
+    """Write ``conversations`` of two messages each into ``home``'s store; the newest one's
+    id. ``answer``: the assistant's text (else a line of words)."""
     from chat.store.database import connect, default_path
     from chat.store.schema import migrate
 
@@ -48,7 +50,8 @@ def _fill(home: Path, conversations: int) -> None:
         conversation_rows.append((cid, f"Conversation {n} about topic {n % 97}", when, when))
         first = uuid.uuid4().hex
         message_rows.append((first, cid, None, "user", f"Question {n} on subject {n % 89}", when))
-        message_rows.append((uuid.uuid4().hex, cid, first, "assistant", f"Answer {n} " * 20, when))
+        reply = answer or f"Answer {n} " * 20
+        message_rows.append((uuid.uuid4().hex, cid, first, "assistant", reply, when))
     db.execute("BEGIN")
     db.executemany(
         "INSERT INTO conversations (id, title, created, updated) VALUES (?, ?, ?, ?)",
@@ -61,6 +64,7 @@ def _fill(home: Path, conversations: int) -> None:
     )
     db.execute("COMMIT")
     db.close()
+    return conversation_rows[0][0] if conversation_rows else ""
 
 
 def _launch(home: Path) -> float:

@@ -35,6 +35,8 @@ a run on a fresh clone tests again only the functions that changed since (delete
 test everything again)."""
 REUSE = "PARLEY_MUTATION_REUSE"
 """Set it to write the page from the last run's results without running mutmut again."""
+_SURVIVOR = re.compile(r"^- `([\w.]+__mutmut_\d+)` \(([^)]+)\): (.+)$")
+_REFRESHED = "Notes refreshed "
 _RESULT = re.compile(r"^\s*([\w.]+)__mutmut_(\d+): (.+)$")
 _NOTE = re.compile(r"^- `?([\w.]+__mutmut_\d+)`?: (.+)$")
 
@@ -82,6 +84,37 @@ def run() -> list[Figure]:
     score = caught / stats["total"] if stats["total"] else 0.0
     note = f"{caught} of {stats['total']} killed; survivors in docs/MUTATION.md"
     return [Figure("mutants killed", 100 * score, "%", note=note)]
+
+
+def refresh_notes() -> int:
+    """Write the notes of mutation_notes.md beside the page's survivors, without running
+    mutmut (the score and the survivors stay those of the run the page names), and say
+    when; how many survivors are still open. ``python -m bench.mutation --notes``."""
+    notes = _notes()
+    lines, still_open = [], 0
+    for line in PAGE.read_text().splitlines():
+        if line.startswith(_REFRESHED):
+            continue
+        if match := _SURVIVOR.match(line):
+            name, status, _ = match.groups()
+            note = notes.get(name, "*open*")
+            still_open += note == "*open*"
+            line = f"- `{name}` ({status}): {note}"
+        lines.append(line)
+        if line.startswith("**") and " killed**" in line:
+            lines += ["", "{refreshed}"]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    refreshed = (
+        f"{_REFRESHED}{stamp} on commit {commit or 'unknown'}, without a new run: tests "
+        "written since kill the survivors their notes name (each checked on its own mutant); "
+        f"{still_open} survivors are still open. The next run counts them again."
+    )
+    text = "\n".join(lines).replace("\n\n{refreshed}\n", f"\n\n{refreshed}\n", 1)
+    PAGE.write_text(text.replace("\n\n\n", "\n\n") + "\n")
+    return still_open
 
 
 def keep(root: Path) -> None:
@@ -219,3 +252,7 @@ def _page(
         "",
     ]
     return "\n".join(lines)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--notes"]:
+    print(f"{refresh_notes()} survivors still open: {PAGE}")

@@ -388,5 +388,5 @@ def test_close_writes_every_piece_and_job_waiting(
 def test_submit_after_close_raises(open_store: Opener) -> None:
     store = open_store()
     open_store.close(store)
-    with pytest.raises(RuntimeError, match="the store is closed"):
+    with pytest.raises(RuntimeError, match=r"^the store is closed$"):
         store.submit(lambda db: None)

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import re
 
-from chat.conversation import Conversation, Message, MessagesRemoved, MessageState, ReplyError
+import pytest
+
+from chat.conversation import (
+    BranchSwitched,
+    Change,
+    Conversation,
+    DetailsChanged,
+    Message,
+    MessageChanged,
+    MessagesRemoved,
+    MessageState,
+    ReplyError,
+)
 
 
 def _chat() -> Conversation:
@@ -127,7 +140,7 @@ def _branched() -> tuple[Conversation, list[Message]]:
 
 def test_removing_a_message_takes_what_follows_it_and_tells_the_listeners() -> None:
     conversation, (_q1, _a1, qa, _aa, qb, _ab, qc, ac) = _branched()
-    heard: list[object] = []
+    heard: list[Change] = []
     conversation.listen(lambda _, change: heard.append(change))
     gone = conversation.remove(qc)
     assert gone == [qc, ac]
@@ -182,3 +195,79 @@ def test_the_history_limit_sends_only_the_last_questions_with_their_replies() ->
     assert len(conversation.history()) == 10
     conversation.update(history_turns=0)  # no limit
     assert len(conversation.history()) == 10
+
+
+def _heard(conversation: Conversation) -> list[Change]:
+    changes: list[Change] = []
+    conversation.listen(lambda _, change: changes.append(change))
+    return changes
+
+
+def test_each_message_lists_what_follows_it_and_none_lists_the_first_versions() -> None:
+    conversation = Conversation()
+    question = conversation.add("user", "Hi")
+    other = conversation.edit(question, "Hello")
+    reply = conversation.add("assistant", "Hello to you")
+    assert conversation.children(None) == [question, other]
+    assert conversation.children(other) == [reply]
+    assert conversation.children(reply) == []
+
+
+def test_an_edited_later_question_is_a_version_beside_it_after_the_same_reply() -> None:
+    conversation = Conversation()
+    conversation.add("user", "Hi")
+    reply = conversation.add("assistant", "Hello")
+    later = conversation.add("user", "How are you?")
+    edited = conversation.edit(later, "How is it going?")
+    assert edited.parent_id == reply.id
+    assert conversation.siblings(edited) == [later, edited]
+    assert [m.content for m in conversation.messages] == ["Hi", "Hello", "How is it going?"]
+
+
+def test_a_listener_that_unsubscribed_hears_nothing_more() -> None:
+    conversation = Conversation()
+    heard: list[Change] = []
+    stop = conversation.listen(lambda _, change: heard.append(change))
+    conversation.rename("First")
+    stop()
+    conversation.rename("Second")
+    assert len(heard) == 1
+
+
+def test_details_and_a_rename_are_told_as_details_changed() -> None:
+    conversation = Conversation()
+    changes = _heard(conversation)
+    conversation.rename("Soup")
+    conversation.update(pinned=True)
+    assert changes == [DetailsChanged(), DetailsChanged()]
+
+
+def test_a_detail_no_conversation_has_is_refused_by_its_name() -> None:
+    with pytest.raises(TypeError, match=r"^not a detail of a conversation: colour$"):
+        Conversation().update(colour="red")
+
+
+def test_a_message_whose_parent_is_not_there_yet_is_refused_saying_so() -> None:
+    orphan = Message("assistant", "Hello", parent_id="p1")
+    with pytest.raises(ValueError, match=f"^message {re.escape(orphan.id)} follows p1, not yet"):
+        Conversation().attach(orphan)
+
+
+def test_cutting_the_branch_back_tells_where_it_now_ends() -> None:
+    conversation = Conversation()
+    question = conversation.add("user", "Hi")
+    conversation.add("assistant", "Hello")
+    changes = _heard(conversation)
+    conversation.truncate_to(question)
+    assert (conversation.leaf_id, conversation.messages) == (question.id, [question])
+    conversation.truncate_to(None)
+    assert (conversation.leaf_id, conversation.messages) == (None, [])
+    assert changes == [BranchSwitched(question), BranchSwitched(None)]
+
+
+def test_a_change_is_told_as_not_restreamed_unless_said() -> None:
+    conversation = Conversation()
+    reply = conversation.add("assistant", "Hello")
+    changes = _heard(conversation)
+    conversation.changed(reply)
+    assert changes == [MessageChanged(reply, restreamed=False)]

@@ -292,6 +292,30 @@ def test_a_file_of_garbage_is_set_aside_with_its_bytes_and_a_new_database_starte
         assert _load(store, fresh) == _shape(fresh)
 
 
+def test_the_notice_of_a_file_set_aside_says_word_for_word_what_was_wrong(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(b"not a database" * 300)
+    with closing(Store.open()) as store:
+        [aside] = _set_aside(db_path.parent)
+        assert store.notice == (
+            f"Parley's conversation database was damaged, so it was set aside as {aside} (kept, "
+            "not deleted) and a new one was started: your earlier conversations are in that "
+            f"file. (The conversation database {db_path} is damaged. (file is not a database))"
+        )
+
+
+def test_a_file_in_place_of_the_data_folder_is_explained_word_for_word(db_path: Path) -> None:
+    db_path.parent.parent.mkdir(parents=True)
+    db_path.parent.write_bytes(b"")
+    with pytest.raises(StoreError) as raised:
+        Store.open()
+    assert raised.value.problem is StoreProblem.UNREADABLE
+    assert str(raised.value) == (
+        f"The conversation database {db_path} could not be used: try again, and if it keeps "
+        f"happening, report it. ([Errno 17] File exists: '{db_path.parent}')"
+    )
+
+
 def test_a_database_with_a_damaged_schema_page_is_set_aside_at_start(db_path: Path) -> None:
     old = _chat()
     _saved(old)

@@ -193,7 +193,7 @@ def test_a_failed_reply_with_a_damaged_error_still_shows_as_failed(
     shown = loaded.messages[-1]
     assert (shown.state, shown.content) == (MessageState.FAILED, "Hel")
     assert shown.error is not None
-    assert shown.error.kind == "unexpected"
+    assert (shown.error.kind, shown.error.sentence) == ("unexpected", "")
 
 
 @pytest.mark.parametrize("damaged", DAMAGED_JSON)
@@ -268,6 +268,44 @@ def test_the_list_counts_every_message_of_every_branch(store: Store) -> None:
     store.save(conversation).result()
     [summary] = store.read_now(rows.list_conversations)
     assert (summary.id, summary.title, summary.messages) == (conversation.id, "Name a colour", 5)
+
+
+def test_the_list_shows_each_conversation_s_details_as_saved(store: Store) -> None:
+    pinned = Conversation(title="Soup", created=100.0, pinned=True, provider="Ollama")
+    pinned.add("user", "Which soup?")
+    pinned.add("assistant", "Borscht.")
+    plain = Conversation(title="Trains", created=50.0, provider="OpenAI", model="gpt-4o")
+    for conversation in (pinned, plain):
+        store.save(conversation).result()
+    assert store.read_now(rows.list_conversations) == [
+        rows.Summary(pinned.id, "Soup", 100.0, pinned.updated, True, "Ollama", None, 2),
+        rows.Summary(plain.id, "Trains", 50.0, 50.0, False, "OpenAI", "gpt-4o", 0),
+    ]
+    assert pinned.updated > 100.0
+
+
+def test_the_list_comes_in_pages_of_a_hundred_unless_asked(store: Store) -> None:
+    store.submit(
+        lambda db: [
+            rows.save_conversation(db, rows.conversation_row(Conversation(created=n)))
+            for n in range(101)
+        ]
+    ).result()
+    assert len(store.read_now(rows.list_conversations)) == 100
+    assert store.read_now(rows.count_conversations) == 101
+
+
+def test_an_empty_store_has_no_last_conversation(store: Store) -> None:
+    assert store.read_now(rows.last_conversation_id) is None
+
+
+def test_an_id_with_wildcards_and_backslashes_is_found_by_its_typed_prefix(store: Store) -> None:
+    odd = Conversation(id="a\\b%c_d")  # as another tool may have named one
+    store.save(odd).result()
+    store.save(Conversation(id="aXbYcZd")).result()
+    for prefix in ("a\\", "a\\b%", "a\\b%c_", odd.id):
+        assert store.read_now(rows.find_conversation_id, prefix) == [odd.id], prefix
+    assert store.read_now(rows.find_conversation_id, "a_") == []
 
 
 def test_the_last_conversation_and_a_typed_id_prefix_are_found(store: Store) -> None:

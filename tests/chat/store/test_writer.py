@@ -139,6 +139,26 @@ def test_the_byte_count_is_of_the_pieces_waiting_not_of_all_sent(
     assert peek(store.path)[1] == (reply.id, 0, "b" * 99 + "c")
 
 
+def test_a_first_piece_one_character_short_of_the_count_waits_for_the_time(
+    open_store: Opener, peek: Callable[[Path], list[tuple[str, int, str]]]
+) -> None:
+    store = open_store(flush_seconds=AN_HOUR, flush_bytes=100)
+    conversation, reply = streaming_reply(store)
+    conversation.streamed(reply, "a" * 99)
+    time.sleep(0.2)
+    assert peek(store.path) == []
+
+
+def test_a_writer_waiting_idle_or_for_its_time_does_not_spin(open_store: Opener) -> None:
+    store = open_store(flush_seconds=AN_HOUR)
+    conversation, reply = streaming_reply(store)
+    before = time.process_time()
+    time.sleep(0.4)  # nothing waiting
+    conversation.streamed(reply, "a")
+    time.sleep(0.4)  # a piece waiting for its time
+    assert time.process_time() - before < 0.2  # a busy loop would use most of 0.8 s
+
+
 def test_a_few_pieces_are_written_once_the_time_has_passed(
     open_store: Opener, peek: Callable[[Path], list[tuple[str, int, str]]]
 ) -> None:
@@ -350,7 +370,11 @@ def test_a_job_that_raises_another_error_gets_it_on_its_future(
     count = store.submit(lambda db: db.execute("SELECT count(*) FROM conversations").fetchone())
     assert count.result(timeout=GENEROUS_S) == (0,)  # rolled back, and the writer goes on
     assert problems == []  # not the database's problem: the caller's
-    assert "a store job failed" in caplog.text
+    (logged,) = [r for r in caplog.records if r.name == "chat.store.writer"]
+    assert (logged.getMessage(), logged.exc_info and logged.exc_info[1]) == (
+        "a store job failed",
+        bug,
+    )
 
 
 def test_a_cancelled_job_is_not_run(open_store: Opener) -> None:
@@ -388,5 +412,5 @@ def test_close_writes_every_piece_and_job_waiting(
 def test_submit_after_close_raises(open_store: Opener) -> None:
     store = open_store()
     open_store.close(store)
-    with pytest.raises(RuntimeError, match="the store is closed"):
+    with pytest.raises(RuntimeError, match=r"^the store is closed$"):
         store.submit(lambda db: None)

@@ -286,21 +286,33 @@ def _undo(store: Store, journal: _Journal) -> None:
     them, and reads the journal only then."""
 
     def job(db: sqlite3.Connection) -> None:
-        for table, ids in (
-            ("messages", journal.messages),
-            ("conversations", journal.conversations),
-        ):
-            for start in range(0, len(ids), _DELETE_CHUNK):
-                chunk = ids[start : start + _DELETE_CHUNK]
-                db.execute(
-                    f"DELETE FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
-                )
+        # Messages leaves first, one at a time: a message takes its replies with it (ON DELETE
+        # CASCADE), a level of SQLite's trigger depth each, and past 1,000 levels (a long
+        # thread) SQLite refuses, so the import could not be taken out again.
+        ids = journal.messages[::-1]  # parents first, as written
+        conversations = journal.conversations
+        for start in range(0, len(conversations), _DELETE_CHUNK):
+            chunk = conversations[start : start + _DELETE_CHUNK]
+            ids += _newest_first(db, chunk)
+        db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
+        for start in range(0, len(conversations), _DELETE_CHUNK):
+            chunk = conversations[start : start + _DELETE_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            db.execute(f"DELETE FROM conversations WHERE id IN ({marks})", chunk)
         db.executemany(
             "UPDATE conversations SET deleted = ? WHERE id = ?",
             [(when, cid) for cid, when in journal.undeleted],
         )
 
     store.submit(job).result()
+
+
+def _newest_first(db: sqlite3.Connection, conversations: list[str]) -> list[str]:
+    """The ids of these conversations' messages, the last written first (this import wrote
+    them parents first)."""
+    marks = ", ".join("?" * len(conversations))
+    query = f"SELECT id FROM messages WHERE conversation_id IN ({marks}) ORDER BY num DESC"
+    return [r[0] for r in db.execute(query, conversations)]
 
 
 __all__ = ["ImportCancelled", "ImportReport", "TranscriptError", "import_file"]

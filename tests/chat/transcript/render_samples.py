@@ -65,3 +65,22 @@ def endings() -> Conversation:
     conversation.add("assistant", "Stre", state=MessageState.STREAMING, created=NOON)
     conversation.add("assistant", "ok", note="The model gpt-x replaced gpt-y.", created=NOON)
     return conversation
+
+
+def odd() -> Conversation:
+    """Two branches and what is rare in them: a short title, a blank question, a reply whose
+    text starts and ends with blank lines, a failure with no reason, roles of an import.
+
+    q ─ a2 (failed) ─ tool ─ to"ol ─ (blank role)   (the active branch: a regenerated reply)
+      └ a1
+    """
+    conversation = Conversation(title="Hi", created=NOON)
+    question = conversation.add("user", "  ", created=NOON)
+    conversation.add("assistant", "\nFirst line  \n\n", created=NOON + 1, provider="P", model="m")
+    conversation.add(
+        "assistant", "Again", parent_id=question.id, state=MessageState.FAILED, created=NOON
+    )
+    conversation.add("tool", "\ndone", created=NOON)
+    conversation.add('to"ol', "X", state=MessageState.INTERRUPTED, created=NOON)
+    conversation.add(" ", "y", created=NOON)
+    return conversation

@@ -113,3 +113,4 @@ def test_a_quote_is_the_first_words_on_one_line() -> None:
     assert first_words("a b c d e f g h i j") == "a b c d e f g h…"
     assert first_words("x" * 100) == "x" * 60 + "…"
     assert first_words("") == ""
+    assert first_words("a" * 59 + " bbbb") == "a" * 59 + "…"  # cut after a space: no space kept

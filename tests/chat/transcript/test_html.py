@@ -14,7 +14,7 @@ from chat.conversation import Conversation, Message, MessageState, ReplyError
 from chat.transcript.html import CSP, message_html, to_html
 from chat.transcript.options import ExportOptions
 from chat.transcript.when import when
-from tests.chat.transcript.render_samples import NOON, SECRET, branched, endings, simple
+from tests.chat.transcript.render_samples import NOON, SECRET, branched, endings, odd, simple
 from tests.support.fuzz import ends_within
 
 EVERYTHING = ExportOptions(all_branches=True, reasoning=True)
@@ -259,3 +259,60 @@ def test_whatever_the_text_the_page_runs_and_loads_nothing(text: str, other: str
     with ends_within():
         html = to_html(conversation, EVERYTHING)
     audit(html)
+
+
+def test_two_branches_make_exactly_this_page_body() -> None:
+    t, t1 = when(NOON), when(NOON + 1)
+    meta = '<div class="meta"><span class="role">{}</span> · {}</div>'
+    page = to_html(odd(), ExportOptions(all_branches=True))
+    assert (
+        '<meta name="referrer" content="no-referrer">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>Hi</title>'
+    ) in page
+    assert page[page.index("<body>") :] == (
+        "<body>\n<main>\n<h1>Hi</h1>\n"
+        '<section class="branch">\n<h2>Branch 1 of 2</h2>\n'
+        '<p class="departure">The branch open in Parley, in full.</p>\n'
+        f'<article class="message user complete">{meta.format("You", t)}'
+        '<p class="plain">  </p></article>\n'
+        f'<article class="message assistant failed">{meta.format("Assistant", t)}'
+        '<div class="markdown"><p>Again</p>\n</div>'
+        '<p class="ending">This reply failed: no reason was recorded.</p></article>\n'
+        f'<article class="message tool complete">{meta.format("Tool", t)}'
+        '<p class="plain">\ndone</p></article>\n'
+        f'<article class="message to&quot;ol interrupted">{meta.format("To&quot;ol", t)}'
+        '<p class="plain">X</p><p class="ending">This reply was interrupted: Parley closed'
+        " while it arrived; its text is kept.</p></article>\n"
+        f'<article class="message   complete">{meta.format("Message", t)}'
+        '<p class="plain">y</p></article>\n'
+        "</section>\n"
+        '<section class="branch">\n<h2>Branch 2 of 2</h2>\n'
+        f'<p class="departure">It continues after (no text) (You, {t}).</p>\n'
+        f'<article class="message assistant complete">{meta.format("Assistant", t1 + " · P m")}'
+        '<div class="markdown"><p>First line</p>\n</div></article>\n'
+        "</section>\n</main>\n</body>\n</html>\n"
+    )
+
+
+def test_for_qt_s_text_engine_a_message_is_styled_by_attributes() -> None:
+    reply = Message("assistant", "| a |\n|---|\n| b |")
+    assert message_html(reply).startswith('<div class="markdown"><table>\n')
+    styled = message_html(reply, inline_styles=True)
+    assert styled.startswith('<div class="markdown"><table border="1" cellspacing="0"')
+    typed = Message("user", "\nfirst line\nlast X\n")
+    assert message_html(typed) == '<p class="plain">\nfirst line\nlast X</p>'
+    assert message_html(typed, inline_styles=True) == (
+        '<p style="white-space: pre-wrap">\nfirst line\nlast X</p>'
+    )
+
+
+def test_a_page_styles_the_system_prompt_and_the_reasoning_by_its_classes() -> None:
+    conversation = Conversation(title="t", system_prompt="Be brief.")
+    conversation.add("user", "q")
+    conversation.add("assistant", "a", reasoning="| a |\n|---|\n| b |")
+    page = to_html(conversation, ExportOptions(reasoning=True))
+    assert '<section class="message system"><div class="meta"><span class="role">System' in page
+    assert '</span></div><p class="plain">Be brief.</p></section>' in page
+    assert (
+        '<details class="reasoning"><summary>Reasoning</summary><div class="markdown"><table>\n'
+    ) in page

@@ -265,3 +265,100 @@ def test_an_undone_import_never_takes_out_a_message_that_was_here_before(
     with pytest.raises(TranscriptError):
         import_file(store, damaged(tmp_path / "cut.json", known, *many), batch_chars=100)
     assert everything(store) == before
+
+
+def test_each_import_says_in_one_sentence_what_it_added(store: Store, tmp_path: Path) -> None:
+    def sentence(*conversations: Conversation) -> str:
+        return import_file(store, written(tmp_path / "x.json", *conversations)).sentence()
+
+    soup = chat("Soup", "Soup?", "Yes.")
+    tea = chat("Tea", "Tea?")
+    trains = chat("Trains", "When?", "At nine.")
+    assert sentence() == "The file holds no conversations: nothing was imported."
+    assert sentence(soup) == "Imported 1 conversation from Parley (2 messages)."
+    assert sentence(soup, tea, trains) == (
+        "Imported 2 conversations from Parley (3 messages); 1 conversation was here already."
+    )
+    assert sentence(soup, tea) == (
+        "Nothing new: all 2 conversations in this Parley export are here already."
+    )
+    assert (
+        sentence(soup) == "Nothing new: all 1 conversation in this Parley export are here already."
+    )
+    soup.add("user", "Which kind?")
+    assert sentence(soup, tea, trains) == (
+        "Imported 0 conversations from Parley (1 messages); 1 conversation already here got"
+        " new messages; 2 conversations were here already."
+    )
+    soup.add("assistant", "Miso.")
+    tea.add("assistant", "Green.")
+    assert sentence(soup, tea) == (
+        "Imported 0 conversations from Parley (2 messages); 2 conversations already here got"
+        " new messages."
+    )
+
+
+def test_a_cancel_that_comes_once_the_whole_file_is_read_still_keeps_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    path = written(tmp_path / "x.json", *[chat(f"Chat {n}", "Q", "A") for n in range(3)])
+    before = everything(store)
+    cancel = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done == total:
+            cancel.set()
+
+    with pytest.raises(ImportCancelled):
+        import_file(store, path, progress=progress, cancel=cancel)
+    assert everything(store) == before
+
+
+def test_an_undone_import_takes_out_the_new_messages_of_every_conversation_already_here(
+    store: Store, tmp_path: Path
+) -> None:
+    soup, tea = chat("Soup", "Soup?", "Yes."), chat("Tea", "Tea?")
+    import_file(store, written(tmp_path / "early.json", soup, tea))
+    before = everything(store)
+    soup.add("user", "Which kind?")
+    many = [chat(f"Chat {n}", f"Question {n}", "Answer " * 50) for n in range(30)]
+    with pytest.raises(TranscriptError):
+        import_file(store, damaged(tmp_path / "cut.json", soup, tea, *many), batch_chars=100)
+    assert everything(store) == before
+
+
+def test_an_undone_import_keeps_every_message_of_a_long_conversation_already_here(
+    store: Store, tmp_path: Path
+) -> None:
+    long = chat("Long", *(f"Turn {n}" for n in range(1_100)))
+    import_file(store, written(tmp_path / "early.json", long))
+    before = everything(store)
+    many = [chat(f"Chat {n}", f"Question {n}", "Answer " * 50) for n in range(30)]
+    with pytest.raises(TranscriptError):
+        import_file(store, damaged(tmp_path / "cut.json", long, *many), batch_chars=100)
+    assert everything(store) == before
+
+
+def test_an_undone_import_takes_out_every_new_message_however_many(
+    store: Store, tmp_path: Path
+) -> None:
+    grown = chat("Grown", "Start")
+    import_file(store, written(tmp_path / "early.json", grown))
+    before = everything(store)
+    for n in range(1_100):
+        grown.add("assistant" if n % 2 == 0 else "user", f"Turn {n}")
+    many = [chat(f"Chat {n}", f"Question {n}", "Answer " * 50) for n in range(30)]
+    with pytest.raises(TranscriptError):
+        import_file(store, damaged(tmp_path / "cut.json", grown, *many), batch_chars=100)
+    assert everything(store) == before
+
+
+def test_an_undone_import_takes_out_a_new_conversation_longer_than_sqlite_s_trigger_depth(
+    store: Store, tmp_path: Path
+) -> None:
+    before = everything(store)
+    long = chat("Long", *(f"Turn {n}" for n in range(1_100)))
+    many = [chat(f"Chat {n}", f"Question {n}", "Answer " * 50) for n in range(30)]
+    with pytest.raises(TranscriptError):
+        import_file(store, damaged(tmp_path / "cut.json", long, *many), batch_chars=100)
+    assert everything(store) == before

@@ -12,7 +12,7 @@ from chat.conversation import Conversation
 from chat.transcript.markdown import closed, escape, to_markdown
 from chat.transcript.options import ExportOptions
 from chat.transcript.when import when
-from tests.chat.transcript.render_samples import NOON, SECRET, branched, endings, simple
+from tests.chat.transcript.render_samples import NOON, SECRET, branched, endings, odd, simple
 from tests.support.fuzz import ends_within
 
 EVERYTHING = ExportOptions(all_branches=True, reasoning=True)
@@ -123,6 +123,11 @@ def test_closing_adds_a_line_only_when_something_is_open() -> None:
     assert closed("<!--\nx") == "<!--\nx\n-->"
 
 
+def test_an_indented_raw_html_block_is_closed_by_its_own_closer() -> None:
+    assert closed("   <!-- open") == "   <!-- open\n-->"
+    assert closed("Intro\n\n  <![CDATA[ x") == "Intro\n\n  <![CDATA[ x\n]]>"
+
+
 @pytest.mark.parametrize(
     "title", ["Learn C #", "*not bold* and _not_ `code`", "[a](http://x) <b>x</b> &amp;", "~~x~~"]
 )
@@ -160,3 +165,31 @@ def test_whatever_the_texts_every_heading_we_add_stays_a_heading(
     assert all(heading in found for heading in ours)  # in order, whatever else is between
     for text in texts:
         assert closed(text.rstrip("\r\n")) in markdown
+
+
+def test_one_branch_reads_exactly_so_with_its_messages_under_second_level_headings() -> None:
+    t = when(NOON)
+    assert to_markdown(odd()) == (
+        f"# Hi\n\n## You · {t}\n\n  \n\n## Assistant · {t}\n\nAgain\n\n"
+        "> *This reply failed: no reason was recorded.*\n\n"
+        f"## Tool · {t}\n\n\ndone\n\n"
+        f'## To"ol · {t}\n\nX\n\n'
+        "> *This reply was interrupted: Parley closed while it arrived; its text is kept.*\n\n"
+        f"## Message · {t}\n\ny\n"
+    )
+
+
+def test_two_branches_read_exactly_so_with_a_rule_between_them() -> None:
+    t, t1 = when(NOON), when(NOON + 1)
+    assert to_markdown(odd(), EVERYTHING) == (
+        "# Hi\n\n## Branch 1 of 2\n\n*The branch open in Parley, in full.*\n\n"
+        f"### You · {t}\n\n  \n\n### Assistant · {t}\n\nAgain\n\n"
+        "> *This reply failed: no reason was recorded.*\n\n"
+        f"### Tool · {t}\n\n\ndone\n\n"
+        f'### To"ol · {t}\n\nX\n\n'
+        "> *This reply was interrupted: Parley closed while it arrived; its text is kept.*\n\n"
+        f"### Message · {t}\n\ny\n\n"
+        "---\n\n## Branch 2 of 2\n\n"
+        f"*It continues after (no text) (You, {t}).*\n\n"
+        f"### Assistant · {t1} · P m\n\n\nFirst line  \n"
+    )

@@ -6,7 +6,7 @@ from chat.conversation import Conversation
 from chat.transcript.options import ExportOptions
 from chat.transcript.text import to_text
 from chat.transcript.when import when
-from tests.chat.transcript.render_samples import NOON, SECRET, branched, endings, simple
+from tests.chat.transcript.render_samples import NOON, SECRET, branched, endings, odd, simple
 
 EVERYTHING = ExportOptions(all_branches=True, reasoning=True)
 
@@ -75,3 +75,21 @@ def test_text_that_utf8_cannot_hold_is_replaced_not_a_crash() -> None:
     text = to_text(conversation)
     text.encode()
     assert "lone \ufffd surrogate" in text
+
+
+def test_a_conversation_of_two_branches_reads_exactly_so() -> None:
+    t, t1 = when(NOON), when(NOON + 1)
+    assert to_text(odd(), EVERYTHING) == (
+        "Hi\n===\n\n"
+        "########## Branch 1 of 2 ##########\nThe branch open in Parley, in full.\n\n"
+        f"You · {t}\n{'-' * 22}\n  \n\n"
+        f"Assistant · {t}\n{'-' * 28}\nAgain\n\n"
+        "(This reply failed: no reason was recorded.)\n\n"
+        f"Tool · {t}\n{'-' * 23}\n\ndone\n\n"
+        f'To"ol · {t}\n{"-" * 24}\nX\n\n'
+        "(This reply was interrupted: Parley closed while it arrived; its text is kept.)\n\n"
+        f"Message · {t}\n{'-' * 26}\ny\n\n"
+        "########## Branch 2 of 2 ##########\n"
+        f"It continues after (no text) (You, {t}).\n\n"
+        f"Assistant · {t1} · P m\n{'-' * 34}\n\nFirst line  \n"
+    )

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,21 @@ class ModelCache:
 
 
 async def model_list(
-    provider: Provider, context: Context, cache: ModelCache, *, refresh: bool = False
+    provider: Provider,
+    context: Context | Callable[[], Awaitable[Context]],
+    cache: ModelCache,
+    *,
+    refresh: bool = False,
 ) -> ModelList:
     """The models of ``provider``: a fresh cached list, else the service's (then cached),
-    else an older cached one or the built-in list, with the reason the service failed."""
+    else an older cached one or the built-in list, with the reason the service failed.
+
+    ``context`` may be given as the coroutine function that makes it: it is then made only
+    when the service is asked, so a fresh cached list needs no credential (no keyring)."""
     if not refresh and (cached := await cache.get(provider)) is not None:
         return ModelList(cached, "cache")
+    if callable(context):
+        context = await context()
     try:
         models = await provider.list_models(context)
     except ProviderError as error:

@@ -11,7 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Protocol, cast
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    from .stored_names import StoredNames
 
 SERVICE = "parley"
 PROBE_NAME = "parley/probe"
@@ -127,14 +131,20 @@ class MemorySecretStore:
 
 
 class KeyringSecretStore:
-    """Secrets in the OS keyring under service ``parley``; every call off the loop thread."""
+    """Secrets in the OS keyring under service ``parley``; every call off the loop thread.
+
+    With ``names``, what each call learns of which names are kept is written down there (see
+    ``chat.stored_names``), so a later start knows which secrets it need not ask for."""
 
     persistent = True
     notice = ""
 
-    def __init__(self, backend: KeyringBackend, service: str = SERVICE) -> None:
+    def __init__(
+        self, backend: KeyringBackend, service: str = SERVICE, names: StoredNames | None = None
+    ) -> None:
         self._backend = backend
         self._service = service
+        self._names = names
 
     @property
     def backend(self) -> KeyringBackend:
@@ -142,10 +152,13 @@ class KeyringSecretStore:
         return self._backend
 
     async def get(self, name: str) -> str | None:
-        return await self._call("get_password", name)
+        value = await self._call("get_password", name)
+        await self._note(name, value is not None)
+        return value
 
     async def set(self, name: str, value: str) -> None:
         await self._call("set_password", name, value)
+        await self._note(name, True)
 
     async def delete(self, name: str) -> None:
         import keyring.errors
@@ -155,6 +168,19 @@ class KeyringSecretStore:
         except SecretStoreError as error:
             if not isinstance(error.__cause__, keyring.errors.PasswordDeleteError):
                 raise
+        await self._note(name, False)
+
+    async def take_list(self) -> None:
+        """Write down the keyring's whole list of Parley's names, where the keyring can list
+        its items (the Secret Service can; macOS's and Windows' backends cannot)."""
+        if self._names is not None:
+            listed = await asyncio.to_thread(_listed_names, self._backend, self._service)
+            if listed is not None:
+                await asyncio.to_thread(self._names.replace, listed)
+
+    async def _note(self, name: str, stored: bool) -> None:
+        if self._names is not None:
+            await asyncio.to_thread(self._names.note, name, stored)
 
     async def _call(self, method: str, *args: str) -> str | None:
         checked(*args)
@@ -245,13 +271,40 @@ def _choose(backend: KeyringBackend | None) -> tuple[KeyringBackend | None, str 
     return backend, None
 
 
+def _listed_names(backend: KeyringBackend, service: str) -> list[str] | None:
+    """The names of every item of ``service`` in a Secret Service backend's collection; None
+    for a backend that cannot list (or when listing fails: the list is then not known)."""
+    if not type(backend).__module__.startswith("keyring.backends.SecretService"):
+        return None
+    from contextlib import closing
+
+    secret_service: Any = backend  # keyring's SecretService.Keyring, which types none of this
+    try:
+        scheme = secret_service.schemes[secret_service.scheme]
+        collection = secret_service.get_preferred_collection()
+        with closing(collection.connection):
+            items = collection.search_items({scheme["service"]: service})
+            names = [item.get_attributes().get(scheme["username"]) for item in items]
+    except Exception:  # a keyring that cannot list is read name by name, as before
+        return None
+    return [name for name in names if isinstance(name, str)]
+
+
 async def open_secret_store(
-    backend: KeyringBackend | None = None,
+    backend: KeyringBackend | None = None, names: StoredNames | None = None
 ) -> KeyringSecretStore | MemorySecretStore:
-    """The keyring when it is usable; otherwise a session-only memory store that says why."""
+    """The keyring when it is usable; otherwise a session-only memory store that says why.
+
+    The keyring's list of Parley's names is taken now and kept up to date in ``names`` (by
+    default the file beside the settings, which every Parley process keeps: a secret stored
+    by ``parley keys set`` is one the window knows to read)."""
     chosen, reason = await asyncio.to_thread(_choose, backend)
     if chosen is not None:
-        return KeyringSecretStore(chosen)
+        from .stored_names import StoredNames
+
+        store = KeyringSecretStore(chosen, names=names or StoredNames())
+        await store.take_list()
+        return store
     head, _, detail = (reason or "no keyring service was found").partition(". (")
     return MemorySecretStore(
         notice=(
@@ -260,3 +313,65 @@ async def open_secret_store(
             + (f" ({detail}" if detail else "")
         )
     )
+
+
+class DeferredSecretStore:
+    """The secret store opened at the first read of a secret that may be kept, or the first
+    write, rather than at the start: a start that needs no secret leaves the keyring closed
+    (no unlock prompt, about 10 MB not loaded). ``names`` says which secrets are surely not
+    kept (see ``chat.stored_names``); once opened, every call goes to the store itself.
+
+    ``on_open`` is called with the store once it is open (the window shows its notice)."""
+
+    def __init__(
+        self,
+        open_store: Callable[[], Awaitable[SecretStore]],
+        names: StoredNames,
+        on_open: Callable[[SecretStore], None] | None = None,
+    ) -> None:
+        self._open_store = open_store
+        self._names = names
+        self._on_open = on_open
+        self._store: SecretStore | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def opened(self) -> SecretStore | None:
+        """The store, once it is open; None before."""
+        return self._store
+
+    @property
+    def persistent(self) -> bool:
+        """False once the store opened is the session-only one (True until it is known)."""
+        return self._store is None or self._store.persistent
+
+    @property
+    def notice(self) -> str:
+        return self._store.notice if self._store is not None else ""
+
+    async def get(self, name: str) -> str | None:
+        checked(name)
+        if self._store is None and await asyncio.to_thread(self._names.surely_absent, name):
+            return None
+        return await (await self.open()).get(name)
+
+    async def set(self, name: str, value: str) -> None:
+        checked(name, value)
+        await (await self.open()).set(name, value)
+
+    async def delete(self, name: str) -> None:
+        checked(name)
+        if self._store is None and await asyncio.to_thread(self._names.surely_absent, name):
+            return
+        await (await self.open()).delete(name)
+
+    async def open(self) -> SecretStore:
+        """The store, opened once however many callers ask at the same time (an opening
+        that failed or was cancelled is tried again by the next caller)."""
+        async with self._lock:
+            if self._store is None:
+                store = await self._open_store()
+                self._store = store
+                if self._on_open is not None:
+                    self._on_open(store)
+            return self._store

@@ -39,7 +39,7 @@ async def main(
     shown: Shown | None = None,
 ) -> int:
     """Serve the window (``shown`` by gui.start, or made and shown here first), then open
-    the HTTP session and the secret store behind it."""
+    the HTTP session; the secret store opens when a secret is first needed."""
     loop = asyncio.get_running_loop()
     closed: asyncio.Future[None] = loop.create_future()
 
@@ -75,11 +75,12 @@ async def _serve(
     settings = await asyncio.to_thread(Settings.load, settings_path)
     window.set_settings(settings)
     conversations = await _show_conversations(window, opening)  # the list comes first
-    # Imported once the list is on screen: aiohttp, keyring and the provider plugins are slow.
+    # Imported once the list is on screen: aiohttp and the provider plugins are slow.
     from chat.auto import make_auto
     from chat.endpoints import add_to as add_endpoints
-    from chat.secrets import open_secret_store
+    from chat.secrets import DeferredSecretStore, open_secret_store
     from chat.session import ChatSession
+    from chat.stored_names import StoredNames
     from providers.http import Timeouts, new_client_session
     from providers.registry import ProviderRegistry
 
@@ -95,8 +96,10 @@ async def _serve(
         timeouts = Timeouts(
             connect=settings.get("connect_timeout"), idle=settings.get("idle_timeout")
         )
-        store = await (open_store or open_secret_store)()
-        window.set_session(ChatSession(store, http, timeouts=timeouts))
+        names = StoredNames()
+        opener = open_store or partial(open_secret_store, names=names)
+        secrets = DeferredSecretStore(opener, names, on_open=window.on_secrets_opened)
+        window.set_session(ChatSession(secrets, http, timeouts=timeouts))
         keep_started_objects()
         if os.environ.get(BENCH_FIRST_PAINT):
             tasks.start(_bench_idle_then_close(window), name="benchmark idle")

@@ -42,13 +42,14 @@ from .window_actions import WindowActions
 if TYPE_CHECKING:
     from chat.credentials import Configured
     from chat.discovery import Found
+    from chat.secrets import SecretStore
     from chat.session import ChatSession
     from chat.settings import Settings
     from chat.store import Store, StoreError
     from providers.contract import Provider
     from providers.registry import ProviderRegistry
 
-OPENING_KEYRING = "Opening the keyring…"
+LOADING_PROVIDERS = "Loading the providers…"
 BANNER_STYLE = (
     "QLabel { background: #fff4ce; color: #4d3800; border: 1px solid #e0c25c;"
     " border-radius: 4px; padding: 6px 10px; }"
@@ -59,8 +60,8 @@ class MainWindow(QMainWindow):
     """Shows conversations and runs replies through the ``ChatSession`` it is given.
 
     The app shows the window first, then hands over the providers (``load_providers``) and
-    the session (``set_session``; the keyring may take a moment to open): neither is on
-    the path to the first paint. Sending waits for both.
+    the session (``set_session``; its secret store opens the keyring only when a secret is
+    first needed): neither is on the path to the first paint. Sending waits for both.
     """
 
     reply_ended = Signal(str)
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         self.setCentralWidget(splitter)
-        self.statusBar().showMessage(OPENING_KEYRING)
+        self.statusBar().showMessage(LOADING_PROVIDERS)
 
     def _build_menus(self) -> None:
         bar, acts = self.menuBar(), self.window_actions
@@ -223,15 +224,20 @@ class MainWindow(QMainWindow):
 
     def set_session(self, session: ChatSession) -> None:
         self.session = session
-        notice = getattr(session.secrets, "notice", "")
-        self.notice.setText(notice)
-        self.notice.setVisible(bool(notice))
-        if self.statusBar().currentMessage() == OPENING_KEYRING:
+        self.on_secrets_opened(session.secrets)
+        if self.statusBar().currentMessage() == LOADING_PROVIDERS:
             self.statusBar().clearMessage()
         self._update_ready()
         self._load_models()
         self.model_lists.find_local_servers(session, self.on_local_servers_found)
         QTimer.singleShot(0, self.view.warm_up)  # once started: the first reply comes sooner
+
+    def on_secrets_opened(self, secrets: SecretStore) -> None:
+        """The secret store is open (at the start, or at the first secret a reply or a
+        dialog needs): say where secrets are kept, when that is not the keyring."""
+        notice = getattr(secrets, "notice", "")
+        self.notice.setText(notice)
+        self.notice.setVisible(bool(notice))
 
     def set_store(self, store: Store | None, problem: str = "") -> None:
         """The conversation store (None when it cannot be used: ``problem`` says why, and

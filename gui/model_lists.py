@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -67,8 +68,8 @@ class ModelLists:
         if self.cache is None:
             self.cache = ModelCache()
         provider = target.provider
-        try:
-            context = await session.context(provider, target.proxy)
+        try:  # the context (and so the keyring) only when the cache has no fresh list
+            context = partial(session.context, provider, target.proxy)
             listed = await model_list(provider, context, self.cache, refresh=refresh)
             self._picker.set_models(provider, listed.models, listed.problem)
         except SecretStoreError as error:  # the built-in list, and why not the service's

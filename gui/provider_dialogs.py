@@ -59,7 +59,7 @@ class ProviderDialogs:
         from urllib.parse import urlsplit
 
         from chat.credentials import names_for, proxy_secret_name
-        from chat.secrets import SecretStoreError
+        from chat.secrets import DeferredSecretStore, SecretStoreError
 
         from .provider_settings import PROXY_PASSWORD, ProviderSettingsDialog
 
@@ -70,14 +70,17 @@ class ProviderDialogs:
         names = names_for(target)
         if proxy and urlsplit(proxy).username:
             names[PROXY_PASSWORD] = proxy_secret_name(proxy)
+        secrets = self._window.session.secrets
+        if isinstance(secrets, DeferredSecretStore):  # the dialog says where secrets go
+            await secrets.open()
         stored: dict[str, bool] = {}
         for kind, name in names.items():
             try:
-                stored[kind] = bool(await self._window.session.secrets.get(name))
+                stored[kind] = bool(await secrets.get(name))
             except SecretStoreError as error:  # the base URL and proxy can still be set
                 stored[kind] = False
                 self._window.statusBar().showMessage(str(error))
-        persistent = self._window.session.secrets.persistent
+        persistent = secrets.persistent
         dialog = ProviderSettingsDialog(
             provider, self._window.settings, stored, self._parent, persistent=persistent
         )

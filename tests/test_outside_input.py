@@ -21,6 +21,7 @@ from chat.endpoints import endpoints
 from chat.models import ModelCache
 from chat.secrets import decode_cookies
 from chat.settings import Settings
+from chat.stored_names import StoredNames
 from chat.transcript.chatgpt import conversation_from_chatgpt
 from chat.transcript.claude import conversation_from_claude
 from chat.transcript.detect import open_export
@@ -201,3 +202,10 @@ async def test_the_model_cache_file_is_outside_input_too(tmp_path: Path, corpus:
     path = tmp_path / "models.json"
     path.write_text(HOSTILE[corpus], encoding="utf-8", errors="surrogatepass")
     assert await ModelCache(path).get(OPENAI) is None
+
+
+@pytest.mark.parametrize("corpus", list(HOSTILE), ids=list(HOSTILE))
+def test_the_stored_names_file_is_outside_input_too(tmp_path: Path, corpus: str) -> None:
+    path = tmp_path / "stored-secrets.json"
+    path.write_text(HOSTILE[corpus], encoding="utf-8", errors="surrogatepass")
+    assert only_raises(lambda: StoredNames(path).read()) is None

@@ -101,3 +101,19 @@ async def test_an_empty_secret_is_refused(
     stdin(monkeypatch, b"   \n")
     assert await keys("set", "LoopbackChat", "api_key") == EXIT_USAGE
     assert capsys.readouterr().err == "parley: No api_key given on stdin.\n"
+
+
+async def test_what_keys_set_and_delete_do_is_what_the_window_knows_at_its_next_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chat.stored_names import StoredNames
+
+    name = "LoopbackChat/api_key@http://127.0.0.1:7002"
+    url = "http://127.0.0.1:7002/v1"
+    StoredNames().replace([])  # an earlier start found nothing stored
+    stdin(monkeypatch, b"sk-for-the-window\n")
+    assert await keys("set", "LoopbackChat", "api_key", "--base-url", url) == EXIT_OK
+    assert not StoredNames().surely_absent(name)
+    assert await keys("delete", "LoopbackChat", "api_key", "--base-url", url) == EXIT_OK
+    assert StoredNames().surely_absent(name)
+    capsys.readouterr()

@@ -187,3 +187,26 @@ async def test_a_model_list_that_times_out_says_so_without_the_replys_advice(
         f"The model list could not be fetched: OpenAICompatible: {server.url.split('//')[1]} "
         "sent nothing for 0.2 s."
     )
+
+
+async def test_a_context_given_as_its_maker_is_made_only_when_the_service_is_asked(
+    emulator: OpenAIEmulator, tmp_path: Path
+) -> None:
+    cache = ModelCache(tmp_path / "models.json")
+    provider = OPENAI_COMPATIBLE.with_base_url(emulator.base_url)
+    made: list[Context] = []
+
+    async def context() -> Context:  # the app's reads the keyring
+        made.append(Context())
+        return made[-1]
+
+    assert await model_list(provider, context, cache) == ModelList(
+        ["test-model", "other-model"], "service"
+    )
+    assert await model_list(provider, context, cache) == ModelList(
+        ["test-model", "other-model"], "cache"
+    )
+    assert len(made) == 1
+    await model_list(provider, context, cache, refresh=True)
+    assert len(made) == 2
+    assert len(emulator.requests("GET", "/v1/models")) == 2

@@ -41,8 +41,7 @@ async def test_app_starts_streams_and_closes_mid_stream_cleanly(
     assert window.windowTitle() == "Parley"
     assert (window.width(), window.height()) == (1000, 700)
     assert window.focusWidget() is window.composer.editor
-    assert window.notice.isVisible()
-    assert window.notice.text() == NOTICE
+    assert not window.notice.isVisible()  # no secret needed yet: the store is not open
     assert gc.get_freeze_count() > 0  # what starting made is out of the collector's sight
     window.picker.model_box.setEditText("slow")
     qtbot.keyClicks(window.composer.editor, "stream please")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -55,3 +56,50 @@ def test_the_window_shows_before_the_parser_the_network_and_asyncio_are_loaded()
         timeout=60, check=True,
     )  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+START = (
+    "import sys\n"
+    "from chat.settings import Settings\n"
+    "settings = Settings.load()\n"
+    "settings.set('provider', 'Anthropic')  # its model list needs an API key\n"
+    "settings.save()\n"
+    "from gui.start import run\n"
+    "code = run([])\n"
+    "print('exit', code, 'keyring' in sys.modules, flush=True)\n"
+)
+
+
+def test_a_start_opens_the_keyring_only_until_it_knows_nothing_is_stored(
+    tmp_path: Path,
+) -> None:
+    """The first start asks the keyring (the Secret Service of the suite's D-Bus session) for
+    the model list's key and takes its list of Parley's names; the next start, knowing no
+    key is stored, leaves the keyring closed."""
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        message = "needs the suite's D-Bus session with gnome-keyring (scripts/test-all.sh)"
+        if os.environ.get("CI"):
+            raise AssertionError(message)
+        import pytest
+
+        pytest.skip(message)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PARLEY_HOME": str(tmp_path / "home"),
+        "PARLEY_BENCH_FIRST_PAINT": "1",
+        "PARLEY_BENCH_IDLE": "1.5",  # the first start opens the keyring while it idles
+    }
+    env.pop("ANTHROPIC_API_KEY", None)
+    said = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", START], cwd=ROOT, env=env, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        said += [line for line in done.stdout.splitlines() if line.startswith("exit ")]
+    assert said == ["exit 0 True", "exit 0 False"]
+    listed = json.loads((tmp_path / "home" / "config" / "stored-secrets.json").read_text())
+    assert listed["complete"] is True
+    assert not [name for name in listed["names"] if name.startswith("Anthropic/")]

@@ -374,3 +374,28 @@ async def test_a_proxy_password_another_setting_uses_is_kept(
     assert not dialog.isVisible()
     await until(lambda: gone_window.settings.provider("Gone", "proxy") == "")  # type: ignore[union-attr]
     assert await store.get(proxy_secret_name(shared)) == "pw"
+
+
+async def test_the_dialog_opens_the_secret_store_to_say_where_secrets_go(
+    qapp: QApplication, tasks: TaskTracker, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    from chat.secrets import DeferredSecretStore
+    from chat.stored_names import StoredNames
+
+    names = StoredNames(tmp_path / "stored-secrets.json")
+    names.replace([])  # nothing stored: no read would open the store
+    opened = MemorySecretStore(notice="Secrets are kept in memory for this session only.")
+
+    async def open_store() -> MemorySecretStore:
+        return opened
+
+    async for window in settings_window(
+        tasks, ChatSession(DeferredSecretStore(open_store, names), http), Aichat,
+        tmp_path / "settings.json",
+    ):  # fmt: skip
+        dialog = await open_dialog(qapp, window)
+        (box,) = dialog.findChildren(QGroupBox)
+        assert box.title() == "Credentials (kept for this session only)"
+        assert window.session is not None
+        assert window.session.secrets.persistent is False
+        dialog.reject()

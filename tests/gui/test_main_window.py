@@ -105,10 +105,20 @@ def test_the_settings_problem_wraps_to_fit_the_window_and_can_be_dismissed(
     assert not notice.isVisible()
 
 
-def test_the_keyring_message_goes_once_the_keyring_is_open(window: MainWindow) -> None:
-    assert window.statusBar().currentMessage() == "Opening the keyring…"
+def test_the_loading_message_goes_once_the_session_is_ready(window: MainWindow) -> None:
+    assert window.statusBar().currentMessage() == "Loading the providers…"
     window.set_session(ChatSession(MemorySecretStore()))
     assert window.statusBar().currentMessage() == ""
+
+
+def test_the_memory_store_notice_comes_when_the_secret_store_opens(window: MainWindow) -> None:
+    window.show()
+    window.set_session(ChatSession(MemorySecretStore()))
+    window.on_secrets_opened(MemorySecretStore(notice="Secrets are kept in memory."))
+    assert (window.notice.isVisible(), window.notice.text()) == (
+        True,
+        "Secrets are kept in memory.",
+    )
 
 
 async def test_stop_in_the_same_tick_as_send_ends_the_reply_as_stopped(qtbot: QtBot) -> None:

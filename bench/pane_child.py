@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 REPLY_CHARS = 200_000
@@ -258,8 +259,10 @@ def conversation_of(messages: int) -> Any:
 
 def open_long(peer: bool) -> dict[str, Any]:
     """Time to the first paint of a 5,000-message conversation, memory after opening it, the
-    loop's worst stall while the rest is drawn, and the longest frame scrolling top to
-    bottom. The peer: a bare QTextEdit given the same text as plain text."""
+    loop's worst stall while the rest of its window is drawn; then a reader scrolling up to
+    the first message (the window moving at its top edge) and down to the last, half a
+    page a step: the longest frame, the longest stall, the waits at the windows' edges. The
+    peer: a bare QTextEdit given the same text as plain text, scrolled top to bottom."""
     from PySide6.QtWidgets import QApplication, QMainWindow, QTextEdit
 
     from gui.conversation_view import ConversationView
@@ -286,37 +289,84 @@ def open_long(peer: bool) -> dict[str, Any]:
     opened_mb = rss_mb() - before
     ticker = Ticker()
     ticker.start()
-    drawing_until = time.perf_counter() + 600
-    while not peer and view.earlier.drawing and time.perf_counter() < drawing_until:
-        app.processEvents()
-    whole = time.perf_counter() - started
+    _until_drawn(app, view, peer)
+    window_s = time.perf_counter() - started
     for _ in range(50):
         app.processEvents()
         time.sleep(0.002)
-    ticker.timer.stop()
     worst_gap = max(ticker.gaps) * 1000 if ticker.gaps else 0.0
-    bar = view.verticalScrollBar()
-    bar.setValue(0)
-    app.processEvents()
-    frames = []
-    value = 0
-    while value < bar.maximum():
-        value = min(bar.maximum(), value + bar.pageStep() // 2)
-        started = time.perf_counter()
-        bar.setValue(value)
-        view.viewport().repaint()
-        app.processEvents()
-        frames.append(time.perf_counter() - started)
+    window_mb = rss_mb() - before
+    ticker.gaps.clear()
+    edge_waits = [] if peer else _walk_up(app, view)
+    frames, more_waits = _scroll_down(app, view, peer)
+    ticker.timer.stop()
     return {
         "chars": chars,
         "first_paint_ms": first_paint * 1000,
         "opened_mb": opened_mb,
-        "whole_s": whole,
-        "mb_after_whole": rss_mb() - before,
+        "window_s": window_s,
+        "window_mb": window_mb,
         "worst_gap_ms": worst_gap,
         "max_scroll_frame_ms": max(frames) * 1000,
         "scroll_frames": len(frames),
+        "walk_worst_gap_ms": max(ticker.gaps) * 1000 if ticker.gaps else 0.0,
+        "edge_moves": len(edge_waits) + len(more_waits),
+        "edge_wait_median_ms": median(edge_waits + more_waits) * 1000 if edge_waits else 0.0,
+        "edge_wait_max_ms": max(edge_waits + more_waits) * 1000 if edge_waits else 0.0,
+        "mb_after_walk": rss_mb() - before,
     }
+
+
+def _until_drawn(app: Any, view: Any, peer: bool) -> None:
+    drawing_until = time.perf_counter() + 600
+    while not peer and view.earlier.drawing and time.perf_counter() < drawing_until:
+        app.processEvents()
+
+
+def _edge(app: Any, view: Any, action: Any) -> float:
+    """The reader scrolls to a window's edge: the wait until the next window is shown."""
+    started = time.perf_counter()
+    view.verticalScrollBar().triggerAction(action)
+    _until_drawn(app, view, peer=False)
+    return time.perf_counter() - started
+
+
+def _walk_up(app: Any, view: Any) -> list[float]:
+    from PySide6.QtWidgets import QAbstractSlider
+
+    waits = []
+    while view.page.first > 0:
+        first = view.page.first
+        waits.append(_edge(app, view, QAbstractSlider.SliderAction.SliderToMinimum))
+        if view.page.first == first:
+            raise RuntimeError("the window did not move at its top edge")
+    view.verticalScrollBar().setValue(0)
+    app.processEvents()
+    return waits
+
+
+def _scroll_down(app: Any, view: Any, peer: bool) -> tuple[list[float], list[float]]:
+    """Half a page a step from the top to the last message; at a window's bottom edge the
+    window moves on (its wait is counted apart from the frames)."""
+    from PySide6.QtWidgets import QAbstractSlider
+
+    bar = view.verticalScrollBar()
+    frames: list[float] = []
+    waits: list[float] = []
+    while True:
+        if bar.value() >= bar.maximum():
+            if peer or view.page.last is None:
+                return frames, waits
+            last = view.page.last
+            waits.append(_edge(app, view, QAbstractSlider.SliderAction.SliderToMaximum))
+            if view.page.last == last:
+                raise RuntimeError("the window did not move at its bottom edge")
+            continue
+        started = time.perf_counter()
+        bar.setValue(min(bar.maximum(), bar.value() + bar.pageStep() // 2))
+        view.viewport().repaint()
+        app.processEvents()
+        frames.append(time.perf_counter() - started)
 
 
 def main() -> None:

@@ -57,7 +57,6 @@ __all__ = [
 
 INTERRUPTED = "Interrupted: Parley closed before this reply had finished; the text is what came."
 CUT_OFF = "This reply is still arriving in another Parley window, or was cut off."
-KEEP_AT_S = 2.0
 WARM_UP = "# A\n\n- *b* `c`\n\n| d | e |\n|---|---|\n| 1 | 2 |\n\n```python\nf = 1\n```\n"
 TAIL_MESSAGES = 40
 """A long branch is first drawn from this many of its last messages (a screenful or more)."""
@@ -78,9 +77,32 @@ class Page:
     last: int | None = None
     """Where its messages end, when it is a window that leaves out the latest (None: it
     goes on to the end of the branch)."""
-    positions: dict[str, int] = field(default_factory=dict)
+    frames: dict[str, QTextFrame] = field(default_factory=dict)
+    """The frame of each message drawn, by message id."""
     replies: dict[str, ReplyBlock] = field(default_factory=dict)
     blocks: dict[str, ReplyBlock] = field(default_factory=dict)
+    prepending: bool = False
+    """The next message drawn goes at the top, before the others."""
+    keys_made: int = 0
+
+    def new_key(self) -> int:
+        """A key for the next reply drawn, never one used before in this page."""
+        self.keys_made += 1
+        return self.keys_made - 1
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """Where each message drawn starts now (messages drawn above move it)."""
+        return {message_id: frame.firstPosition() for message_id, frame in self.frames.items()}
+
+    def forget(self, frame: QTextFrame) -> None:
+        """Forget what was drawn in ``frame`` (a message's, about to be removed)."""
+        gone = [message_id for message_id, f in self.frames.items() if f == frame]
+        for message_id in gone:
+            del self.frames[message_id]
+            self.blocks.pop(message_id, None)
+        for key in [key for key, block in self.replies.items() if block.frame == frame]:
+            del self.replies[key]
 
 
 class ConversationView(QTextBrowser):
@@ -110,15 +132,11 @@ class ConversationView(QTextBrowser):
         """Where drawing goes: the page shown, or one being drawn out of sight."""
         self.setDocument(self.page.document)
         self.conversation: Conversation | None = None
-        self.generation = 0
-        """Counts the changes to what is shown (a page drawn out of sight is stale once it
-        moved on)."""
         self.streaming = False
         """A reply streams into the page shown (it is not replaced meanwhile)."""
-        self._kept_at = ("", 0.0)
         self._batches = 0
         self._follow_due = False
-        self.verticalScrollBar().rangeChanged.connect(self.on_range_changed)
+        self.verticalScrollBar().actionTriggered.connect(self.on_bar_action_triggered)
         # The scroll bar moves on every frame of a stream: an opaque container keeps Qt
         # from painting the window, the splitter and the view's frame under it each time
         # (seen: six widgets painted its strip on every frame).
@@ -139,8 +157,8 @@ class ConversationView(QTextBrowser):
         return document
 
     @property
-    def _positions(self) -> dict[str, int]:
-        return self._drawing.positions
+    def _frames(self) -> dict[str, QTextFrame]:
+        return self._drawing.frames
 
     @property
     def _replies(self) -> dict[str, ReplyBlock]:
@@ -166,31 +184,95 @@ class ConversationView(QTextBrowser):
         self.setDocument(page.document)
         old.document.deleteLater()
 
-    def show_whole(self, page: Page) -> None:
-        """Show ``page``, the whole branch drawn out of sight, in place of its last
-        messages: at the bottom while following, else at the message read until now."""
-        following = self.follower.following
-        top = self._message_at_top()
-        self.show_page(page)
-        self.follower.set_more_below(False)
-        if following:
+    def prepend(self, conversation: Conversation, message: Message) -> None:
+        """Draw ``message`` above the messages of the page shown; what the reader sees stays
+        where it is (or at the bottom, while following)."""
+        page, bar = self.page, self.verticalScrollBar()
+        layout = page.document.documentLayout()
+        value, height = bar.value(), layout.documentSize().height()
+        edit = QTextCursor(page.document)
+        edit.beginEditBlock()  # Qt lays the page out once, not after each of its pieces
+        page.prepending = True
+        try:
+            self.draw(conversation, [message])
+        finally:
+            page.prepending = False
+            edit.endEditBlock()
+        page.first -= 1
+        if self.follower.following:
             self.follower.to_bottom()
-        elif top:
-            self.scroll_to(top)
-            # Qt lays the new document out in steps: until it is done, keep that message
-            # at the top as the heights above it settle.
-            self._kept_at = (top, self.clock() + KEEP_AT_S)
+        else:
+            self._scroll_to_value(value + layout.documentSize().height() - height)
 
-    def on_range_changed(self, _low: int, _high: int) -> None:
-        message_id, until = self._kept_at
-        if message_id and self.clock() < until and not self.follower.following:
-            self.scroll_to(message_id)
+    def append(self, conversation: Conversation, message: Message) -> None:
+        """Draw ``message`` after the messages of the page shown, a window before the
+        latest ones (out of sight below)."""
+        page = self.page
+        assert page.last is not None
+        edit = QTextCursor(page.document)
+        edit.beginEditBlock()
+        try:
+            self.draw(conversation, [message])
+        finally:
+            edit.endEditBlock()
+        page.last += 1
 
-    def _message_at_top(self) -> str:
+    def trim(self, *, top: bool) -> None:
+        """Take the first (``top``) or the last message out of the page shown, keeping what
+        the reader sees where it is."""
+        page = self.page
+        frames = page.document.rootFrame().childFrames()
+        if len(frames) < 2:
+            return
+        frame = frames[0] if top else frames[-1]
+        page.forget(frame)
+        cursor = QTextCursor(page.document)
+        bar, layout = self.verticalScrollBar(), page.document.documentLayout()
+        value, height = bar.value(), layout.documentSize().height()
+        cursor.setPosition(frame.firstPosition() - 1)
+        if top:
+            cursor.setPosition(frames[1].firstPosition() - 1, QTextCursor.MoveMode.KeepAnchor)
+        else:
+            cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        hide(page.document.begin())
+        if top:
+            page.first += 1
+            self._scroll_to_value(value - (height - layout.documentSize().height()))
+        else:
+            count = page.first + len(page.frames)
+            page.last = count
+            self.follower.set_more_below(True)
+
+    def _scroll_to_value(self, value: float) -> None:
+        """Scroll to ``value`` of the page's new height at once: for a small change Qt
+        tells the scroll bar of the new height only later, and would cut ``value`` to the
+        old one."""
+        bar = self.verticalScrollBar()
+        height = self.page.document.documentLayout().documentSize().height()
+        bar.setRange(0, max(0, round(height) - self.viewport().height()))
+        bar.setValue(round(value))
+
+    def on_bar_action_triggered(self, _action: int) -> None:
+        """The reader scrolled (wheel, drag, keys) to an edge of a window of a long branch:
+        the window moves on. Only the reader's scrolling counts: Qt's own, as it lays a new
+        page out, passes both edges."""
+        if self.conversation is None:
+            return
+        bar = self.verticalScrollBar()
+        position = bar.sliderPosition()  # where the action takes the bar
+        if position <= bar.minimum() and self.page.first > 0:
+            self.earlier.move(self.conversation, earlier=True)
+        elif position >= bar.maximum() and self.page.last is not None:
+            self.earlier.move(self.conversation, earlier=False)
+
+    def message_at_top(self) -> str:
         """The message at the top of the viewport ("" when none is)."""
         corner = self.viewport().rect().topLeft() + QPoint(4, 14)  # inside the frame margin
         at = self.cursorForPosition(corner).position()
         above = [(p, i) for i, p in self.page.positions.items() if p <= at]
+        if not above and self.page.positions:  # above the first message's frame
+            return min((p, i) for i, p in self.page.positions.items())[1]
         return max(above)[1] if above else ""
 
     def set_colours(self, colours: Palette) -> None:
@@ -230,12 +312,11 @@ class ConversationView(QTextBrowser):
         ``at`` (an id) is among those drawn first.
 
         A long branch is drawn from its last messages (what is on screen), out of sight,
-        then shown; the messages before them are drawn out of sight in the background and
-        the whole replaces it once done (``EarlierMessages``). A message ``at`` before them
-        opens a window of messages from it instead, until the whole is drawn; its bottom
-        is not the latest (``show_latest``). With a ``live`` reply the page reaches the end.
+        then shown; the messages before them are then drawn above, in the background, up to
+        a whole window (``EarlierMessages``). A message ``at`` before them opens a window of
+        messages from it instead; its bottom is not the latest (``show_latest``). With a
+        ``live`` reply the page reaches the end.
         """
-        self.generation += 1
         self.conversation = conversation
         self.follower.following = True
         self.streaming = False
@@ -291,10 +372,10 @@ class ConversationView(QTextBrowser):
 
     def scroll_to(self, message_id: str) -> bool:
         """Bring ``message_id`` to the top of the view; False when it is not shown."""
-        if message_id not in self._positions:
+        if message_id not in self._frames:
             return False
         cursor = QTextCursor(self.document())
-        cursor.setPosition(self._positions[message_id])
+        cursor.setPosition(self._frames[message_id].firstPosition())
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())  # so that the message can come to the top, not the bottom
         self.setTextCursor(cursor)
@@ -347,7 +428,7 @@ class ConversationView(QTextBrowser):
 
     def attach_reply(self, block: ReplyBlock, message: Message) -> None:
         """``block`` shows ``message`` (a reply about to stream, or a stored one)."""
-        self._positions[message.id] = block.position
+        self._frames[message.id] = block.frame
         self._blocks[message.id] = block
 
     def reply_ended(self, conversation: Conversation, message: Message) -> None:
@@ -371,13 +452,11 @@ class ConversationView(QTextBrowser):
             cursor.insertText(text, self.body_format)
         if conversation is not None and message is not None:
             self.conversation = conversation
-            self._positions[message.id] = frame.firstPosition()
+            self._frames[message.id] = frame
             self._add_actions(frame, conversation, message)
         return frame
 
     def _add_actions(self, frame: QTextFrame, conversation: Conversation, message: Message) -> None:
-        if self._drawing is self.page:
-            self.generation += 1
         with self.following():
             add_footer(frame, conversation, message, self.colours)
 
@@ -386,17 +465,16 @@ class ConversationView(QTextBrowser):
         frame = self._add_frame(
             title, frame_format(self.colours.assistant_background, right=SIDE_GAP)
         )
-        block = ReplyBlock(self, frame, str(len(self._replies)))
+        block = ReplyBlock(self, frame, str(self._drawing.new_key()))
         self._replies[block.key] = block
         return block
 
     def _add_frame(self, title: str, fmt: QTextFrameFormat) -> QTextFrame:
         document = self._drawing.document
-        if self._drawing is self.page:
-            self.generation += 1
         with self.following():
             cursor = QTextCursor(document)
-            cursor.movePosition(QTextCursor.MoveOperation.End)
+            if not self._drawing.prepending:
+                cursor.movePosition(QTextCursor.MoveOperation.End)
             frame = cursor.insertFrame(fmt)
             cursor.insertText(title, self.header_format)
             hide(document.begin())  # the empty block before the first message
@@ -485,7 +563,7 @@ class ConversationView(QTextBrowser):
         """Put a shown message on the clipboard: as Markdown (as written), or as the text the
         pane shows. False when it is not shown."""
         message = self.conversation.get(message_id) if self.conversation else None
-        if message is None or message_id not in self._positions:
+        if message is None or message_id not in self._frames:
             return False
         text = message.content
         if not markdown and message.role == "assistant" and message_id in self._blocks:

@@ -119,14 +119,22 @@ def _add_models(commands: Any) -> None:
 def _add_keys(commands: Any) -> None:
     keys = commands.add_parser(
         "keys",
-        help="store or forget a provider's API key, token, cookies or secret header in the keyring",
+        help="store, list or forget a provider's API key, token, cookies or secret header in "
+        "the keyring",
     )
     actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for name, text in (("set", "store a secret read from stdin"), ("delete", "forget it")):
-        action = actions.add_parser(name, help=text)
+    actions.add_parser("list", help="which provider has which secret stored, for which site")
+    for name, text, aliases in (
+        ("set", "store a secret read from stdin (or typed, hidden)", []),
+        ("remove", "forget it", ["delete"]),
+    ):
+        action = actions.add_parser(name, help=text, aliases=aliases)
         action.add_argument("provider")
         action.add_argument(
-            "kind", help="api_key, access_token, cookies, or header:NAME (an endpoint's)"
+            "kind",
+            nargs="?",
+            help="api_key, access_token, cookies, or header:NAME (an endpoint's); default: "
+            "the provider's only kind",
         )
         action.add_argument(
             "--base-url",
@@ -181,7 +189,7 @@ def _run(args: argparse.Namespace, pdf: PdfWriter | None) -> int:
         return asyncio.run(models(args, sys.stdout, sys.stderr))
     from .cli_keys import keys
 
-    return asyncio.run(keys(args, sys.stdin, sys.stderr))
+    return asyncio.run(keys(args, sys.stdin, sys.stderr, sys.stdout))
 
 
 def stdout_closed() -> int:

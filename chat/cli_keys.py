@@ -1,4 +1,4 @@
-"""``parley keys set|delete``: a secret from standard input into the keyring, never argv."""
+"""``parley keys set|remove|list``: a secret from standard input into the keyring, never argv."""
 
 from __future__ import annotations
 
@@ -15,34 +15,87 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
-async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO) -> int:
-    """``parley keys set|delete PROVIDER KIND``: the secret comes from stdin, never argv.
+async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO, out: TextIO) -> int:
+    """``parley keys set|remove PROVIDER [KIND]`` and ``parley keys list``: a secret comes
+    from stdin (or hidden input), never argv, and is never printed.
 
     Like ``ask`` and the window, a base URL saved for the provider decides the site the
     secret belongs to, so ``ask`` finds it there.
     """
+    from .secrets import encode_cookies, open_secret_store
+
+    if args.action == "list":
+        return await _list(out, err)
     from .settings import Settings
 
     provider = resolve_provider(args.provider, args.base_url, Settings.load()).provider
-    name = _secret_name(provider, args.kind)
+    kind = args.kind or _only_kind(provider)
+    name = _secret_name(provider, kind)
     if args.action == "set":
-        _check_kind(provider, args.kind)  # a wrong one stored by mistake can still be deleted
-    from .secrets import encode_cookies, open_secret_store
-
+        _check_kind(provider, kind)  # a wrong one stored by mistake can still be removed
     store = await open_secret_store()
     if not store.persistent:
         print(f"parley: {store.notice} Nothing was stored.", file=err)
         return EXIT_FAILED
-    if args.action == "delete":
+    if args.action in ("remove", "delete"):
         await store.delete(name)
-        print(f"parley: forgot {args.kind} for {provider.get_name()}.", file=err)
+        print(f"parley: forgot {kind} for {provider.get_name()}.", file=err)
         return EXIT_OK
-    value = _read_secret(args.kind, stdin, err)
-    if args.kind == "cookies":
+    value = _read_secret(kind, stdin, err)
+    if kind == "cookies":
         value = encode_cookies(_parse_cookies(value, provider))
     await store.set(name, value)
-    print(f"parley: stored {args.kind} for {provider.get_name()} in the keyring.", file=err)
+    print(f"parley: stored {kind} for {provider.get_name()} in the keyring.", file=err)
     return EXIT_OK
+
+
+def _only_kind(provider: Provider) -> str:
+    """The one kind of secret ``provider`` takes (else a usage error that names them)."""
+    kinds = [*provider.credential_kinds, *(f"header:{h}" for h in provider.secret_headers)]
+    if len(kinds) == 1:
+        return kinds[0]
+    name = provider.get_name()
+    if not kinds:
+        raise UsageError(f"{name} needs no credentials, so none is stored.")
+    raise UsageError(
+        f"{name} takes {' or '.join(kinds)}: say which, as in parley keys set {name} {kinds[0]}."
+    )
+
+
+async def _list(out: TextIO, err: TextIO) -> int:
+    """Print the secrets stored, one a line (provider, kind, site), never a value."""
+    from .secrets import open_secret_store
+    from .stored_names import StoredNames
+
+    store = await open_secret_store()
+    if not store.persistent:
+        print(f"parley: {store.notice} Nothing is stored.", file=err)
+        return EXIT_FAILED
+    names = StoredNames().read()  # taken from the keyring as it opened
+    if names is None:
+        print(
+            "parley: this keyring cannot list its items (the Secret Service, which GNOME "
+            "Keyring provides, can), so Parley cannot say which secrets it holds; "
+            "`parley keys set` and `parley keys remove` still work.",
+            file=err,
+        )
+        return EXIT_FAILED
+    rows = sorted(_row(name) for name in names)
+    if not rows:
+        print("parley: no secrets are stored.", file=err)
+        return EXIT_OK
+    width = max(len(provider) for provider, _, _ in rows)
+    kinds = max(len(kind) for _, kind, _ in rows)
+    for provider, kind, site in rows:
+        print(f"{provider:<{width}}  {kind:<{kinds}}  {site}".rstrip(), file=out)
+    return EXIT_OK
+
+
+def _row(name: str) -> tuple[str, str, str]:
+    """``provider/kind@site`` as its three parts (a proxy's password: ``proxy``, its URL)."""
+    head, _, site = name.partition("@")
+    provider, _, kind = head.partition("/")
+    return provider, kind, site
 
 
 def _secret_name(provider: Provider, kind: str) -> str:

@@ -117,3 +117,51 @@ async def test_what_keys_set_and_delete_do_is_what_the_window_knows_at_its_next_
     assert await keys("delete", "LoopbackChat", "api_key", "--base-url", url) == EXIT_OK
     assert StoredNames().surely_absent(name)
     capsys.readouterr()
+
+
+async def test_list_shows_provider_kind_and_site_and_never_a_value(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "http://127.0.0.1:7003/v1"
+    stdin(monkeypatch, b"sk-never-shown\n")
+    assert await keys("set", "LoopbackChat", "--base-url", url) == EXIT_OK  # its only kind
+    stdin(monkeypatch, b"session=never-shown-either\n")
+    assert await keys("set", "Aichat2", "cookies") == EXIT_OK
+    capsys.readouterr()
+    try:
+        assert await keys("list") == EXIT_OK
+        out, err = capsys.readouterr()
+        assert "never-shown" not in out + err
+        lines = [line.split() for line in out.splitlines()]
+        assert ["Aichat2", "cookies", "https://chat-gpt.org"] in lines
+        assert ["LoopbackChat", "api_key", "http://127.0.0.1:7003"] in lines
+        assert err == ""
+    finally:
+        assert await keys("remove", "LoopbackChat", "--base-url", url) == EXIT_OK
+        assert await keys("delete", "Aichat2", "cookies") == EXIT_OK  # the old name still works
+    assert await keys("list") == EXIT_OK
+    out, _ = capsys.readouterr()
+    assert "LoopbackChat" not in out
+    assert "Aichat2" not in out
+
+
+async def test_a_kind_left_out_must_be_the_providers_only_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chat.stored_names import StoredNames
+
+    StoredNames().replace([])
+    argv = ["endpoints", "add", "Mine", "--base-url", "http://127.0.0.1:7004/v1"]
+    assert await asyncio.to_thread(main, [*argv, "--secret-header", "X-Gateway-Key"]) == EXIT_OK
+    capsys.readouterr()
+    stdin(monkeypatch, b"tok\n")
+    assert await keys("set", "Mine") == EXIT_USAGE
+    _, err = capsys.readouterr()
+    assert err == (
+        "parley: Mine takes api_key or header:X-Gateway-Key: say which, as in "
+        "parley keys set Mine api_key.\n"
+    )
+    assert await keys("set", "ChatGptt") == EXIT_USAGE
+    _, err = capsys.readouterr()
+    assert err == "parley: ChatGptt needs no credentials, so none is stored.\n"
+    assert StoredNames().read() == frozenset()  # nothing was stored

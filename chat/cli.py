@@ -53,10 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("providers", help="list the providers, their flags and models")
     _add_models(commands)
     _add_keys(commands)
+    from .cli_config import add_config
     from .cli_endpoints import add_parser
     from .cli_store import add_parsers
     from .cli_transcripts import add_parsers as add_transcript_parsers
 
+    add_config(commands)
     add_parser(commands)
     add_parsers(commands)
     add_transcript_parsers(commands)
@@ -183,6 +185,10 @@ def _run(args: argparse.Namespace, pdf: PdfWriter | None) -> int:
         from .cli_endpoints import endpoints
 
         return asyncio.run(endpoints(args, sys.stdout, sys.stderr))
+    if args.command == "config":
+        from .cli_config import config
+
+        return config(args, sys.stdout, sys.stderr)
     if args.command == "models":
         from .cli_models import models
 

@@ -25,6 +25,8 @@ COMMANDS = [
     ["keys", "set"],
     ["keys", "list"],
     ["keys", "remove"],
+    ["config"],
+    ["config", "set"],
     ["endpoints"],
     ["endpoints", "add"],
     ["endpoints", "list"],

@@ -52,7 +52,7 @@ def config(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_OK
     value = entry.default if args.action == "unset" else args.value
     if entry.name == "provider" and not provider and value:
-        value = _provider_name(value, settings)  # one that exists, named as it is
+        value = _provider_name(str(value), settings)  # one that exists, named as it is
     _store(settings, provider, entry, value)
     try:
         settings.save()

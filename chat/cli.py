@@ -151,6 +151,9 @@ def main(argv: list[str] | None = None, *, pdf: PdfWriter | None = None) -> int:
     if args.command is None:
         build_parser().print_help()
         return EXIT_USAGE
+    from .logs import start_logging
+
+    logs = start_logging()  # warnings and tracebacks go to the log, our sentences to stderr
     try:
         code = _run(args, pdf)
         sys.stdout.flush()  # here, not at exit, where a closed pipe would end with code 120
@@ -166,6 +169,8 @@ def main(argv: list[str] | None = None, *, pdf: PdfWriter | None = None) -> int:
         return EXIT_FAILED
     except BrokenPipeError:  # `parley ... | head`: the reader has gone, so we end quietly
         return stdout_closed()
+    finally:
+        logs.stop()
 
 
 def _run(args: argparse.Namespace, pdf: PdfWriter | None) -> int:

@@ -269,13 +269,15 @@ class Reply:
         except SecretStoreError as error:
             self._fail(ReplyError("keyring", str(error), provider.name))
         except Exception as error:  # a provider's bug must reach the user, not only a log
+            from .logs import redact
+
             log.warning("%s failed unexpectedly", provider.name, exc_info=True)
             self._fail(
                 ReplyError(
                     ErrorKind.UNEXPECTED,
-                    f"{provider.get_label()} failed unexpectedly: {error!r}. Try again, or "
-                    "pick another provider; if it keeps happening, report it to the "
-                    "provider's authors.",
+                    f"{provider.get_label()} failed unexpectedly. Try again, or pick another "
+                    "provider; if it keeps happening, report it to the provider's authors, "
+                    f"with what Parley's log says of it. ({redact(repr(error))})",
                     provider.name,
                 )
             )

@@ -69,6 +69,23 @@ async def _serve(
     open_store: Callable[[], Awaitable[SecretStore]] | None,
     settings_path: Path | None,
 ) -> int:
+    from chat.logs import start_logging
+
+    logs = start_logging()
+    try:
+        return await _serve_logged(window, tasks, closed, registry, open_store, settings_path)
+    finally:
+        logs.stop()
+
+
+async def _serve_logged(
+    window: MainWindow,
+    tasks: TaskTracker,
+    closed: asyncio.Future[None],
+    registry: ProviderRegistry | None,
+    open_store: Callable[[], Awaitable[SecretStore]] | None,
+    settings_path: Path | None,
+) -> int:
     from chat.settings import Settings
 
     opening = asyncio.ensure_future(_opened_store(window))  # its file work, beside the rest

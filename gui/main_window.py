@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         add_menu(bar, "&Conversation", [*sidebar, None, *replies, None, *steps, None, *more])
         view = add_menu(bar, "&View", [])
         view.addMenu("&Theme").addActions(self.themes.menu_actions.actions())
-        add_menu(bar, "&Help", [acts.shortcuts])
+        add_menu(bar, "&Help", [acts.shortcuts, acts.open_logs])
 
     def _build_chat_pane(self) -> QWidget:
         pane = QWidget(self)

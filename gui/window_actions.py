@@ -1,5 +1,6 @@
 """The window's actions on the conversation on screen: stop, go to the composer, copy the last
-reply, regenerate, step through conversations, list the shortcuts, its settings dialog, the
+reply, regenerate, step through conversations, list the shortcuts, open the log folder, its
+settings dialog, the
 theme chosen, and the status line's word on the link under the mouse."""
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class WindowActions(QObject):
         )
         self.shortcuts = QAction("&Keyboard shortcuts", window)
         self.shortcuts.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.open_logs = QAction("Open &log folder", window)
+        self.open_logs.setToolTip("Show the folder of Parley's log (warnings and errors)")
         self.dialog: ShortcutsDialog | None = None
         self._connect_signals()
 
@@ -66,6 +69,7 @@ class WindowActions(QObject):
         self.previous.triggered.connect(lambda: self.step(-1))
         self.next.triggered.connect(lambda: self.step(1))
         self.shortcuts.triggered.connect(self.on_shortcuts_triggered)
+        self.open_logs.triggered.connect(self.on_open_logs_triggered)
         self.find.triggered.connect(window.find_bar.open)
 
     def on_focus_composer_triggered(self) -> None:
@@ -82,6 +86,27 @@ class WindowActions(QObject):
             self.dialog = ShortcutsDialog(self._window)
         self.dialog.show()
         self.dialog.activateWindow()
+
+    def on_open_logs_triggered(self) -> None:
+        """Show the log's folder in the file manager (made first: there may be no log yet)."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from chat.paths import log_dir
+
+        folder = log_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            self._window.statusBar().showMessage(
+                f"The log folder {folder} could not be made: check that its parent can be "
+                f"written. ({error.strerror or error})"
+            )
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self._window.statusBar().showMessage(
+                f"No file manager opened the log folder; it is {folder}."
+            )
 
     def on_chat_settings_action_triggered(self) -> None:
         from .conversation_settings import ConversationSettings

@@ -18,6 +18,7 @@ import pytest
 
 from chat.cli import UsageError, parse_options
 from chat.endpoints import endpoints
+from chat.logs import redact
 from chat.models import ModelCache
 from chat.secrets import decode_cookies
 from chat.settings import Settings
@@ -161,6 +162,7 @@ PARSERS: dict[str, tuple[Callable[..., Any], tuple[type[BaseException], ...]]] =
         (CookieFormatError,),
     ),
     "decode_cookies (a keyring entry)": (decode_cookies, ()),
+    "redact (a line for the log)": (redact, ()),
     "endpoints in the settings file": (_endpoints, ()),
     "parley ask -o": (lambda text: parse_options([f"temperature={text[:100_000]}"]), (UsageError,)),
     # exports a person imports

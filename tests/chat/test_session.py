@@ -179,8 +179,9 @@ async def test_a_provider_bug_reaches_the_user(session: ChatSession) -> None:
     assert message.content == "partial "
     assert message.error is not None
     assert message.error.sentence == (
-        "Broken failed unexpectedly: KeyError('choices'). Try again, or pick another "
-        "provider; if it keeps happening, report it to the provider's authors."
+        "Broken failed unexpectedly. Try again, or pick another provider; if it "
+        "keeps happening, report it to the provider's authors, with what Parley's log says "
+        "of it. (KeyError('choices'))"
     )
 
 

@@ -173,8 +173,9 @@ async def test_a_providers_bug_is_logged_with_its_trace_and_told_in_our_words(
     assert message.content == "partial "
     assert message.error == ReplyError(
         "unexpected",
-        "Buggy service failed unexpectedly: KeyError('choices'). Try again, or pick another "
-        "provider; if it keeps happening, report it to the provider's authors.",
+        "Buggy service failed unexpectedly. Try again, or pick another provider; if it "
+        "keeps happening, report it to the provider's authors, with what Parley's log says "
+        "of it. (KeyError('choices'))",
         "Buggy",
     )
 

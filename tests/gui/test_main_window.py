@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from chat.secrets import MemorySecretStore
@@ -140,3 +141,33 @@ async def test_stop_in_the_same_tick_as_send_ends_the_reply_as_stopped(qtbot: Qt
     assert window.composer.button.text() == "Send"
     assert window.conversation.messages[-1].state is MessageState.CANCELLED
     await tasks.shutdown()
+
+
+class Opened(QObject):
+    """Stands in for the file manager: Qt hands it the URLs it would open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+def test_help_opens_the_log_folder_made_first(window: MainWindow) -> None:
+    from chat.paths import log_dir
+
+    (help_menu,) = [m for m in window.menuBar().findChildren(QMenu) if m.title() == "&Help"]
+    assert [a.text() for a in help_menu.actions()] == [
+        "&Keyboard shortcuts",
+        "Open &log folder",
+    ]
+    opened = Opened()
+    QDesktopServices.setUrlHandler("file", opened, "open")
+    try:
+        window.window_actions.open_logs.trigger()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert opened.urls == [QUrl.fromLocalFile(str(log_dir()))]
+    assert log_dir().is_dir()

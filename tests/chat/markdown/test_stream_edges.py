@@ -10,7 +10,7 @@ import pytest
 
 from chat.markdown.code import lexer_for
 from chat.markdown.pane import PaneMarkdown
-from chat.markdown.stream import MarkdownStream
+from chat.markdown.stream import MarkdownStream, Update
 
 SMALL = {"chunk_chars": 12, "longest_chunk": 40, "table_rows": 2}
 TEXTS = [
@@ -239,3 +239,21 @@ def test_an_open_block_in_a_language_not_found_yet_is_drawn_uncoloured() -> None
         markdown.code_chunk("x = 12345678\n\n", "", last=False, wait=False)
         + markdown.code_chunk("", "", last=True, wait=False)
     )
+
+
+def test_finishing_inside_an_open_code_block_parses_it_once_more_and_nothing_after() -> None:
+    text = "```\nx\n  "
+    renderer = MarkdownStream(PaneMarkdown())
+    renderer.feed(text)
+    before = renderer.parsed
+    renderer.finish()
+    assert renderer.parsed - before == len(text)
+
+
+def test_finishing_again_shows_nothing_more_and_does_no_work() -> None:
+    renderer = MarkdownStream(PaneMarkdown())
+    renderer.feed("a\r")
+    renderer.finish()
+    before = renderer.parsed
+    assert renderer.finish() == Update((), "")
+    assert renderer.parsed == before

@@ -1,6 +1,7 @@
 """Secrets (API keys, tokens, cookies) in the OS keyring, and nowhere else.
 
-Every keyring call runs on a worker thread: the Secret Service may block on an unlock prompt.
+Every keyring call runs on a thread of its own (``in_keyring_thread``): the Secret Service
+may block on an unlock prompt, and Parley must still end at once when its window is closed.
 When the OS has no usable keyring (none, locked, or only a plaintext file backend),
 ``open_secret_store`` returns a ``MemorySecretStore`` that keeps secrets for this session
 only, with a ``notice`` the window shows; no secret is ever written anywhere else.
@@ -9,10 +10,12 @@ only, with a ``notice`` the window shows; no secret is ever written anywhere els
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+import threading
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
     from .stored_names import StoredNames
@@ -47,6 +50,47 @@ class SecretStore(Protocol):
     async def set(self, name: str, value: str) -> None: ...
 
     async def delete(self, name: str) -> None: ...
+
+
+T = TypeVar("T")
+
+
+async def in_keyring_thread(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` on a thread of its own, awaited. A keyring call may wait on an
+    unlock prompt for as long as the user leaves it: the thread is a daemon, so that closing
+    the window meanwhile still ends Parley at once (``asyncio.to_thread``'s pool would make
+    the exit wait for the prompt)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def run() -> None:
+        try:
+            result = function(*args)
+        except BaseException as error:  # handed to the caller, as to_thread does
+            _hand_over(loop, done, error=error)
+        else:
+            _hand_over(loop, done, result=result)
+
+    threading.Thread(target=run, name="Parley keyring", daemon=True).start()
+    return await done
+
+
+def _hand_over(
+    loop: asyncio.AbstractEventLoop,
+    done: asyncio.Future[T],
+    result: Any = None,
+    error: BaseException | None = None,
+) -> None:
+    def settle() -> None:
+        if done.done():  # the caller was cancelled meanwhile
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)
+
+    with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
+        loop.call_soon_threadsafe(settle)
 
 
 _NAME = re.compile(r"[^/\s](?:[^/]*[^/\s])?/[\w.:-]+(@\S+)?")
@@ -174,7 +218,7 @@ class KeyringSecretStore:
         """Write down the keyring's whole list of Parley's names, where the keyring can list
         its items (the Secret Service can; macOS's and Windows' backends cannot)."""
         if self._names is not None:
-            listed = await asyncio.to_thread(_listed_names, self._backend, self._service)
+            listed = await in_keyring_thread(_listed_names, self._backend, self._service)
             if listed is not None:
                 await asyncio.to_thread(self._names.replace, listed)
 
@@ -186,7 +230,7 @@ class KeyringSecretStore:
         checked(*args)
         function = getattr(self._backend, method)
         try:
-            result = await asyncio.to_thread(function, self._service, *args)
+            result = await in_keyring_thread(function, self._service, *args)
         except Exception as error:
             raise SecretStoreError(
                 f"The keyring refused to {_VERBS[method]}: {_why(error)}. "
@@ -298,7 +342,7 @@ async def open_secret_store(
     The keyring's list of Parley's names is taken now and kept up to date in ``names`` (by
     default the file beside the settings, which every Parley process keeps: a secret stored
     by ``parley keys set`` is one the window knows to read)."""
-    chosen, reason = await asyncio.to_thread(_choose, backend)
+    chosen, reason = await in_keyring_thread(_choose, backend)
     if chosen is not None:
         from .stored_names import StoredNames
 

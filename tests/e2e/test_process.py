@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,3 +104,28 @@ def test_a_start_opens_the_keyring_only_until_it_knows_nothing_is_stored(
     listed = json.loads((tmp_path / "home" / "config" / "stored-secrets.json").read_text())
     assert listed["complete"] is True
     assert not [name for name in listed["names"] if name.startswith("Anthropic/")]
+
+
+def test_closing_the_window_while_the_keyring_waits_on_its_unlock_prompt_ends_parley(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PARLEY_HOME": str(tmp_path / "home"),
+        "PARLEY_BENCH_FIRST_PAINT": "1",
+        "PARLEY_BENCH_IDLE": "1",  # then the window closes, the prompt still up
+        "PYTHON_KEYRING_BACKEND": "tests.support.pending_keyring.Pending",
+    }
+    env.pop("ANTHROPIC_API_KEY", None)
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", START], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert "exit 0 True" in done.stdout  # the keyring was being opened
+    assert took < 10
+    noise = [line for line in done.stderr.splitlines() if line != OFFSCREEN_REMARK]
+    assert noise == []

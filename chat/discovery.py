@@ -32,8 +32,9 @@ class Found:
 
 async def _probe(provider: Provider, http: aiohttp.ClientSession | None) -> Found | None:
     context = Context(http=http, timeouts=Timeouts(connect=PROBE_SECONDS, idle=PROBE_SECONDS))
-    try:
-        models = await asyncio.wait_for(provider.list_models(context), PROBE_SECONDS)
+    try:  # awaited here, not in a task of wait_for's: cancelled, it leaves nothing behind
+        async with asyncio.timeout(PROBE_SECONDS):
+            models = await provider.list_models(context)
     except (ProviderError, TimeoutError):
         return None
     return Found(provider, models)

@@ -39,6 +39,7 @@ from .styles import (
     char_format,
     frame_format,
 )
+from .welcome import WELCOME_SCHEME, WELCOME_TIPS
 
 if TYPE_CHECKING:
     from chat.markdown.pane import PaneMarkdown
@@ -113,6 +114,8 @@ class ConversationView(QTextBrowser):
     """The real target of the link under the mouse ("" when it leaves)."""
     action_requested = Signal(str, str)
     """(action, message id): a link of a message's action line was clicked (see TIPS)."""
+    welcome_chosen = Signal(str)
+    """A choice of the welcome was clicked ("look", "key" or "seed"; see gui/welcome.py)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,6 +137,8 @@ class ConversationView(QTextBrowser):
         self.conversation: Conversation | None = None
         self.streaming = False
         """A reply streams into the page shown (it is not replaced meanwhile)."""
+        self.welcoming = False
+        """The page shown is the welcome of a first start."""
         self._batches = 0
         self._follow_due = False
         self.verticalScrollBar().actionTriggered.connect(self.on_bar_action_triggered)
@@ -183,6 +188,21 @@ class ConversationView(QTextBrowser):
         old, self.page, self._drawing = self.page, page, page
         self.setDocument(page.document)
         old.document.deleteLater()
+        self.welcoming = False
+
+    def show_welcome(self, seed: str) -> None:
+        """The welcome of a first start in the empty pane (see gui/welcome.py); the first
+        message drawn takes its place."""
+        from .welcome import welcome_html
+
+        page = Page(self.new_document())
+        page.document.setHtml(welcome_html(self.colours, seed))
+        self.show_page(page)
+        self.welcoming = True
+
+    def _unwelcome(self) -> None:
+        if self.welcoming:
+            self.show_page(Page(self.new_document()))
 
     def prepend(self, conversation: Conversation, message: Message) -> None:
         """Draw ``message`` above the messages of the page shown; what the reader sees stays
@@ -470,6 +490,8 @@ class ConversationView(QTextBrowser):
         return block
 
     def _add_frame(self, title: str, fmt: QTextFrameFormat) -> QTextFrame:
+        if self._drawing is self.page:
+            self._unwelcome()
         document = self._drawing.document
         with self.following():
             cursor = QTextCursor(document)
@@ -527,6 +549,8 @@ class ConversationView(QTextBrowser):
             self._copy(url.path())
         elif scheme == REASONING_SCHEME:
             self._toggle_reasoning(url.path())
+        elif scheme == WELCOME_SCHEME and self.welcoming:
+            self.welcome_chosen.emit(url.path())
         elif scheme in OPENED:
             QDesktopServices.openUrl(url)
 
@@ -541,6 +565,8 @@ class ConversationView(QTextBrowser):
             tip = "Copy this code"
         elif scheme == REASONING_SCHEME:
             tip = "Show or hide the model's reasoning"
+        elif scheme == WELCOME_SCHEME:
+            tip = WELCOME_TIPS.get(url.path(), "")
         else:
             tip = target
         self.link_hovered.emit(target if scheme in OPENED else "")

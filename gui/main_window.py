@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._tasks = tasks
         self.session: ChatSession | None = None
+        self._looking_again = False
         self.registry: ProviderRegistry | None = None
         self.settings: Settings | None = None
         self._store_problem = ""
@@ -195,6 +196,7 @@ class MainWindow(QMainWindow):
         self.replies.ended.connect(self.turns.on_replies_ended)
         self.replies.shown.connect(self.turns.on_replies_shown)
         self.view.action_requested.connect(self.message_actions.on_view_action_requested)
+        self.view.welcome_chosen.connect(self.on_view_welcome_chosen)
         self.view.link_hovered.connect(self.window_actions.on_view_link_hovered)
         self.composer.editor.escaped.connect(self.turns.on_composer_escaped)
         self.composer.editor.up_when_empty.connect(self.turns.on_composer_up_when_empty)
@@ -370,6 +372,47 @@ class MainWindow(QMainWindow):
                 "it is picked for you.",
                 8000,
             )
+            if self.view.welcoming:
+                self._show(self._conversation)  # the empty pane again: ready to chat
+        elif not found:
+            if self._looking_again:
+                self.statusBar().showMessage(
+                    "No server answered on this machine: start one, then look again.", 8000
+                )
+            self._tasks.start(self._welcome(), name="first start")
+        self._looking_again = False
+
+    async def _welcome(self) -> None:
+        """No local server runs: on a first start (nothing set up), the welcome."""
+        import asyncio
+
+        from .welcome import is_set_up, site_needing_nothing
+
+        if self.settings is None or self._conversation.all_messages():
+            return
+        providers = self.picker.providers()
+        if await asyncio.to_thread(is_set_up, self.settings, providers):
+            return
+        site = site_needing_nothing(providers)
+        if not self._conversation.all_messages() and site is not None:
+            self.view.show_welcome(site.get_label())
+
+    def on_view_welcome_chosen(self, choice: str) -> None:
+        """A choice of the welcome: look for local servers again, add a key, or try a site
+        that needs nothing."""
+        from .welcome import key_provider, site_needing_nothing
+
+        providers = self.picker.providers()
+        if choice == "look" and self.session is not None:
+            self._looking_again = True
+            self.statusBar().showMessage("Looking for servers on this machine…", 4000)
+            self.model_lists.find_local_servers(self.session, self.on_local_servers_found)
+        elif choice == "key" and (provider := key_provider(providers)) is not None:
+            self.picker.select(provider.get_name())
+            self.on_settings_action_triggered()
+        elif choice == "seed" and (site := site_needing_nothing(providers)) is not None:
+            self.picker.select(site.get_name())
+            self.composer.editor.setFocus()
 
     def on_picker_refresh_requested(self) -> None:
         self._load_models(refresh=True)

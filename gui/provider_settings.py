@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +37,8 @@ LABELS = {"base_url": "&Base URL", "proxy": "&Proxy"}
 SECRET_LABELS = {"api_key": "API &key", "access_token": "Access &token", "cookies": "&Cookies"}
 COOKIE_HELP = (
     "Paste the site's cookies: a Cookie header (a=1; b=2), a Netscape cookies.txt, a "
-    "browser-extension JSON export, or a HAR file's text. They go to the OS keyring only."
+    "browser-extension JSON export, or a HAR file's text; or read a file with Import…. They "
+    "go to the OS keyring only."
 )
 ERROR_STYLE = "QLabel { color: #a1262d; }"
 
@@ -47,6 +52,9 @@ class ProviderSettingsDialog(QDialog):
     URL is one of them: the settings keep the URL without it.
     """
 
+    cookies_imported = Signal(str, str)
+    """(a Cookie header, or "" and why not): a file's cookies, read off the window's thread."""
+
     def __init__(
         self,
         provider: Provider,
@@ -57,6 +65,7 @@ class ProviderSettingsDialog(QDialog):
         persistent: bool = True,
     ) -> None:
         super().__init__(parent)
+        self.cookies_imported.connect(self.on_cookies_imported)
         self.persistent = persistent
         """The secret store keeps credentials in the OS keyring (else for this session only)."""
         self.provider = provider
@@ -162,6 +171,8 @@ class ProviderSettingsDialog(QDialog):
             forget.setEnabled(stored)
             row = QHBoxLayout()
             row.addWidget(field, 1)
+            if kind == "cookies":
+                row.addWidget(self._import_button(box))
             row.addWidget(forget)
             label = QLabel(SECRET_LABELS[kind], box)
             label.setBuddy(field)  # a row that is a layout gets no buddy: "&" would show
@@ -169,6 +180,59 @@ class ProviderSettingsDialog(QDialog):
             self.secret_fields[kind] = field
             self.forget[kind] = forget
         return box
+
+    def _import_button(self, parent: QWidget) -> QPushButton:
+        button = QPushButton("&Import…", parent)
+        button.setToolTip(
+            "Read the cookies from a file: a cookies.txt, a browser extension's JSON export "
+            "or a HAR file"
+        )
+        button.clicked.connect(self.on_import_clicked)
+        self.import_button = button
+        return button
+
+    def on_import_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Import cookies",
+            "",
+            "Cookies (*.txt *.json *.har);;All files (*)",
+        )
+        if path:
+            self.import_cookies(path)
+
+    def import_cookies(self, path: str) -> None:
+        """Read the cookies in the file at ``path`` on a thread of its own (a HAR file can be
+        large); ``cookies_imported`` fills the field with them, or says why not."""
+        import threading
+
+        from providers.cookies import CookieFormatError, parse_cookies
+
+        base = self.fields["base_url"].text().strip() or self.provider.url
+        host = urlsplit(base).hostname
+
+        def read() -> None:
+            try:
+                cookies = parse_cookies(Path(path), domain=host)
+            except CookieFormatError as error:
+                self.cookies_imported.emit("", f"Cookies: {error}")
+                return
+            header = "; ".join(f"{name}={value}" for name, value in cookies.items())
+            self.cookies_imported.emit(f"Cookie: {header}", "")
+
+        self.import_button.setEnabled(False)
+        threading.Thread(target=read, name="Parley cookies", daemon=True).start()
+
+    def on_cookies_imported(self, text: str, problem: str) -> None:
+        self.import_button.setEnabled(True)
+        if problem:
+            self.error.setText(problem)
+            self.error.show()
+            return
+        field = self.secret_fields["cookies"]
+        assert isinstance(field, QPlainTextEdit)
+        field.setPlainText(text)
+        self.error.hide()
 
     def on_restore_clicked(self) -> None:
         for field in self.fields.values():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QGroupBox, QLabel
+from PySide6.QtWidgets import QGroupBox, QLabel, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from chat.settings import Settings
@@ -68,3 +68,52 @@ def test_the_key_field_says_where_the_key_comes_from(
     )
     qtbot.addWidget(moved)
     assert moved.secret_fields["api_key"].placeholderText() == "not set"  # never sent elsewhere
+
+
+def har(*requests: tuple[str, dict[str, str]]) -> str:
+    """A HAR file's text: the requests, each to a URL with its cookies."""
+    import json
+
+    entries = [
+        {"request": {"url": url, "cookies": [{"name": k, "value": v} for k, v in jar.items()]}}
+        for url, jar in requests
+    ]
+    return json.dumps({"log": {"version": "1.2", "entries": entries}})
+
+
+def test_cookies_imported_from_a_har_file_are_the_sites_only(
+    qtbot: QtBot, dialog: ProviderSettingsDialog, tmp_path: Path
+) -> None:
+    path = tmp_path / "chat-gpt.org.har"
+    path.write_text(
+        har(
+            ("https://chat-gpt.org/chat", {"session": "abc", "cf_clearance": "x1"}),
+            ("https://tracker.example/pixel", {"other": "no"}),
+        ),
+        encoding="utf-8",
+    )
+    with qtbot.waitSignal(dialog.cookies_imported, timeout=5000):
+        dialog.import_cookies(str(path))
+    field = dialog.secret_fields["cookies"]
+    assert isinstance(field, QPlainTextEdit)
+    assert field.toPlainText() == "Cookie: session=abc; cf_clearance=x1"
+    assert dialog.import_button.isEnabled()
+    assert dialog.error.isHidden()
+
+
+def test_a_file_with_no_cookies_for_the_site_is_refused_in_place(
+    qtbot: QtBot, dialog: ProviderSettingsDialog, tmp_path: Path
+) -> None:
+    path = tmp_path / "other.har"
+    path.write_text(har(("https://tracker.example/", {"other": "no"})), encoding="utf-8")
+    dialog.show()
+    with qtbot.waitSignal(dialog.cookies_imported, timeout=5000):
+        dialog.import_cookies(str(path))
+    assert dialog.error.isVisible()
+    assert dialog.error.text() == (
+        "Cookies: The JSON holds no cookies for chat-gpt.org. Copy them from a browser signed "
+        "in to the site."
+    )
+    field = dialog.secret_fields["cookies"]
+    assert isinstance(field, QPlainTextEdit)
+    assert field.toPlainText() == ""

@@ -7,11 +7,9 @@ and tokens. ``redact`` runs in time linear in its input (no pattern can backtrac
 from __future__ import annotations
 
 import logging
-import logging.handlers
-import queue
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 FILE_NAME = "parley.log"
 MAX_BYTES = 1 << 20
@@ -54,47 +52,74 @@ def default_path() -> Path:
     return log_dir() / FILE_NAME
 
 
-@dataclass
-class Logging:
-    """The log while it is kept: ``stop`` writes what is queued and closes the file. Without
-    a ``listener`` no log is kept (its folder could not be made)."""
+class Logging(logging.Handler):
+    """The log, kept from ``start_logging`` until ``stop``. Its file, its writer's thread and
+    ``logging.handlers`` (which loads pickle and socket: a tenth of ``parley``'s start) wait
+    for the first warning: most runs never log one."""
 
-    path: Path
-    handler: logging.Handler | None = None
-    listener: logging.handlers.QueueListener | None = None
+    def __init__(self, path: Path) -> None:
+        super().__init__(logging.WARNING)
+        self.path = path
+        self.handler: logging.Handler | None = None
+        """Where records go once the log is open: the writer's queue."""
+        self.listener: Any = None
+        """The writer's thread (a ``QueueListener``), once the log is open."""
+        self._closed = False
+
+    def emit(self, record: logging.LogRecord) -> None:  # under the handler's lock
+        if self.handler is None and not self._closed:
+            self._open()
+        if self.handler is not None:
+            self.handler.handle(record)
+
+    def _open(self) -> None:
+        import logging.handlers
+        import queue
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:  # no log can be kept: none is, and Parley goes on
+            self._closed = True
+            return
+        writer = _writer(self.path)
+        line: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        self.listener = logging.handlers.QueueListener(line, writer)
+        self.listener.start()
+        self.handler = logging.handlers.QueueHandler(line)  # secrets go on the writer's thread
 
     def stop(self) -> None:
-        if self.handler is None or self.listener is None:
-            return
-        logging.getLogger().removeHandler(self.handler)
-        self.listener.stop()
-        for handler in self.listener.handlers:
-            handler.close()
+        """Write what is queued, close the file, and take the log off the root logger."""
+        logging.getLogger().removeHandler(self)
+        self.acquire()
+        try:
+            self._closed = True
+            if self.listener is not None:
+                self.listener.stop()
+                for handler in self.listener.handlers:
+                    handler.close()
+        finally:
+            self.release()
+        self.close()
 
 
 def start_logging(path: Path | None = None) -> Logging:
     """Keep warnings and errors of every logger in the rotating log file at ``path``; the
     file is written by a thread of its own, so a log line never waits on the disk. A log
     that cannot be kept never stops Parley: then there is none."""
-    path = path or default_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return Logging(path)
-    writer = _Writer(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
-    writer.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    line: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    handler = logging.handlers.QueueHandler(line)  # the secrets go on the writer's thread
-    handler.setLevel(logging.WARNING)
-    listener = logging.handlers.QueueListener(line, writer)
-    listener.start()
-    logging.getLogger().addHandler(handler)
-    return Logging(path, handler, listener)
+    log = Logging(path or default_path())
+    logging.getLogger().addHandler(log)
+    return log
 
 
-class _Writer(logging.handlers.RotatingFileHandler):
+def _writer(path: Path) -> logging.Handler:
     """The log file; a line it cannot write (a full disk) is dropped without a word, where
     logging would print a traceback of its own to stderr."""
+    import logging.handlers
 
-    def handleError(self, record: logging.LogRecord) -> None:
-        return
+    class Writer(logging.handlers.RotatingFileHandler):
+        def handleError(self, record: logging.LogRecord) -> None:
+            return
+
+    writer = Writer(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
+    writer.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    return writer

@@ -144,9 +144,12 @@ def test_the_log_turns_over_at_its_size_and_keeps_a_few(
 def test_a_log_that_cannot_be_kept_stops_nothing(tmp_path: Path) -> None:
     (tmp_path / "logs").write_text("a file where the folder should be", encoding="utf-8")
     logs = start_logging(tmp_path / "logs" / FILE_NAME)
-    logging.getLogger("chat").warning("nowhere to go")
+    assert logs in logging.getLogger().handlers
+    logging.getLogger("chat").warning("nowhere to go")  # no error, nothing on stderr
+    logging.getLogger("chat").warning("still nowhere")
     logs.stop()
-    assert logging.getLogger().handlers == [h for h in logging.getLogger().handlers]
+    assert logs not in logging.getLogger().handlers
+    assert logs.listener is None
 
 
 def test_a_line_is_written_off_the_callers_thread(tmp_path: Path) -> None:
@@ -154,6 +157,9 @@ def test_a_line_is_written_off_the_callers_thread(tmp_path: Path) -> None:
 
     path = tmp_path / FILE_NAME
     logs = start_logging(path)
+    assert logs.listener is None  # nothing logged yet: no file, no thread
+    assert not path.exists()
+    logging.getLogger("chat").warning("the first line opens the log")
     writers: list[str] = []
     assert logs.listener is not None
     (writer,) = logs.listener.handlers

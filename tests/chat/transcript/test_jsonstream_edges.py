@@ -198,3 +198,12 @@ def test_the_reader_keeps_the_slack_ahead_of_an_element_and_no_more_than_twice_i
     assert len(leads) > 150
     assert min(leads) >= 17
     assert max(leads) < 2 * (1 + 16) + chunk
+
+
+def test_a_text_cut_short_says_at_which_byte_it_opens() -> None:
+    data = '[{"a": 1}, {"ключ": "unfinished'.encode()
+    opens = data.index(b'"unfinished')
+    for chunk in (1, 7, 1 << 20):
+        assert _said(data, chunk_size=chunk) == (
+            f"{_CUT} At byte {len(data)}: Unterminated string starting at byte {opens}"
+        )

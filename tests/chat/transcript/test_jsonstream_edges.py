@@ -207,3 +207,17 @@ def test_a_text_cut_short_says_at_which_byte_it_opens() -> None:
         assert _said(data, chunk_size=chunk) == (
             f"{_CUT} At byte {len(data)}: Unterminated string starting at byte {opens}"
         )
+
+
+def test_an_element_cut_by_the_read_is_decoded_again_only_once_its_text_has_doubled() -> None:
+    # One-byte chunks. The reader first reads 3 bytes (a byte order mark may be there), then
+    # doubles the text from "1" (byte 1) until more than 16 characters follow it: 32, so 33
+    # bytes. The string opens at byte 4 and is cut with 29 characters held: it reads until
+    # 58 are; the string then ends with only 16 after it, so it doubles once more, to 116.
+    data = b'[1, "' + b"x" * 40 + b'", ' + b"2, " * 100 + b"3]"
+    reader = ArrayReader(io.BytesIO(data), chunk_size=1)
+    elements = iter(reader)
+    assert next(elements) == 1
+    assert reader.bytes_read == 1 + 32
+    assert next(elements) == "x" * 40
+    assert reader.bytes_read == 4 + 116

@@ -3,7 +3,9 @@ and a zip read as a stream."""
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import struct
 import zipfile
 from pathlib import Path
@@ -125,3 +127,18 @@ def test_a_zip_is_read_as_a_stream_so_damage_at_its_end_comes_after_the_first_on
             list(conversations)
     assert caught.value.sentence == _DAMAGED
     assert caught.value.detail.startswith("Bad CRC-32")
+
+
+def test_a_pipe_that_cannot_be_read_again_from_its_start_is_closed_and_named() -> None:
+    read, write = os.pipe()
+    os.write(write, b'[{"title": "a", "mapping": {}}]')
+    os.close(write)
+    path = Path(f"/dev/fd/{read}")
+    try:
+        assert _said(path) == (
+            "Parley could not open the file: check that it is there and that you may read "
+            f"it. At {path}: UnsupportedOperation"
+        )
+    finally:
+        os.close(read)
+    gc.collect()  # the file it opened was closed: nothing is left to warn about

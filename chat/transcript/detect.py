@@ -160,14 +160,14 @@ def _open(path: Path, max_member_bytes: int) -> tuple[BinaryIO, int, Callable[[]
     """The stream of the JSON in ``path``, its size, and what closes it."""
     try:
         file = path.open("rb")
+    except OSError as error:
+        raise _unopened(path, error) from None
+    try:
         magic = file.read(4)
         file.seek(0)
-    except OSError as error:
-        raise TranscriptError(
-            "Parley could not open the file: check that it is there and that you may read it.",
-            where=str(path),
-            detail=error.strerror or type(error).__name__,
-        ) from None
+    except OSError as error:  # a pipe cannot seek back, say
+        file.close()
+        raise _unopened(path, error) from None
     if magic not in _ZIP_MAGIC:
         return cast(BinaryIO, file), _size(file), file.close
     try:
@@ -175,6 +175,14 @@ def _open(path: Path, max_member_bytes: int) -> tuple[BinaryIO, int, Callable[[]
     except BaseException:
         file.close()
         raise
+
+
+def _unopened(path: Path, error: OSError) -> TranscriptError:
+    return TranscriptError(
+        "Parley could not open the file: check that it is there and that you may read it.",
+        where=str(path),
+        detail=error.strerror or type(error).__name__,
+    )
 
 
 def _size(file: IO[bytes]) -> int:

@@ -217,8 +217,15 @@ class ArrayReader:
 
     def _bad_json(self, error: json.JSONDecodeError) -> NoReturn:
         if error.msg.startswith("Unterminated string") or error.pos >= len(self._text):
-            self._cut_short(error.msg)
+            self._cut_short(self._decoder_said(error))
         self._invalid(error.pos, f"{error.msg}, found {_excerpt(self._text, error.pos)}")
+
+    def _decoder_said(self, error: json.JSONDecodeError) -> str:
+        """The decoder's reason; for a text never closed, with the byte where it opens (the
+        decoder's own words end in "starting at")."""
+        if error.msg.endswith(" starting at"):
+            return f"{error.msg} byte {self._offset(error.pos)}"
+        return error.msg
 
     def _next_char(self) -> str:
         """The next character that is not whitespace, or "" at the end of the stream."""

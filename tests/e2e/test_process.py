@@ -103,7 +103,7 @@ def test_a_start_opens_the_keyring_only_until_it_knows_nothing_is_stored(
     assert said == ["exit 0 True", "exit 0 False"]
     listed = json.loads((tmp_path / "home" / "config" / "stored-secrets.json").read_text())
     assert listed["complete"] is True
-    assert not [name for name in listed["names"] if name.startswith("Anthropic/")]
+    assert "Anthropic/api_key@https://api.anthropic.com" not in listed["names"]
 
 
 def test_closing_the_window_while_the_keyring_waits_on_its_unlock_prompt_ends_parley(

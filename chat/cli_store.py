@@ -58,7 +58,7 @@ def searchable(store: Store, err: TextIO) -> bool:
         return True
     shown = err.isatty()
     if shown:
-        err.write(f"Indexing {left:,} imported messages for search…")
+        err.write(f"Indexing {left:,} imported message{'' if left == 1 else 's'} for search…")
         err.flush()
     try:
         store.catch_up().result()

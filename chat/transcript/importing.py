@@ -77,9 +77,15 @@ class ImportReport:
                 f"Nothing new: all {_count(self.unchanged)} in this {source} export are here "
                 "already."
             )
-        done = f"Imported {_count(self.added)} from {source} ({self.messages:,} messages)"
-        if self.extended:
-            done += f"; {_count(self.extended)} already here got new messages"
+        if self.added:
+            done = f"Imported {_count(self.added)} from {source} ({_messages(self.messages)})"
+            if self.extended:
+                done += f"; {_count(self.extended)} already here got new messages"
+        else:
+            done = (
+                f"Imported {_messages(self.messages)} from {source} into "
+                f"{_count(self.extended)} already here"
+            )
         if self.unchanged:
             verb = "was" if self.unchanged == 1 else "were"
             done += f"; {_count(self.unchanged)} {verb} here already"
@@ -88,6 +94,10 @@ class ImportReport:
 
 def _count(n: int) -> str:
     return f"{n:,} conversation" + ("" if n == 1 else "s")
+
+
+def _messages(n: int) -> str:
+    return f"{n:,} message" + ("" if n == 1 else "s")
 
 
 @dataclass(slots=True)

@@ -170,9 +170,9 @@ def test_an_import_on_a_terminal_shows_its_progress_in_megabytes_then_clears_it(
     assert terminal.getvalue() == (
         "\rImporting… 0% (0 of 2 MB)\rImporting… 93% (1 of 2 MB)\rImporting… 100% (2 of 2 MB)"
         "\r\x1b[K"  # cleared before the search indexing says what it does
-        "Indexing 1 imported messages for search…\r\x1b[K"
+        "Indexing 1 imported message for search…\r\x1b[K"
     )
-    assert capsys.readouterr().out == "Imported 1 conversation from Parley (1 messages).\n"
+    assert capsys.readouterr().out == "Imported 1 conversation from Parley (1 message).\n"
 
 
 def test_ctrl_c_during_an_import_keeps_nothing(

@@ -287,14 +287,13 @@ def test_each_import_says_in_one_sentence_what_it_added(store: Store, tmp_path: 
     )
     soup.add("user", "Which kind?")
     assert sentence(soup, tea, trains) == (
-        "Imported 0 conversations from Parley (1 messages); 1 conversation already here got"
-        " new messages; 2 conversations were here already."
+        "Imported 1 message from Parley into 1 conversation already here; 2 conversations "
+        "were here already."
     )
     soup.add("assistant", "Miso.")
     tea.add("assistant", "Green.")
     assert sentence(soup, tea) == (
-        "Imported 0 conversations from Parley (2 messages); 2 conversations already here got"
-        " new messages."
+        "Imported 2 messages from Parley into 2 conversations already here."
     )
 
 

@@ -4,7 +4,6 @@ instead of nothing."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,6 +40,7 @@ def is_set_up(settings: Settings, providers: list[Provider]) -> bool:
 
 def welcome_html(colours: Palette, seed: str) -> str:
     """The welcome, in the pane's colours; its choices are links of ``WELCOME_SCHEME``."""
+    from html import escape  # here: html.entities is large, and the window paints first
 
     def action(name: str, text: str) -> str:
         return f'<a href="{WELCOME_SCHEME}:{name}" style="color: {colours.link}">{text}</a>'

@@ -47,7 +47,10 @@ async def main(
         if not closed.done():
             closed.set_result(None)
 
+    from chat.logs import start_logging
+
     app.lastWindowClosed.connect(on_last_window_closed)
+    logs = start_logging()  # the log (and its thread) opens only with the first warning
     try:
         if shown is None:
             shown = new_window()
@@ -58,27 +61,11 @@ async def main(
         window, tasks = shown
         return await _serve(window, tasks, closed, registry, open_store, settings_path)
     finally:
+        logs.stop()
         app.lastWindowClosed.disconnect(on_last_window_closed)
 
 
 async def _serve(
-    window: MainWindow,
-    tasks: TaskTracker,
-    closed: asyncio.Future[None],
-    registry: ProviderRegistry | None,
-    open_store: Callable[[], Awaitable[SecretStore]] | None,
-    settings_path: Path | None,
-) -> int:
-    from chat.logs import start_logging
-
-    logs = start_logging()
-    try:
-        return await _serve_logged(window, tasks, closed, registry, open_store, settings_path)
-    finally:
-        logs.stop()
-
-
-async def _serve_logged(
     window: MainWindow,
     tasks: TaskTracker,
     closed: asyncio.Future[None],

@@ -23,15 +23,6 @@ def chat(title: str, *turns: str) -> Conversation:
     return conversation
 
 
-@pytest.fixture
-def store() -> Iterator[Store]:
-    opened = Store.open()
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
 def files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 

@@ -6,7 +6,6 @@ import dataclasses
 import io
 import sqlite3
 import threading
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -17,15 +16,6 @@ from chat.store import Store, StoreError, rows
 from chat.transcript.errors import TranscriptError
 from chat.transcript.importing import CACHE_KIB, ImportCancelled, import_file
 from chat.transcript.parley_json import dump
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    opened = Store.open()
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def chat(title: str, *turns: str) -> Conversation:

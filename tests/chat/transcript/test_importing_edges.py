@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -15,15 +14,6 @@ from chat.store import Store
 from chat.transcript.errors import TranscriptError
 from chat.transcript.importing import import_file
 from chat.transcript.parley_json import dump
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    opened = Store.open()
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _chat(title: str, turns: int) -> Conversation:

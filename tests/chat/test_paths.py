@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,31 @@ def test_settings_saved_under_parley_home_stay_there(
     assert [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()] == [
         Path("stick/config/settings.json")
     ]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux folders")
+@pytest.mark.parametrize("xdg", ["absolute", "relative", "empty", "unset"])
+@pytest.mark.parametrize("home", ["absolute", "relative", "unset"])
+def test_the_linux_folders_are_the_ones_platformdirs_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xdg: str, home: str
+) -> None:
+    import platformdirs
+
+    monkeypatch.delenv("PARLEY_HOME", raising=False)
+    values = {"absolute": str(tmp_path / "x-"), "relative": "x/y-", "empty": ""}
+    for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        if xdg == "unset":
+            monkeypatch.delenv(variable, raising=False)
+        else:
+            monkeypatch.setenv(variable, values[xdg] and values[xdg] + variable[4])
+    if home == "unset":
+        monkeypatch.delenv("HOME", raising=False)
+    else:
+        monkeypatch.setenv("HOME", str(tmp_path / "me") if home == "absolute" else "me")
+    expected = [
+        platformdirs.user_config_dir("parley", appauthor=False, roaming=True),
+        platformdirs.user_data_dir("parley", appauthor=False),
+        platformdirs.user_cache_dir("parley", appauthor=False),
+        platformdirs.user_log_dir("parley", appauthor=False),
+    ]
+    assert [str(folder()) for folder in FOLDERS] == expected

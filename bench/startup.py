@@ -13,7 +13,7 @@ from .common import Figure, installed, median
 from .desktop import desktop_session
 
 TITLE = "Startup: first painted window and idle memory"
-RUNS = 7
+RUNS = 15
 IDLE_SECONDS = 1.0
 WARM_UP_IDLE_SECONDS = 3.0
 ABOUT = (
@@ -63,14 +63,24 @@ sys.exit(app.exec())
 """
 
 
+def _folders(home: str) -> dict[str, str]:
+    """The XDG base folders of a user whose files are all under ``home``: never the user's
+    own files, and found as a user's desktop start finds them (not through PARLEY_HOME)."""
+    return {
+        "XDG_CONFIG_HOME": os.path.join(home, "config"),
+        "XDG_DATA_HOME": os.path.join(home, "data"),
+        "XDG_CACHE_HOME": os.path.join(home, "cache"),
+        "XDG_STATE_HOME": os.path.join(home, "state"),
+    }
+
+
 def _launch(
-    command: list[str], home: str, desktop: dict[str, str], idle: float = IDLE_SECONDS
+    command: list[str], desktop: dict[str, str], idle: float = IDLE_SECONDS
 ) -> tuple[float, float]:
     """Seconds from spawn to first paint, and idle RSS in MB, of one run of ``command``."""
     env = installed(
         {
             **desktop,
-            "PARLEY_HOME": home,  # never the user's own files
             "QT_QPA_PLATFORM": "offscreen",
             "PARLEY_BENCH_FIRST_PAINT": "1",
             "PARLEY_BENCH_IDLE": str(idle),
@@ -90,24 +100,24 @@ SHORT_ANSWER = (
 )
 
 
-def _open_one_short_conversation(home: Path) -> None:
+def _open_one_short_conversation(folders: dict[str, str]) -> None:
     """A store holding one short conversation (a question, a Markdown answer), open at the
     start as the one open when the window last closed."""
     from chat.settings import Settings
 
     from .store import _fill
 
-    before = os.environ.get("PARLEY_HOME")
+    before = dict(os.environ)
     try:
-        opened = _fill(home, 1, SHORT_ANSWER)
+        os.environ.pop("PARLEY_HOME", None)
+        os.environ.update(folders)
+        opened = _fill(None, 1, SHORT_ANSWER)
         settings = Settings.load()
         settings.set("last_conversation", opened)
         settings.save()
     finally:
-        if before is None:
-            os.environ.pop("PARLEY_HOME", None)
-        else:
-            os.environ["PARLEY_HOME"] = before
+        os.environ.clear()
+        os.environ.update(before)
 
 
 def run() -> list[Figure]:
@@ -115,18 +125,19 @@ def run() -> list[Figure]:
     peer = [sys.executable, "-c", PEER]
     ours: list[tuple[float, float]] = []
     theirs: list[tuple[float, float]] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="parley-bench-") as home,
-        desktop_session(dict(os.environ)) as desktop,
-    ):
-        _open_one_short_conversation(Path(home))
-        # Unmeasured: warms the disk cache for both, and lets Parley's first start finish
-        # what a first start does (it takes the keyring's list of what is stored).
-        _launch(parley, home, desktop, idle=WARM_UP_IDLE_SECONDS)
-        _launch(peer, home, desktop)
-        for _ in range(RUNS):
-            ours.append(_launch(parley, home, desktop))
-            theirs.append(_launch(peer, home, desktop))
+    with tempfile.TemporaryDirectory(prefix="parley-bench-") as home:
+        folders = _folders(home)
+        user = {k: v for k, v in os.environ.items() if k != "PARLEY_HOME"} | folders
+        with desktop_session(user) as desktop:
+            desktop |= folders  # Parley's files under ``home`` (the keyring has its own)
+            _open_one_short_conversation(folders)
+            # Unmeasured: warms the disk cache for both, and lets Parley's first start finish
+            # what a first start does (it takes the keyring's list of what is stored).
+            _launch(parley, desktop, idle=WARM_UP_IDLE_SECONDS)
+            _launch(peer, desktop)
+            for _ in range(RUNS):
+                ours.append(_launch(parley, desktop))
+                theirs.append(_launch(peer, desktop))
     paint = median([t for t, _ in ours]) * 1000, median([t for t, _ in theirs]) * 1000
     rss = median([m for _, m in ours]), median([m for _, m in theirs])
     note = "lower is better; peer: bare PySide6 QMainWindow + QTextEdit"

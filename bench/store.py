@@ -32,13 +32,15 @@ ABOUT = (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _fill(home: Path, conversations: int, answer: str = "") -> str:
-    """Write ``conversations`` of two messages each into ``home``'s store; the newest one's
-    id. ``answer``: the assistant's text (else a line of words)."""
+def _fill(home: Path | None, conversations: int, answer: str = "") -> str:
+    """Write ``conversations`` of two messages each into ``home``'s store (None: the one the
+    environment names); the newest one's id. ``answer``: the assistant's text (else a line of
+    words)."""
     from chat.store.database import connect, default_path
     from chat.store.schema import migrate
 
-    os.environ["PARLEY_HOME"] = str(home)
+    if home is not None:
+        os.environ["PARLEY_HOME"] = str(home)
     path = default_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     db = connect(path)

@@ -3,7 +3,6 @@ grouped by last activity, and the conversations of this session that are not sav
 
 from __future__ import annotations
 
-import datetime
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -56,6 +55,8 @@ def group_of(entry: Entry, now: float) -> str:
     """Pinned, Today, Yesterday, Previous 7 days or Older (by the local calendar)."""
     if entry.pinned:
         return "Pinned"
+    import datetime  # here: the window paints before datetime is loaded
+
     today = datetime.datetime.fromtimestamp(now).date()
     day = datetime.datetime.fromtimestamp(entry.updated).date()
     if day >= today:

@@ -142,10 +142,6 @@ class ConversationView(QTextBrowser):
         self._batches = 0
         self._follow_due = False
         self.verticalScrollBar().actionTriggered.connect(self.on_bar_action_triggered)
-        # The scroll bar moves on every frame of a stream: an opaque container keeps Qt
-        # from painting the window, the splitter and the view's frame under it each time
-        # (seen: six widgets painted its strip on every frame).
-        self.verticalScrollBar().parentWidget().setAutoFillBackground(True)
         self.earlier = EarlierMessages(self)
         self.anchorClicked.connect(self.on_anchor_clicked)
         self.highlighted.connect(self.on_highlighted)
@@ -319,6 +315,11 @@ class ConversationView(QTextBrowser):
         for the parser's and the highlighter's first use (about 60 ms here); Python's lexer
         is found on a worker thread meanwhile."""
         self.markdown.render(WARM_UP, 0, {}, wait=False)
+        # The scroll bar moves on every frame of a stream: an opaque container keeps Qt
+        # from painting the window, the splitter and the view's frame under it each time
+        # (seen: six widgets painted its strip on every frame). Here, not at the start:
+        # PySide takes about 16 ms to find the Python type of that private container.
+        self.verticalScrollBar().parentWidget().setAutoFillBackground(True)
 
     def loadResource(self, type: int, name: QUrl) -> Any:
         """Nothing is ever fetched: not a remote image, not a local file."""

@@ -7,7 +7,6 @@ the worker reports (an import's progress) comes back through the event loop.
 
 from __future__ import annotations
 
-import datetime
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -174,6 +173,8 @@ class Transcripts(QObject):
         if targets is not None and len(targets) == 1:
             name = file_name(self._title_of(targets[0]), suffix, set())
         else:
+            import datetime
+
             name = f"Parley {datetime.date.today().isoformat()}{suffix}"
         dialog = QFileDialog(self._window, "Export to a file", _existing(self.last_folder))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)

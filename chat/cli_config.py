@@ -106,6 +106,8 @@ def _store(settings: Settings, provider: str | None, entry: Setting, value: Any)
 
 def _text(value: Any) -> str:
     """A value as a person types it: text as it is, a number without a needless ``.0``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return '""' if value == "" else str(value)

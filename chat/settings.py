@@ -29,7 +29,15 @@ def json_text(value: Any) -> str:
 
 
 class SettingsError(ValueError):
-    """A setting's value is not acceptable; the message says what is expected."""
+    """A setting's value is not acceptable; the message says what is expected.
+
+    ``setting`` names the setting refused ("" when the error is not about one), so that a
+    form can show the reason beside that setting's field.
+    """
+
+    def __init__(self, message: str, setting: str = "") -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 def _split_url(value: str, what: str) -> SplitResult:
@@ -94,32 +102,64 @@ def _seconds(value: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One setting: its name, type, default, what it does, and how a value is checked."""
+    """One setting: its name, type, default, what it does, and how a value is checked.
+
+    ``label`` and ``section`` place it in the Settings window ("" section: not shown there,
+    as for what the app keeps by itself); ``choices`` are the values a list offers, with
+    their labels; ``field`` asks for a particular kind of field ("file", "folder", "proxy").
+    """
 
     name: str
     type: type
     default: SettingValue
     description: str
     check: Callable[[Any], SettingValue] | None = None
+    label: str = ""
+    section: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    field: str = ""
 
     def coerce(self, value: Any) -> SettingValue:
         if self.type is int and isinstance(value, str):
             value = _whole_number(self.name, value)
         if self.type is int and isinstance(value, bool):
-            raise SettingsError(f"{self.name} takes a whole number, not {json_text(value)}.")
+            raise self.refusal(f"{self.name} takes a whole number, not {json_text(value)}.")
         if self.type is float and isinstance(value, int | str) and not isinstance(value, bool):
             try:
                 value = float(value)
             except (ValueError, OverflowError):
-                raise SettingsError(f"{self.name}: {_shown(str(value))} is not a number.") from None
+                raise self.refusal(f"{self.name}: {_shown(str(value))} is not a number.") from None
+        if self.type is bool and isinstance(value, str) and value.strip().lower() in _BOOLS:
+            value = _BOOLS[value.strip().lower()]
         if not isinstance(value, self.type):
             kind = _TYPE_WORDS.get(self.type, self.type.__name__)
-            raise SettingsError(f"{self.name} takes {kind}, not {json_text(value)}.")
+            raise self.refusal(f"{self.name} takes {kind}, not {json_text(value)}.")
+        if self.choices and value not in [choice for choice, _ in self.choices]:
+            names = [choice for choice, _ in self.choices]
+            known = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+            raise self.refusal(f"{self.name}: {_shown(str(value))} is not {known}.")
         try:
             checked: SettingValue = self.check(value) if self.check else cast(SettingValue, value)
         except SettingsError as error:
-            raise SettingsError(f"{self.name}: {error}") from error
+            raise self.refusal(f"{self.name}: {error}") from error
         return checked
+
+    def refusal(self, message: str) -> SettingsError:
+        """The error refusing a value of this setting, naming it."""
+        return SettingsError(message, self.name)
+
+    def reason(self, error: SettingsError) -> str:
+        """``error``'s message without this setting's name in front (a form shows it beside
+        the field, whose label already says which setting it is)."""
+        text = str(error)
+        for prefix in (f"{self.name}: ", f"{self.name} "):
+            if text.startswith(prefix):
+                rest = text.removeprefix(prefix)
+                return rest[:1].upper() + rest[1:]
+        return text
+
+
+_BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
 def _whole_number(name: str, text: str) -> int:
@@ -128,7 +168,7 @@ def _whole_number(name: str, text: str) -> int:
             raise ValueError(text)
         return int(text)
     except ValueError:
-        raise SettingsError(f"{name}: {_shown(text)} is not a whole number.") from None
+        raise SettingsError(f"{name}: {_shown(text)} is not a whole number.", name) from None
 
 
 def _between(low: float, high: float) -> Callable[[float], float]:
@@ -146,9 +186,16 @@ def _tokens(value: int) -> int:
     return value
 
 
-def _theme(value: str) -> str:
-    if value not in ("system", "light", "dark"):
-        raise SettingsError(f"{_shown(value)} is not system, light or dark.")
+def _font_size(value: int) -> int:
+    if value != 0 and not 6 <= value <= 48:
+        raise SettingsError(f"{value} is not a size in points from 6 to 48 (0: the system's).")
+    return value
+
+
+def _ca_bundle(value: str) -> str:
+    value = value.strip()
+    if value and not Path(value).expanduser().is_absolute():
+        raise SettingsError(f"{_shown(value)} is not a full path to a file of certificates.")
     return value
 
 
@@ -166,12 +213,47 @@ def _seed(value: int) -> int:
     return value
 
 
+GENERAL, NETWORK, PROVIDERS = "General", "Network", "Providers"
+"""The Settings window's sections."""
+
 GLOBAL = {
     s.name: s
     for s in (
-        Setting("provider", str, "", "The provider picked for a new conversation."),
+        Setting(
+            "provider",
+            str,
+            "",
+            "The provider last used (a new conversation's, unless default_provider names one).",
+        ),
+        Setting(
+            "default_provider",
+            str,
+            "",
+            "The provider a new conversation starts with (empty: the one last used).",
+            label="Default &provider",
+            section=GENERAL,
+            field="provider",
+        ),
+        Setting(
+            "default_model",
+            str,
+            "",
+            "The model a new conversation starts with (empty: its provider's last one).",
+            label="Default &model",
+            section=GENERAL,
+            field="model",
+        ),
         Setting("last_conversation", str, "", "The conversation open when the window closed."),
-        Setting("proxy", str, "", "Proxy for every provider without its own.", _proxy_url),
+        Setting(
+            "proxy",
+            str,
+            "",
+            "The proxy for every provider without its own: http://, https:// or socks5://.",
+            _proxy_url,
+            label="&Proxy",
+            section=NETWORK,
+            field="proxy",
+        ),
         Setting(
             "auto_providers",
             str,
@@ -179,10 +261,61 @@ GLOBAL = {
             "The providers Auto tries, in order (names, comma-separated); empty: the local "
             "servers, then the API services.",
         ),
-        Setting("theme", str, "system", "Light or dark: system, light or dark.", _theme),
-        Setting("connect_timeout", float, 15.0, "Seconds to open a connection.", _seconds),
         Setting(
-            "idle_timeout", float, 60.0, "Seconds to wait for the next part of a reply.", _seconds
+            "theme",
+            str,
+            "system",
+            "Light or dark: system, light or dark.",
+            label="&Theme",
+            section=GENERAL,
+            choices=(("system", "As the system"), ("light", "Light"), ("dark", "Dark")),
+        ),
+        Setting(
+            "language",
+            str,
+            "system",
+            "The language of Parley's own words: system, or a language's code (en).",
+            label="&Language",
+            section=GENERAL,
+            choices=(("system", "As the system"), ("en", "English")),
+        ),
+        Setting(
+            "font_size",
+            int,
+            0,
+            "The size of the conversation's text, in points (0: the system's).",
+            _font_size,
+            label="&Font size",
+            section=GENERAL,
+        ),
+        Setting(
+            "connect_timeout",
+            float,
+            15.0,
+            "Seconds to open a connection.",
+            _seconds,
+            label="&Connect timeout",
+            section=NETWORK,
+        ),
+        Setting(
+            "idle_timeout",
+            float,
+            60.0,
+            "Seconds to wait for the next part of a reply.",
+            _seconds,
+            label="&Idle timeout",
+            section=NETWORK,
+        ),
+        Setting(
+            "ca_bundle",
+            str,
+            "",
+            "A file of extra certificate authorities to trust (PEM), as for a company's TLS "
+            "inspection; the system's stay trusted, and certificates are always checked.",
+            _ca_bundle,
+            label="C&A bundle",
+            section=NETWORK,
+            field="file",
         ),
     )
 }
@@ -196,9 +329,28 @@ PER_PROVIDER = {
             "",
             "Send this provider's requests to another address (a mirror or your own server).",
             _http_url,
+            label="&Base URL",
+            section=PROVIDERS,
         ),
-        Setting("proxy", str, "", "Proxy for this provider only.", _proxy_url),
+        Setting(
+            "proxy",
+            str,
+            "",
+            "A proxy for this provider only (http://, https:// or socks5://).",
+            _proxy_url,
+            label="&Proxy",
+            section=PROVIDERS,
+            field="proxy",
+        ),
         Setting("model", str, "", "The model last picked for this provider."),
+        Setting(
+            "enabled",
+            bool,
+            True,
+            "Offer this provider in the list and let Auto try it.",
+            label="&Enabled",
+            section=PROVIDERS,
+        ),
     )
 }
 
@@ -262,6 +414,7 @@ class Settings:
         self._written: dict[str, Any] | None = None
         """What the file holds as far as this object knows; None when unknown."""
         self._writable = True
+        self._watchers: list[Callable[[str, str | None], None]] = []
         self.problems: list[str] = []
         """Sentences for the user: why the file, or some of its values, could not be used."""
 
@@ -278,19 +431,35 @@ class Settings:
         settings._written = settings.snapshot()  # what is there (or the defaults it stands for)
         return settings
 
+    def watch(self, callback: Callable[[str, str | None], None]) -> Callable[[], None]:
+        """Call ``callback(name, provider)`` after each change of a value (``provider`` None
+        for a global setting); the function returned stops it."""
+        self._watchers.append(callback)
+        return lambda: self._watchers.remove(callback) if callback in self._watchers else None
+
     def get(self, name: str) -> Any:
         return self._global.get(name, _setting(GLOBAL, name).default)
 
     def set(self, name: str, value: Any) -> None:
+        before = self.get(name)
         self._store(self._global, _setting(GLOBAL, name), value)
         self._kept["settings"].pop(name, None)
+        if self.get(name) != before:
+            self._changed(name, None)
 
     def provider(self, provider: str, name: str) -> Any:
         return self._providers.get(provider, {}).get(name, _setting(PER_PROVIDER, name).default)
 
     def set_provider(self, provider: str, name: str, value: Any) -> None:
+        before = self.provider(provider, name)
         self._store(self._providers.setdefault(provider, {}), _setting(PER_PROVIDER, name), value)
         self._kept["providers"].get(provider, {}).pop(name, None)
+        if self.provider(provider, name) != before:
+            self._changed(name, provider)
+
+    def _changed(self, name: str, provider: str | None) -> None:
+        for callback in list(self._watchers):
+            callback(name, provider)
 
     def section(self, name: str) -> Any:
         """A copy of the file's top-level section ``name`` that this table does not type
@@ -391,7 +560,9 @@ def _setting(table: dict[str, Setting], name: str) -> Setting:
     try:
         return table[name]
     except KeyError:
-        raise SettingsError(f"No setting named {name!r}; known: {', '.join(table)}.") from None
+        raise SettingsError(
+            f"No setting named {name!r}; known: {', '.join(table)}.", name
+        ) from None
 
 
 def _valid(

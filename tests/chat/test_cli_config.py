@@ -30,14 +30,19 @@ def test_list_shows_every_global_setting_with_its_value_and_what_it_does(
     lines = out.splitlines()
     assert lines[0::2] == [
         'provider = ""',
+        'default_provider = ""',
+        'default_model = ""',
         'last_conversation = ""',
         'proxy = ""',
         'auto_providers = ""',
         "theme = system",
+        "language = system",
+        "font_size = 0",
         "connect_timeout = 15",
         "idle_timeout = 60",
+        'ca_bundle = ""',
     ]
-    assert lines[9] == "    Light or dark: system, light or dark. Default: system."
+    assert lines[13] == "    Light or dark: system, light or dark. Default: system."
     assert len(lines) == 2 * len(GLOBAL)
 
 
@@ -108,7 +113,12 @@ def test_a_providers_own_settings_go_with_provider(capsys: pytest.CaptureFixture
     )
     code, out, _ = parley(capsys, "config", "list", "--provider", "OpenAI")
     assert code == EXIT_OK
-    assert out.splitlines()[0::2] == [f"base_url = {url}", 'proxy = ""', 'model = ""']
+    assert out.splitlines()[0::2] == [
+        f"base_url = {url}",
+        'proxy = ""',
+        'model = ""',
+        "enabled = true",
+    ]
     assert len(out.splitlines()) == 2 * len(PER_PROVIDER)
 
 
@@ -119,7 +129,7 @@ def test_a_setting_in_the_wrong_place_says_where_it_is(capsys: pytest.CaptureFix
     code, _, err = parley(capsys, "config", "get", "theme", "--provider", "OpenAI")
     assert (code, err) == (
         EXIT_USAGE,
-        "parley: No setting named 'theme'; known: base_url, proxy, model. It is a global "
+        "parley: No setting named 'theme'; known: base_url, proxy, model, enabled. It is a global "
         "setting: leave out --provider.\n",
     )
     code, _, err = parley(capsys, "config", "get", "colour")

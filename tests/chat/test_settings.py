@@ -285,11 +285,12 @@ def test_a_setting_of_another_type_names_that_type() -> None:
 def test_an_unknown_name_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     settings = Settings.load(tmp_path / "s.json")
     assert _refusal(settings.set, "api_key", "sk-1") == (
-        "No setting named 'api_key'; known: provider, last_conversation, proxy, auto_providers, "
-        "theme, connect_timeout, idle_timeout."
+        "No setting named 'api_key'; known: provider, default_provider, default_model, "
+        "last_conversation, proxy, auto_providers, theme, language, font_size, connect_timeout, "
+        "idle_timeout, ca_bundle."
     )
     assert _refusal(settings.provider, "VoiGpt", "api_key") == (
-        "No setting named 'api_key'; known: base_url, proxy, model."
+        "No setting named 'api_key'; known: base_url, proxy, model, enabled."
     )
 
 

@@ -123,7 +123,7 @@ def _status_error(
         return AuthenticationError(
             _said(f"The API key was rejected (HTTP {status})", said),
             provider=name,
-            hint=f"Check the key for {provider.get_label()} in Provider settings "
+            hint=f"Check the key for {provider.get_label()} in Settings → Providers "
             "(or `parley keys set`).",
         )
     if status == 403:
@@ -213,6 +213,6 @@ def required_key(provider: Provider, key: str | None) -> str | None:
     raise MissingCredentialsError(
         "An API key is needed.",
         provider=provider.name,
-        hint=f"Add the key for {provider.get_label()} in Provider settings (or `parley keys set "
+        hint=f"Add the key for {provider.get_label()} in Settings → Providers (or `parley keys set "
         f"{provider.name} api_key`){where}.",
     )

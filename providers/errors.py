@@ -79,7 +79,7 @@ class MissingCredentialsError(ProviderError):
 
     kind = ErrorKind.MISSING_CREDENTIALS
 
-    default_hint = "Add it in the window's Provider settings (or with `parley keys set`)."
+    default_hint = "Add it in Settings → Providers in the window (or with `parley keys set`)."
 
 
 class AuthenticationError(ProviderError):
@@ -88,7 +88,7 @@ class AuthenticationError(ProviderError):
     kind = ErrorKind.AUTHENTICATION
 
     default_hint = (
-        "Replace the key, token or cookies in the window's Provider settings "
+        "Replace the key, token or cookies in Settings → Providers in the window "
         "(or with `parley keys set`)."
     )
 
@@ -158,7 +158,7 @@ class ProviderNotWorkingError(ProviderError):
 
     default_hint = (
         "The site may be down or gone; if you know a mirror, set the provider's base URL "
-        "(Provider settings in the window, or `parley ask --base-url URL`)."
+        "(Settings → Providers in the window, or `parley ask --base-url URL`)."
     )
 
 
@@ -193,7 +193,7 @@ class ProxyError(ProviderError):
 
     kind = ErrorKind.PROXY
 
-    default_hint = "Check the proxy URL in Provider settings or `--proxy`."
+    default_hint = "Check the proxy URL in Settings → Providers or `--proxy`."
 
 
 class InvalidBaseUrlError(ProviderError, ValueError):

@@ -149,7 +149,7 @@ class Gemini(Provider):
             return AuthenticationError(
                 f"{self.get_label()} rejected the API key (HTTP 400): {error_text(body)}",
                 provider=self.name,
-                hint=f"Check the key for {self.get_label()} in Provider settings "
+                hint=f"Check the key for {self.get_label()} in Settings → Providers "
                 "(or `parley keys set`).",
                 status=400,
             )

@@ -226,8 +226,8 @@ def status_error(status: int, body: str, headers: Any, provider: str | None) -> 
         return ProxyError(
             "The proxy wants a user name and password (HTTP 407).",
             hint=(
-                "Give them in the proxy URL, http://user:password@host:port (in Provider "
-                "settings the password goes to the keyring)."
+                "Give them in the proxy URL, http://user:password@host:port (in Settings "
+                "the password goes to the keyring)."
             ),
             provider=provider,
         )
@@ -314,7 +314,7 @@ def _redirect_error(response: aiohttp.ClientResponse, provider: str | None) -> P
         "Parley does not send its credentials on to another address.",
         provider=provider,
         hint="If the site has moved there, set that address as the provider's base URL "
-        "(Provider settings in the window, or `parley ask --base-url URL`).",
+        "(Settings → Providers in the window, or `parley ask --base-url URL`).",
     )
 
 

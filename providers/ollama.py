@@ -49,7 +49,7 @@ NOTHING_WRITTEN = "The model finished its reply without writing anything."
 NOTHING_WRITTEN_HINT = "Try again, or rephrase the message."
 NOT_RUNNING_HINT = (
     "Is Ollama running? Start it with `ollama serve` (or open the Ollama app), or set the "
-    "address it listens at in Provider settings."
+    "address it listens at in Settings → Providers."
 )
 
 
@@ -74,7 +74,7 @@ class Ollama(Provider):
             raise InvalidBaseUrlError(
                 f"{self.get_label()} needs the address of the Ollama server.",
                 provider=self.name,
-                hint="Set it in Provider settings, or give `parley ask --base-url "
+                hint="Set it in Settings → Providers, or give `parley ask --base-url "
                 "http://127.0.0.1:11434`.",
             )
         return f"{self.url}/api"

@@ -45,7 +45,7 @@ class OpenAICompatible(Provider):
             raise InvalidBaseUrlError(
                 f"{self.get_label()} needs the base URL of the server to talk to.",
                 provider=self.name,
-                hint="Set it in Provider settings, or give `parley ask --base-url "
+                hint="Set it in Settings → Providers, or give `parley ask --base-url "
                 "http://127.0.0.1:8000/v1`.",
             )
         return self.url

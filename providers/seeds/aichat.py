@@ -37,7 +37,7 @@ def add_cookies_hint(url: str = SITE) -> str:
     parts = urlsplit(url)
     mirror = f" --base-url {url}" if f"{parts.scheme}://{parts.netloc}" != SITE else ""
     return (
-        "Paste them in the window's Provider settings, or run "
+        "Paste them in Settings → Providers in the window, or run "
         f"`parley keys set Aichat cookies{mirror}`."
     )
 

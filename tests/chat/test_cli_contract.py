@@ -25,7 +25,7 @@ from .streaming_server import Loopback, StreamServer, install_plugin
 
 NO_PROXY = (
     "{name}: Could not connect to the proxy 127.0.0.1:9: nothing is listening at that address. "
-    "Check the proxy URL in Provider settings or `--proxy`."
+    "Check the proxy URL in Settings → Providers or `--proxy`."
 )
 NO_KEYRING = (
     "Secrets are kept in memory for this session only: no keyring service was found. Unlock "
@@ -298,7 +298,7 @@ async def test_a_keyring_that_cannot_be_used_is_said_for_a_service_that_needs_a_
     assert (code, out) == (EXIT_FAILED, "")
     assert err == (
         f"parley: {NO_KEYRING}\nparley: OpenAI: An API key is needed. Add the key for OpenAI in "
-        "Provider settings (or `parley keys set OpenAI api_key`).\n"
+        "Settings → Providers (or `parley keys set OpenAI api_key`).\n"
     )
 
 
@@ -606,7 +606,7 @@ async def test_models_without_a_list_says_why_and_exits_1(
         "",
         "parley: The model list could not be fetched: LlamaCpp: Could not reach 127.0.0.1:9: "
         "nothing is listening at that address. The site may be down or gone; if you know a "
-        "mirror, set the provider's base URL (Provider settings in the window, or `parley ask "
+        "mirror, set the provider's base URL (Settings → Providers in the window, or `parley ask "
         "--base-url URL`). Showing no list.\n",
     )
 
@@ -640,7 +640,7 @@ async def test_models_says_when_the_keyring_cannot_be_used(
         EXIT_OK,
         "gpt-4o-mini\ngpt-4o\ngpt-4.1\ngpt-4.1-mini\no3-mini\no4-mini\n",
         f"parley: {NO_KEYRING}\nparley: The model list could not be fetched: OpenAI: An API key "
-        "is needed. Add the key for OpenAI in Provider settings (or `parley keys set OpenAI "
+        "is needed. Add the key for OpenAI in Settings → Providers (or `parley keys set OpenAI "
         "api_key`). Showing the built-in list.\n",
     )
 

@@ -169,7 +169,7 @@ async def test_an_empty_old_list_gives_way_to_the_built_in_one(
         "The model list could not be fetched: OpenAICompatible: The API key was rejected (HTTP "
         "401): You didn't provide an API key. You need to provide your API key in an "
         "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). Check the "
-        "key for OpenAI-compatible in Provider settings (or `parley keys set`)."
+        "key for OpenAI-compatible in Settings → Providers (or `parley keys set`)."
     )
 
 

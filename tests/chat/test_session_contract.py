@@ -615,7 +615,7 @@ async def test_a_keyring_with_nothing_more_is_opened_once_and_the_refusal_stands
     refusal = ReplyError(
         "authentication",
         "Scripted: The API key was rejected (HTTP 401). Replace the key, token or cookies in "
-        "the window's Provider settings (or with `parley keys set`).",
+        "Settings → Providers in the window (or with `parley keys set`).",
         "Scripted",
     )
     assert (first.error, second.error, opener.calls) == (refusal, refusal, 1)
@@ -748,7 +748,7 @@ async def test_an_auto_failure_lists_each_members_own_error() -> None:
     assert message.error.sentence == (
         "Auto: Every provider Auto tried failed:\n"
         "• First service: Scripted: The API key was rejected (HTTP 401). Replace the key, token "
-        "or cookies in the window's Provider settings (or with `parley keys set`).\n"
+        "or cookies in Settings → Providers in the window (or with `parley keys set`).\n"
         "• Second: Second: The service answered HTTP 400: Bad. The site did not accept the "
         "request; it may have changed how it works.\n"
         "Fix the first one (a key, a server to start), or try again in a minute."

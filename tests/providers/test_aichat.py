@@ -123,7 +123,7 @@ async def test_no_cookies_fails_before_any_request(
     assert isinstance(error, MissingCredentialsError)
     text = str(error)
     assert text.startswith("Aichat requires cookies")
-    assert "Provider settings" in text
+    assert "Settings → Providers" in text
     assert "parley keys set Aichat cookies" in text
     assert chunks == []
     assert site.seen == []

@@ -32,7 +32,7 @@ from tests.support.tracing import header_names, traced_session
 
 MODEL = "gpt-3.5-turbo"
 HI = [{"role": "user", "content": "Hi"}]
-PASTE = "Paste them in the window's Provider settings, or run `parley keys set Aichat cookies"
+PASTE = "Paste them in Settings → Providers in the window, or run `parley keys set Aichat cookies"
 PROTOCOL_HINT = "The service may have changed its protocol; try another provider."
 
 

@@ -255,7 +255,7 @@ async def test_an_unreachable_service_is_named_in_the_error() -> None:
     assert str(listing.value) == (
         f"Anthropic: Could not reach 127.0.0.1:{port}: nothing is listening at that address. "
         "The site may be down or gone; if you know a mirror, set the provider's base URL "
-        "(Provider settings in the window, or `parley ask --base-url URL`)."
+        "(Settings → Providers in the window, or `parley ask --base-url URL`)."
     )
     assert str(replying.value) == str(listing.value)
 

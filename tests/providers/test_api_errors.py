@@ -16,7 +16,7 @@ from providers.api import api_error, error_text, stream_error
 from providers.errors import ProviderError
 from providers.presets import OPENAI
 
-CHECK_KEY = "Check the key for OpenAI in Provider settings (or `parley keys set`)."
+CHECK_KEY = "Check the key for OpenAI in Settings → Providers (or `parley keys set`)."
 MAY_NOT = (
     "Your key may not be allowed to use this model or this service; check your account's "
     "permissions."

@@ -32,7 +32,7 @@ MODEL = "gemini-2.5-flash"
 PATH = f"/v1beta/models/{MODEL}:streamGenerateContent"
 HI: tuple[Message, ...] = ({"role": "user", "content": "Hi"},)
 REPLY = "Hello from the emulator."
-KEY_HINT = "Check the key for Google Gemini in Provider settings (or `parley keys set`)."
+KEY_HINT = "Check the key for Google Gemini in Settings → Providers (or `parley keys set`)."
 REDIRECT = (
     "Gemini: Google Gemini redirected the request (HTTP {status}); Parley does not send the API "
     "key on to another address."

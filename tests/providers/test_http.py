@@ -163,7 +163,7 @@ async def test_401_is_an_authentication_error(serve: Serve) -> None:
     assert isinstance(error, AuthenticationError)
     assert "HTTP 401" in str(error)
     assert "Invalid token" in str(error)
-    assert "Provider settings" in str(error)
+    assert "Settings → Providers" in str(error)
 
 
 async def test_500_html_gives_status_and_a_short_one_line_excerpt(serve: Serve) -> None:
@@ -366,7 +366,7 @@ async def test_a_failed_name_lookup_while_offline_says_so() -> None:
     assert str(translate_error(error, f"http://{host}/", Timeouts(), None)) == (
         f"Could not reach {host}: the host name could not be looked up "
         "(is this computer online?). The site may be down or gone; if you know a mirror, "
-        "set the provider's base URL (Provider settings in the window, or "
+        "set the provider's base URL (Settings → Providers in the window, or "
         "`parley ask --base-url URL`)."
     )
 
@@ -717,7 +717,7 @@ async def test_a_429_challenge_page_is_blocked_not_rate_limited(serve: Serve) ->
             None,
             ProxyError,
             "Seed: The proxy wants a user name and password (HTTP 407). Give them in the proxy "
-            "URL, http://user:password@host:port (in Provider settings the password goes to "
+            "URL, http://user:password@host:port (in Settings the password goes to "
             "the keyring).",
         ),
         (
@@ -734,7 +734,7 @@ async def test_a_429_challenge_page_is_blocked_not_rate_limited(serve: Serve) ->
             None,
             AuthenticationError,
             'Seed: The service rejected the credentials (HTTP 401): {"detail": "bad key"}. '
-            "Replace the key, token or cookies in the window's Provider settings "
+            "Replace the key, token or cookies in Settings → Providers in the window "
             "(or with `parley keys set`).",
         ),
         (
@@ -743,7 +743,7 @@ async def test_a_429_challenge_page_is_blocked_not_rate_limited(serve: Serve) ->
             None,
             AuthenticationError,
             "Seed: The service rejected the credentials (HTTP 401). Replace the key, token or "
-            "cookies in the window's Provider settings (or with `parley keys set`).",
+            "cookies in Settings → Providers in the window (or with `parley keys set`).",
         ),
         (
             500,
@@ -814,7 +814,7 @@ def redirecting() -> web.Application:
 
 REDIRECT_HINT = (
     "If the site has moved there, set that address as the provider's base URL "
-    "(Provider settings in the window, or `parley ask --base-url URL`)."
+    "(Settings → Providers in the window, or `parley ask --base-url URL`)."
 )
 
 

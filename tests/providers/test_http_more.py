@@ -306,5 +306,5 @@ def test_a_socks_answer_is_worded_as_python_socks_read_it_not_as_python_did() ->
     assert isinstance(translated, ProxyError)
     assert str(translated) == (
         "Test: The SOCKS proxy could not connect to h:1: it refused the request (Invalid reply "
-        "code: 0X5F). Check the proxy URL in Provider settings or `--proxy`."
+        "code: 0X5F). Check the proxy URL in Settings → Providers or `--proxy`."
     )

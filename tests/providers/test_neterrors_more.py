@@ -26,7 +26,7 @@ from providers.neterrors import translate_error
 Script = Callable[[str, list[bytes]], Awaitable[str]]
 """``proxy_url = await scripted(scheme, answers)``: a proxy that answers each read in turn."""
 
-HINT = "Check the proxy URL in Provider settings or `--proxy`."
+HINT = "Check the proxy URL in Settings → Providers or `--proxy`."
 
 
 @pytest.fixture

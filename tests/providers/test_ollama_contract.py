@@ -93,8 +93,8 @@ def text_of(chunks: list[Chunk]) -> str:
 async def test_a_provider_without_an_address_says_to_set_one() -> None:
     provider = Ollama(name="Ollama", label="My Ollama", url="")
     sentence = (
-        "Ollama: My Ollama needs the address of the Ollama server. Set it in Provider "
-        "settings, or give `parley ask --base-url http://127.0.0.1:11434`."
+        "Ollama: My Ollama needs the address of the Ollama server. Set it in Settings → "
+        "Providers, or give `parley ask --base-url http://127.0.0.1:11434`."
     )
     with pytest.raises(InvalidBaseUrlError) as caught:
         async for _ in provider.stream(Request("llama3.2", HELLO), Context()):

@@ -24,7 +24,7 @@ HI = ({"role": "user", "content": "hi"},)
 WORDS: list[Chunk] = ["Hello ", "from ", "the ", "emulator."]
 ENDING: list[Chunk] = [FinishReason("stop"), Usage(9, 12, 21)]
 THOUGHT = "Let me think about it."
-CHECK_KEY = "Check the key for OpenAI in Provider settings (or `parley keys set`)."
+CHECK_KEY = "Check the key for OpenAI in Settings → Providers (or `parley keys set`)."
 WRONG_KEY = (
     "OpenAI: The API key was rejected (HTTP 401): Incorrect API key provided: sk-...1234. "
     + CHECK_KEY
@@ -281,7 +281,7 @@ async def test_a_server_that_is_not_there_is_named_in_the_error() -> None:
     expected = (
         "ProviderNotWorkingError",
         f"OpenAI: Could not reach {host}: nothing is listening at that address. The site may be "
-        "down or gone; if you know a mirror, set the provider's base URL (Provider settings in "
+        "down or gone; if you know a mirror, set the provider's base URL (Settings → Providers in "
         "the window, or `parley ask --base-url URL`).",
         None,
     )
@@ -421,7 +421,7 @@ async def test_the_generic_entry_without_a_base_url_says_how_to_give_one() -> No
     expected = (
         "InvalidBaseUrlError",
         "OpenAICompatible: OpenAI-compatible needs the base URL of the server to talk to. Set it "
-        "in Provider settings, or give `parley ask --base-url http://127.0.0.1:8000/v1`.",
+        "in Settings → Providers, or give `parley ask --base-url http://127.0.0.1:8000/v1`.",
         None,
     )
     _, error = await until_error(OPENAI_COMPATIBLE, Context())
@@ -431,7 +431,9 @@ async def test_the_generic_entry_without_a_base_url_says_how_to_give_one() -> No
     assert said(caught.value) == expected
 
 
-ADD_KEY = "OpenAI: An API key is needed. Add the key for OpenAI in Provider settings (or `parley "
+ADD_KEY = (
+    "OpenAI: An API key is needed. Add the key for OpenAI in Settings → Providers (or `parley "
+)
 
 
 async def test_a_service_without_a_key_says_where_to_add_one_before_sending(
@@ -468,7 +470,7 @@ async def test_the_key_variables_named_are_the_providers_own(
     with pytest.raises(ProviderError) as caught:
         await team.list_models(Context())
     assert str(caught.value) == (
-        "Team: An API key is needed. Add the key for Team LLM in Provider settings (or `parley "
+        "Team: An API key is needed. Add the key for Team LLM in Settings → Providers (or `parley "
         f"keys set Team api_key`){where}."
     )
 

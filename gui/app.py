@@ -92,7 +92,8 @@ async def _serve(
     try:
         registry = registry or ProviderRegistry.from_entry_points()
         problems = add_endpoints(registry, settings)
-        registry.add(make_auto(registry.available()[0], str(settings.get("auto_providers"))))
+        usable = [p for p in registry.available()[0] if settings.provider(p.name, "enabled")]
+        registry.add(make_auto(usable, str(settings.get("auto_providers"))))
         window.load_providers(registry)
         if problems:
             window.settings_notice.show_message(" ".join([settings.problem, *problems]).strip())

@@ -291,6 +291,19 @@ class ConversationView(QTextBrowser):
             return min((p, i) for i, p in self.page.positions.items())[1]
         return max(above)[1] if above else ""
 
+    def set_font_size(self, points: int) -> None:
+        """Draw the conversation's text at ``points`` (0: the system's size); the formats
+        of headers and code are relative to it, so they follow."""
+        from PySide6.QtWidgets import QApplication
+
+        size = float(points) if points > 0 else QApplication.font().pointSizeF()
+        font = self.font()
+        if font.pointSizeF() == size:
+            return
+        font.setPointSizeF(size)
+        self.setFont(font)  # the pages drawn from now on (``new_document``)
+        self.document().setDefaultFont(font)  # and the one shown
+
     def set_colours(self, colours: Palette) -> None:
         """Draw in ``colours`` from now on (``show_conversation`` draws what is shown again)."""
         if colours == self.colours:

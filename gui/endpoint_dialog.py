@@ -67,9 +67,13 @@ class EndpointDialog(QDialog):
     """Collects one endpoint. On Save, ``endpoint`` holds it and ``secret_writes`` (keyring
     name → value) what the window stores off the GUI thread; a bad value is refused in place."""
 
-    def __init__(self, taken: list[str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, taken: list[str], parent: QWidget | None = None, *, editing: Endpoint | None = None
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add an endpoint")
+        self.editing = editing
+        """The endpoint edited (None: a new one is added)."""
+        self.setWindowTitle("Edit the endpoint" if editing else "Add an endpoint")
         self.setMinimumWidth(560)
         self._taken = taken
         self.endpoint: Endpoint | None = None
@@ -112,6 +116,27 @@ class EndpointDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        if editing is not None:
+            self._fill(editing)
+
+    def _fill(self, endpoint: Endpoint) -> None:
+        """Show ``endpoint`` as kept; secret values are never shown (empty keeps them)."""
+        self.name.setText(endpoint.name)
+        self.base_url.setText(endpoint.base_url)
+        self.key.setPlaceholderText("kept as stored — type a new key to replace it")
+        for name, value in endpoint.headers.items():
+            self.add_header(name, value)
+        for name in endpoint.secret_headers:
+            self.add_header(name, "", secret=True)
+        note = QLabel(
+            "Secret values are kept as stored when left empty. A key stored for one address "
+            "is never sent to another: after changing the base URL's host, type it again.",
+            self,
+        )
+        note.setWordWrap(True)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(1, note)
 
     def _row_buttons(self) -> QHBoxLayout:
         add = QPushButton("&Add header", self)
@@ -182,6 +207,7 @@ class EndpointDialog(QDialog):
         if self.key.text().strip():
             writes[credential_name(provider, "api_key")] = self.key.text().strip()
         for header, value in hidden.items():
-            writes[header_secret_name(provider, header)] = value or None
+            if value or self.editing is None:
+                writes[header_secret_name(provider, header)] = value or None
         self.endpoint, self.secret_writes = endpoint, writes
         super().accept()

@@ -102,9 +102,9 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self.new_action = QAction("&New conversation", self)
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
-        self.settings_action = QAction("Provider &settings…", self)
+        self.settings_action = QAction("&Settings…", self)
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
-        self.settings_action.setToolTip("Base URL and proxy of the chosen provider")
+        self.settings_action.setToolTip("Providers, their keys, the network and preferences")
         self.settings_action.setEnabled(False)
         self.chat_settings_action = QAction("Conversation se&ttings…", self)
         self.chat_settings_action.setShortcut(QKeySequence("Ctrl+Shift+,"))
@@ -214,15 +214,33 @@ class MainWindow(QMainWindow):
         """The saved settings: the last provider and model are picked again."""
         self.settings = settings
         self.themes.choose(str(settings.get("theme")))
+        self.view.set_font_size(int(settings.get("font_size")))
+        settings.watch(self.on_setting_changed)
         self.settings_notice.show_message(settings.problem)
         self._select_saved()
         self._update_ready()
 
+    def on_setting_changed(self, name: str, provider: str | None) -> None:
+        """A setting changed (in the Settings window, say): what it drives follows."""
+        if self.settings is None or provider is not None:
+            return
+        if name == "theme":
+            self.themes.choose(str(self.settings.get("theme")))
+        elif name == "font_size":
+            self.view.set_font_size(int(self.settings.get("font_size")))
+
     def load_providers(self, registry: ProviderRegistry) -> None:
         self.registry = registry
-        self.picker.populate(registry)
+        self.picker.populate(registry, hidden=self.turned_off())
         self._select_saved()
         self._update_ready()
+
+    def turned_off(self) -> set[str]:
+        """The providers the user left out (unticked in Settings)."""
+        if self.settings is None or self.registry is None:
+            return set()
+        settings = self.settings
+        return {n for n in self.registry.names() if not settings.provider(n, "enabled")}
 
     def set_session(self, session: ChatSession) -> None:
         self.session = session
@@ -280,10 +298,19 @@ class MainWindow(QMainWindow):
         return self._conversation
 
     def new_conversation(self) -> None:
-        """Start a fresh conversation (or stay on the empty one on screen)."""
+        """Start a fresh conversation (or stay on the empty one on screen), with the default
+        provider and model when the settings name them."""
         if self._conversation.all_messages():
             self._show(self.library.new())
+        self._select_default()
         self.composer.editor.setFocus()
+
+    def _select_default(self) -> bool:
+        settings = self.settings
+        if settings is None or not (name := str(settings.get("default_provider"))):
+            return False
+        model = str(settings.get("default_model")) or str(settings.provider(name, "model"))
+        return self.picker.select(name, model)
 
     def show_conversation(self, conversation_id: str, message_id: str = "") -> None:
         """Open a conversation (read from the store if need be), at ``message_id`` if given."""
@@ -423,9 +450,8 @@ class MainWindow(QMainWindow):
             self.model_lists.load(self.session, self.configured(provider), refresh=refresh)
 
     def on_settings_action_triggered(self) -> None:
-        provider = self.picker.current_provider()
-        if provider is not None and self.settings is not None and self.session is not None:
-            self.dialogs.open_settings(provider)
+        if self.settings is not None and self.session is not None:
+            self.dialogs.open_settings(self.picker.current_provider())
 
     def on_endpoint_action_triggered(self) -> None:
         self.dialogs.open_endpoint()
@@ -453,10 +479,12 @@ class MainWindow(QMainWindow):
     def _update_ready(self) -> None:
         has_provider = self.picker.current_provider() is not None
         self.composer.set_ready(self.session is not None and has_provider)
-        self.settings_action.setEnabled(self.settings is not None and has_provider)
+        self.settings_action.setEnabled(self.settings is not None and self.session is not None)
         self.endpoint_action.setEnabled(self.settings is not None and self.session is not None)
 
     def _select_saved(self) -> None:
+        if self._select_default():
+            return
         if self.settings is not None and (name := self.settings.get("provider")):
             self.picker.select(name, self.settings.provider(name, "model"))
 

@@ -9,6 +9,8 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 if TYPE_CHECKING:  # at run time the classes arrive from the registry, after the first paint
+    from collections.abc import Collection
+
     from providers.contract import Provider
     from providers.registry import ProviderRegistry
 
@@ -74,15 +76,18 @@ class ProviderPicker(QWidget):
         self.provider_box.currentIndexChanged.connect(self.on_provider_box_changed)
         self.refresh_button.clicked.connect(self.refresh_requested)
 
-    def populate(self, registry: ProviderRegistry) -> None:
-        """List every provider in ``registry`` by label; one that cannot be loaded is shown
-        disabled, with the reason as its tooltip."""
+    def populate(self, registry: ProviderRegistry, hidden: Collection[str] = ()) -> None:
+        """List every provider in ``registry`` by label but the ``hidden`` ones (turned off
+        in Settings); one that cannot be loaded is shown disabled, with the reason as its
+        tooltip."""
         self.provider_box.blockSignals(True)
         self.provider_box.clear()
         self._providers.clear()
         loaded: list[Provider] = []
         broken: list[tuple[str, Exception]] = []
         for name in registry.names():
+            if name in hidden:
+                continue
             try:
                 loaded.append(registry.get(name))
             except Exception as error:  # a broken plugin is shown, not fatal

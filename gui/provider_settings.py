@@ -1,4 +1,5 @@
-"""A dialog for one provider: its base URL and proxy, and the credentials it needs."""
+"""The Settings window's page for one provider: its base URL and proxy, the credentials it
+needs, and a test of the connection."""
 
 from __future__ import annotations
 
@@ -6,18 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -27,13 +24,14 @@ from chat.credentials import credential_name, environment_key_name, proxy_secret
 from chat.secrets import encode_cookies
 from chat.settings import PER_PROVIDER, Settings, SettingsError, split_proxy_password
 
+from .secret_field import SecretField
+
 if TYPE_CHECKING:
     from providers.contract import Provider
 
 FIELDS = ("base_url", "proxy")
 PROXY_PASSWORD = "proxy_password"
 """The key of ``stored`` that says a password is kept for the provider's proxy."""
-LABELS = {"base_url": "&Base URL", "proxy": "&Proxy"}
 SECRET_LABELS = {"api_key": "API &key", "access_token": "Access &token", "cookies": "&Cookies"}
 COOKIE_HELP = (
     "Paste the site's cookies: a Cookie header (a=1; b=2), a Netscape cookies.txt, a "
@@ -43,17 +41,20 @@ COOKIE_HELP = (
 ERROR_STYLE = "QLabel { color: #a1262d; }"
 
 
-class ProviderSettingsDialog(QDialog):
-    """Edits ``settings`` for ``provider`` and collects credential changes.
+class ProviderForm(QWidget):
+    """The Settings window's page for one provider: its base URL and proxy, and the
+    credentials it needs.
 
-    Every value is checked before the dialog closes; a bad one is refused in place with its
-    message. Secrets are not written here: ``secret_writes`` (keyring name → new value, or
-    None to forget it) is for the window to store, off the GUI thread. A password in the proxy
-    URL is one of them: the settings keep the URL without it.
+    ``apply`` checks every value; a bad one is refused in place with its reason and the
+    form is kept as typed. Secrets are not written here: ``secret_writes`` (keyring name →
+    new value, or None to forget it) is for the window to store, off the GUI thread. A
+    password in the proxy URL is one of them: the settings keep the URL without it.
     """
 
     cookies_imported = Signal(str, str)
     """(a Cookie header, or "" and why not): a file's cookies, read off the window's thread."""
+    test_requested = Signal()
+    """"Test connection" was clicked: the window tests the provider as the form has it."""
 
     def __init__(
         self,
@@ -72,23 +73,23 @@ class ProviderSettingsDialog(QDialog):
         self.settings = settings
         self.stored = stored or {}
         self.secret_writes: dict[str, str | None] = {}
-        self.setWindowTitle(f"{provider.get_label()} settings")
-        self.setMinimumWidth(520)
+        self.values: dict[str, str] = {}
+        """The valid values ``check`` found, for ``apply`` to keep."""
         self.fields: dict[str, QLineEdit] = {}
-        self.secret_fields: dict[str, QLineEdit | QPlainTextEdit] = {}
-        self.forget: dict[str, QCheckBox] = {}
+        self.secrets: dict[str, SecretField] = {}
         form = QFormLayout()
         for name in FIELDS:
-            form.addRow(LABELS[name], self._field(name))
-        row = self._proxy_password_row()
+            form.addRow(PER_PROVIDER[name].label, self._field(name))
         label = QLabel("Proxy pass&word", self)
-        label.setBuddy(self.proxy_password)  # a row that is a layout gets no buddy: "&" would show
-        form.addRow(label, row)
+        self.proxy_password = self._proxy_password_field()
+        label.setBuddy(self.proxy_password.editor)
+        form.addRow(label, self.proxy_password)
         self.error = QLabel(self)
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.hide()
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(self._intro(), self)
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -96,24 +97,46 @@ class ProviderSettingsDialog(QDialog):
         if provider.credential_kinds:
             layout.addWidget(self._credentials_box())
         layout.addWidget(self.error)
-        layout.addWidget(self._buttons())
+        layout.addLayout(self._test_row())
+        layout.addStretch(1)
 
     def _intro(self) -> str:
         state = "" if self.provider.working else " It is marked as not working."
         return f"{self.provider.get_label()} normally talks to {self.provider.url}.{state}"
 
-    def _buttons(self) -> QDialogButtonBox:
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save
-            | QDialogButtonBox.StandardButton.Cancel
-            | QDialogButtonBox.StandardButton.RestoreDefaults,
-            parent=self,
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+    def _test_row(self) -> QVBoxLayout:
+        self.test_button = QPushButton("&Test connection", self)
+        tip = "its model list" if self.provider.lists_models else "a one-word reply"
+        self.test_button.setToolTip(f"Ask {self.provider.get_label()} for {tip}, as set here")
+        self.test_button.clicked.connect(self.test_requested)
+        restore = QPushButton("Restore &defaults", self)
+        restore.setToolTip("Empty the base URL and proxy: the provider's own address, directly")
         restore.clicked.connect(self.on_restore_clicked)
-        return buttons
+        self.test_result = QLabel(self)
+        self.test_result.setWordWrap(True)
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.test_result.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.test_button)
+        buttons.addWidget(restore)
+        buttons.addStretch(1)
+        column = QVBoxLayout()
+        column.addLayout(buttons)
+        column.addWidget(self.test_result)
+        return column
+
+    def show_test_result(self, text: str, *, failed: bool) -> None:
+        """Say, under the button, what the test found."""
+        self.test_button.setEnabled(True)
+        self.test_result.setStyleSheet(ERROR_STYLE if failed else "")
+        self.test_result.setText(text)
+        self.test_result.show()
+
+    def testing(self) -> None:
+        self.test_button.setEnabled(False)
+        self.test_result.setStyleSheet("")
+        self.test_result.setText(f"Asking {self.provider.get_label()}…")
+        self.test_result.show()
 
     def _field(self, name: str) -> QLineEdit:
         field = QLineEdit(str(self.settings.provider(self.provider.get_name(), name)), self)
@@ -127,58 +150,41 @@ class ProviderSettingsDialog(QDialog):
         self.fields[name] = field
         return field
 
-    def _proxy_password_row(self) -> QHBoxLayout:
+    def _proxy_password_field(self) -> SecretField:
         """The proxy's password, typed hidden; it goes to the keyring, never the settings."""
-        stored = self.stored.get(PROXY_PASSWORD, False)
-        self.proxy_password = QLineEdit(self)
-        self.proxy_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.proxy_password.setPlaceholderText(
-            "stored — type to replace" if stored else "none (for a proxy URL that names a user)"
+        field = SecretField(
+            self,
+            stored=self.stored.get(PROXY_PASSWORD, False),
+            hint="none (for a proxy URL that names a user)",
         )
-        self.forget_proxy_password = QCheckBox("Forget", self)
-        self.forget_proxy_password.setEnabled(stored)
         self.fields["proxy"].textEdited.connect(self.on_proxy_text_edited)
-        row = QHBoxLayout()
-        row.addWidget(self.proxy_password, 1)
-        row.addWidget(self.forget_proxy_password)
-        return row
+        return field
 
     def on_proxy_text_edited(self, text: str) -> None:
         """A password typed or pasted into the proxy URL moves to the hidden field at once."""
         url, password = split_proxy_password(text.strip())
         if password is not None:
             self.fields["proxy"].setText(url)
-            self.proxy_password.setText(password)
+            self.proxy_password.set_text(password)
 
     def _credentials_box(self) -> QGroupBox:
         where = "kept in the OS keyring" if self.persistent else "kept for this session only"
         box = QGroupBox(f"Credentials ({where})", self)
         form = QFormLayout(box)
         for kind in self.provider.credential_kinds:
-            field: QLineEdit | QPlainTextEdit
-            if kind == "cookies":
-                field = QPlainTextEdit(box)
-                field.setToolTip(COOKIE_HELP)
-                field.setFixedHeight(field.fontMetrics().lineSpacing() * 4 + 12)
-            else:
-                field = QLineEdit(box)
-                field.setEchoMode(QLineEdit.EchoMode.Password)
-            stored = self.stored.get(kind, False)
-            field.setPlaceholderText(
-                "stored — type to replace" if stored else self._unset_hint(kind)
+            field = SecretField(
+                box,
+                stored=self.stored.get(kind, False),
+                hint=self._unset_hint(kind),
+                multiline=kind == "cookies",
             )
-            forget = QCheckBox("Forget", box)
-            forget.setEnabled(stored)
-            row = QHBoxLayout()
-            row.addWidget(field, 1)
             if kind == "cookies":
-                row.addWidget(self._import_button(box))
-            row.addWidget(forget)
+                field.editor.setToolTip(COOKIE_HELP)
+                field.add_button(self._import_button(field))
             label = QLabel(SECRET_LABELS[kind], box)
-            label.setBuddy(field)  # a row that is a layout gets no buddy: "&" would show
-            form.addRow(label, row)
-            self.secret_fields[kind] = field
-            self.forget[kind] = forget
+            label.setBuddy(field.editor)
+            form.addRow(label, field)
+            self.secrets[kind] = field
         return box
 
     def _import_button(self, parent: QWidget) -> QPushButton:
@@ -229,17 +235,16 @@ class ProviderSettingsDialog(QDialog):
             self.error.setText(problem)
             self.error.show()
             return
-        field = self.secret_fields["cookies"]
-        assert isinstance(field, QPlainTextEdit)
-        field.setPlainText(text)
+        self.secrets["cookies"].set_text(text)
         self.error.hide()
 
     def on_restore_clicked(self) -> None:
         for field in self.fields.values():
             field.clear()
 
-    def accept(self) -> None:
-        """Store the settings and collect the secrets when all values are valid."""
+    def check(self) -> bool:
+        """Are all values valid? A bad one is refused in place (the form is kept); with all
+        valid, ``values`` and ``secret_writes`` hold what ``apply`` keeps."""
         values = {key: field.text().strip() for key, field in self.fields.items()}
         values["proxy"], inline_password = split_proxy_password(values["proxy"])
         try:
@@ -249,19 +254,36 @@ class ProviderSettingsDialog(QDialog):
             writes.update(self._proxy_password_writes(values["proxy"], inline_password))
         except (SettingsError, ValueError) as error:
             self._refuse(error)
-            return
+            return False
         if inline_password is not None:
             self.fields["proxy"].setText(values["proxy"])
-        for key, value in values.items():
-            self.settings.set_provider(self.provider.get_name(), key, value)
+        self.error.hide()
+        self.values = values
         self.secret_writes = writes
-        super().accept()
+        return True
+
+    def apply(self) -> None:
+        """Keep the values ``check`` found valid in the settings (the window saves them)."""
+        for key, value in self.values.items():
+            self.settings.set_provider(self.provider.get_name(), key, value)
+
+    def secrets_written(self) -> None:
+        """The secrets of ``secret_writes`` are stored now: the fields say so."""
+        for kind, field in self.secrets.items():
+            name = credential_name(self.provider, kind, self.scope())
+            if name in self.secret_writes:
+                field.set_stored(self.secret_writes[name] is not None)
+        proxy = self.values.get("proxy", "")
+        if proxy and (name := proxy_secret_name(proxy)) in self.secret_writes:
+            self.proxy_password.set_stored(self.secret_writes[name] is not None)
+        self.secret_writes = {}
 
     def _proxy_password_writes(self, proxy: str, inline: str | None) -> dict[str, str | None]:
         """The proxy password to keep or forget. A password of a proxy this provider no
         longer uses is forgotten, unless another provider (or the global proxy) still uses it."""
         writes: dict[str, str | None] = {}
-        password = inline if inline is not None else self.proxy_password.text()
+        change = self.proxy_password.change()
+        password = inline if inline is not None else (change or "")
         old = str(self.settings.provider(self.provider.get_name(), "proxy"))
         if old and old != proxy and urlsplit(old).username and not self._shared(old):
             writes[proxy_secret_name(old)] = None
@@ -272,7 +294,7 @@ class ProviderSettingsDialog(QDialog):
                     "as http://user@host:port."
                 )
             writes[proxy_secret_name(proxy)] = password
-        elif proxy and self.forget_proxy_password.isChecked():
+        elif proxy and change == "":
             writes[proxy_secret_name(proxy)] = None
         return writes
 
@@ -288,23 +310,43 @@ class ProviderSettingsDialog(QDialog):
 
     def _refuse(self, error: Exception) -> None:
         text = str(error)
-        for key, label in LABELS.items():
-            if isinstance(error, SettingsError) and text.startswith(key + ": "):
-                text = f"{label.replace('&', '')}: {text.removeprefix(key + ': ')}"
+        if isinstance(error, SettingsError) and error.setting in PER_PROVIDER:
+            setting = PER_PROVIDER[error.setting]
+            text = f"{setting.label.replace('&', '')}: {setting.reason(error)}"
+            if error.setting in self.fields:
+                self.fields[error.setting].setFocus()
         self.error.setText(text)
         self.error.show()
 
     def _secret_writes(self) -> dict[str, str | None]:
         """Keyring name → new value (None: forget it) for the credentials the user changed."""
         writes: dict[str, str | None] = {}
-        for kind, field in self.secret_fields.items():
-            text = field.text() if isinstance(field, QLineEdit) else field.toPlainText()
+        for kind, field in self.secrets.items():
+            change = field.change()
             name = credential_name(self.provider, kind, self.scope())
-            if text.strip():
-                writes[name] = self._secret_value(kind, text.strip())
-            elif self.forget[kind].isChecked():
+            if change:
+                writes[name] = self._secret_value(kind, change)
+            elif change == "":
                 writes[name] = None
         return writes
+
+    def typed_credentials(self) -> dict[str, str]:
+        """The credentials typed and not stored yet, as a test sends them; raises
+        ``ValueError`` for cookies that cannot be read."""
+        typed: dict[str, str] = {}
+        for kind, field in self.secrets.items():
+            if change := field.change():
+                typed[kind] = change
+        if "cookies" in typed:
+            from providers.cookies import parse_cookies
+
+            base = self.fields["base_url"].text().strip() or self.provider.url
+            try:
+                cookies = parse_cookies(typed.pop("cookies"), domain=urlsplit(base).hostname)
+            except ValueError as error:
+                raise ValueError(f"Cookies: {error}") from error
+            typed["cookies"] = cookies  # type: ignore[assignment]
+        return typed
 
     def _secret_value(self, kind: str, text: str) -> str:
         if kind != "cookies":

@@ -48,7 +48,7 @@ async def test_auto_settings_change_the_order_it_tries_and_are_kept(
 ) -> None:
     from chat.auto import Auto
     from chat.settings import Settings
-    from gui.auto_dialog import AutoDialog
+    from gui.settings_window import SettingsWindow
     from providers.presets import GROQ, OPENAI
 
     settings = Settings.load()
@@ -62,11 +62,13 @@ async def test_auto_settings_change_the_order_it_tries_and_are_kept(
     window.show()
     assert window.picker.select("Auto")
     window.settings_action.trigger()
-    await until(lambda: window.findChild(AutoDialog) is not None)
-    dialog = window.findChild(AutoDialog)
+    await until(lambda: window.findChild(SettingsWindow) is not None)
+    dialog = window.findChild(SettingsWindow)
     assert dialog is not None
-    dialog.list.item(0).setCheckState(Qt.CheckState.Unchecked)  # Groq out, OpenAI in
-    dialog.list.item(1).setCheckState(Qt.CheckState.Checked)
+    assert dialog.current_name() == "Auto"  # its page: which providers, in what order
+    assert dialog.auto_form is not None
+    dialog.auto_form.list.item(0).setCheckState(Qt.CheckState.Unchecked)  # Groq out, OpenAI in
+    dialog.auto_form.list.item(1).setCheckState(Qt.CheckState.Checked)
     dialog.accept()
     await until(lambda: settings.get("auto_providers") == "OpenAI")
     auto = window.picker.current_provider()

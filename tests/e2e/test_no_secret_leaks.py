@@ -109,7 +109,7 @@ async def test_no_secret_is_written_anywhere_but_the_keyring(tmp_path: Path) -> 
         await run("keys", "set", "Aichat", "--base-url", f"{aichat.url}/chat", stdin=cookie)
         keyring.backends.SecretService.Keyring().set_password(
             SERVICE, f"proxy/password@{PROXY}", secrets["proxy"]
-        )  # as Provider settings' hidden Proxy password field stores it
+        )  # as the Settings window's hidden Proxy password field stores it
         await run("keys", "list")
         # Chat with each.
         for provider, url in sites.items():

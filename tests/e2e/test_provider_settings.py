@@ -1,4 +1,4 @@
-"""A provider's base URL and proxy, set in the window, decide where its requests go."""
+"""A provider's base URL and proxy, set in the Settings window, decide where its requests go."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import aiohttp
 import keyring.backends.fail
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QGroupBox, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QGroupBox, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from chat.credentials import proxy_secret_name
@@ -18,7 +18,8 @@ from chat.secrets import KeyringSecretStore, MemorySecretStore, decode_cookies, 
 from chat.session import ChatSession
 from chat.settings import Settings
 from gui.main_window import MainWindow
-from gui.provider_settings import ProviderSettingsDialog
+from gui.provider_settings import ProviderForm
+from gui.settings_window import SettingsWindow
 from gui.tasks import TaskTracker
 from providers.base import BaseProvider
 from providers.registry import ProviderRegistry
@@ -56,17 +57,33 @@ async def gone_window(
         yield window
 
 
-async def open_dialog(qapp: QApplication, window: MainWindow) -> ProviderSettingsDialog:
-    """Trigger the action and wait for the dialog (it opens once the keyring answered)."""
+async def open_dialog(qapp: QApplication, window: MainWindow) -> ProviderForm:
+    """Trigger Settings and wait for its window (it opens once the keyring answered): the
+    page of the provider picked."""
 
-    def shown() -> list[ProviderSettingsDialog]:
+    def shown() -> list[SettingsWindow]:
         widgets = qapp.topLevelWidgets()
-        return [w for w in widgets if isinstance(w, ProviderSettingsDialog) and w.isVisible()]
+        return [w for w in widgets if isinstance(w, SettingsWindow) and w.isVisible()]
 
     window.settings_action.trigger()
     await until(shown)
-    (dialog,) = shown()
-    return dialog
+    (settings,) = shown()
+    provider = window.picker.current_provider()
+    assert provider is not None
+    return settings.form(provider.name)
+
+
+def accept(form: ProviderForm) -> None:
+    """OK in the Settings window of ``form``."""
+    settings = form.window()
+    assert isinstance(settings, SettingsWindow)
+    settings.accept()
+
+
+def reject(form: ProviderForm) -> None:
+    settings = form.window()
+    assert isinstance(settings, SettingsWindow)
+    settings.reject()
 
 
 def send(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -94,8 +111,9 @@ async def test_base_url_set_in_the_dialog_points_the_provider_at_a_mirror(
     assert dialog.fields["base_url"].placeholderText() == Gone.url
     dialog.fields["base_url"].setText(server.url + "/")
     dialog.fields["proxy"].setText("")
+    settings = dialog.window()
     qtbot.mouseClick(
-        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save),
+        settings.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok),
         Qt.MouseButton.LeftButton,
     )
     assert not dialog.isVisible()
@@ -112,14 +130,14 @@ async def test_base_url_set_in_the_dialog_points_the_provider_at_a_mirror(
 async def test_a_bad_value_is_refused_in_place(qapp: QApplication, gone_window: MainWindow) -> None:
     dialog = await open_dialog(qapp, gone_window)
     dialog.fields["base_url"].setText("voigpt.com")
-    dialog.accept()
+    accept(dialog)
     assert dialog.isVisible()
     assert dialog.error.text() == "Base URL: 'voigpt.com' is not an http:// or https:// URL."
     dialog.fields["base_url"].setText("")
     dialog.fields["proxy"].setText("gopher://x")
-    dialog.accept()
+    accept(dialog)
     assert "Proxy: 'gopher://x' is not a proxy URL" in dialog.error.text()
-    dialog.reject()
+    reject(dialog)
     assert gone_window.settings is not None
     assert gone_window.settings.provider("Gone", "base_url") == ""
 
@@ -154,14 +172,14 @@ async def test_cookies_pasted_in_the_dialog_reach_the_site(
 ) -> None:
     async with AichatEmulator() as site:
         dialog = await open_dialog(qapp, aichat_window)
-        assert not dialog.forget["cookies"].isEnabled()  # nothing stored yet
+        assert not dialog.secrets["cookies"].stored  # nothing stored yet
         (box,) = dialog.findChildren(QGroupBox)
         assert box.title() == "Credentials (kept for this session only)"  # a memory store
         dialog.fields["base_url"].setText(f"{site.url}/chat")
-        cookies = dialog.secret_fields["cookies"]
+        cookies = dialog.secrets["cookies"].editor
         assert isinstance(cookies, QPlainTextEdit)
         cookies.setPlainText("Cookie: " + "; ".join(f"{k}={v}" for k, v in site.cookies.items()))
-        dialog.accept()
+        accept(dialog)
         assert not dialog.isVisible()
         store = aichat_window.session.secrets  # type: ignore[union-attr]
         name = secret_name("Aichat", "cookies", site.url)
@@ -174,9 +192,9 @@ async def test_cookies_pasted_in_the_dialog_reach_the_site(
         await until(lambda: "Echo: Hi" in aichat_window.view.toPlainText())
 
         dialog = await open_dialog(qapp, aichat_window)
-        assert dialog.forget["cookies"].isEnabled()
-        dialog.forget["cookies"].setChecked(True)
-        dialog.accept()
+        assert dialog.secrets["cookies"].stored
+        dialog.secrets["cookies"].remove_button.click()
+        accept(dialog)
         await until(lambda: not store.names())  # type: ignore[attr-defined]
 
 
@@ -184,13 +202,13 @@ async def test_unreadable_cookies_are_refused_in_place(
     qapp: QApplication, aichat_window: MainWindow
 ) -> None:
     dialog = await open_dialog(qapp, aichat_window)
-    cookies = dialog.secret_fields["cookies"]
+    cookies = dialog.secrets["cookies"].editor
     assert isinstance(cookies, QPlainTextEdit)
     cookies.setPlainText("this is not a cookie")
-    dialog.accept()
+    accept(dialog)
     assert dialog.isVisible()
     assert dialog.error.text().startswith("Cookies: ")
-    dialog.reject()
+    reject(dialog)
 
 
 async def test_missing_cookies_error_points_to_provider_settings(
@@ -199,7 +217,7 @@ async def test_missing_cookies_error_points_to_provider_settings(
     send(qtbot, aichat_window, "Hi")
     assert await next_signal(aichat_window.reply_ended) == ("failed",)
     await until(lambda: "Aichat requires cookies" in aichat_window.view.toPlainText())
-    assert "Provider settings" in aichat_window.view.toPlainText()
+    assert "Settings → Providers" in aichat_window.view.toPlainText()
 
 
 @pytest.fixture
@@ -219,10 +237,10 @@ async def test_a_refusing_keyring_still_opens_the_dialog_and_says_what_to_do(
     dialog = await open_dialog(qapp, window)
     assert "Unlock" in window.statusBar().currentMessage()
     dialog.fields["base_url"].setText("http://127.0.0.1:9/chat")
-    cookies = dialog.secret_fields["cookies"]
+    cookies = dialog.secrets["cookies"].editor
     assert isinstance(cookies, QPlainTextEdit)
     cookies.setPlainText("Cookie: session=very-secret-value")
-    dialog.accept()
+    accept(dialog)
     await until(lambda: "were not saved" in window.statusBar().currentMessage())
     message = window.statusBar().currentMessage()
     assert "Unlock" in message
@@ -258,7 +276,7 @@ async def test_settings_that_cannot_be_saved_say_where_and_what_to_do(
     window = unwritable_window
     dialog = await open_dialog(qapp, window)
     dialog.fields["base_url"].setText("http://127.0.0.1:9/mirror")
-    dialog.accept()
+    accept(dialog)
     await until(lambda: "could not be saved" in window.statusBar().currentMessage())
     message = window.statusBar().currentMessage()
     assert "not-a-folder/settings.json" in message
@@ -271,7 +289,7 @@ async def test_a_proxy_password_goes_to_the_keyring_not_the_settings_file(
 ) -> None:
     dialog = await open_dialog(qapp, gone_window)
     dialog.fields["proxy"].setText("http://alice:pa%3Ass@127.0.0.1:3128")
-    dialog.accept()
+    accept(dialog)
     assert not dialog.isVisible()
     proxy = "http://alice@127.0.0.1:3128"
     assert gone_window.settings is not None
@@ -298,19 +316,21 @@ async def test_a_proxy_password_is_never_shown_while_typed(
 ) -> None:
     dialog = await open_dialog(qapp, gone_window)
     proxy = dialog.fields["proxy"]
-    assert dialog.proxy_password.echoMode() is dialog.proxy_password.EchoMode.Password
+    password = dialog.proxy_password.editor
+    assert isinstance(password, QLineEdit)
+    assert password.echoMode() is QLineEdit.EchoMode.Password
     qtbot.keyClicks(proxy, "http://alice@127.0.0.1:3128")
-    qtbot.keyClicks(dialog.proxy_password, "s3cret")
+    qtbot.keyClicks(password, "s3cret")
     assert "s3cret" not in proxy.text()
     proxy.clear()
-    dialog.proxy_password.clear()
+    password.clear()
     # Pasted whole, the password leaves the visible field at once.
     proxy.setFocus()
     qapp.clipboard().setText("http://alice:pa%3Ass@127.0.0.1:3128")
     qtbot.keyClick(proxy, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert proxy.text() == "http://alice@127.0.0.1:3128"
     assert dialog.proxy_password.text() == "pa:ss"
-    dialog.accept()
+    accept(dialog)
     await _saved(gone_window)
     store = gone_window.session.secrets  # type: ignore[union-attr]
     assert await store.get(proxy_secret_name("http://alice@127.0.0.1:3128")) == "pa:ss"
@@ -324,12 +344,12 @@ async def test_a_password_needs_a_user_in_the_proxy_url(
 ) -> None:
     dialog = await open_dialog(qapp, gone_window)
     dialog.fields["proxy"].setText("http://127.0.0.1:3128")
-    dialog.proxy_password.setText("s3cret")
-    dialog.accept()
+    dialog.proxy_password.set_text("s3cret")
+    accept(dialog)
     assert dialog.isVisible()
     assert dialog.error.text().startswith("Proxy password: give the user name")
     assert "s3cret" not in dialog.error.text()
-    dialog.reject()
+    reject(dialog)
 
 
 async def test_removing_the_proxy_forgets_its_password(
@@ -339,20 +359,20 @@ async def test_removing_the_proxy_forgets_its_password(
     first, second = "http://alice@127.0.0.1:3128", "http://bob@127.0.0.1:3129"
     dialog = await open_dialog(qapp, gone_window)
     dialog.fields["proxy"].setText(first)
-    dialog.proxy_password.setText("one")
-    dialog.accept()
+    dialog.proxy_password.set_text("one")
+    accept(dialog)
     await _saved(gone_window)
     dialog = await open_dialog(qapp, gone_window)
-    assert dialog.forget_proxy_password.isEnabled()  # it says a password is stored
+    assert dialog.proxy_password.stored  # it says a password is stored
     dialog.fields["proxy"].setText(second)
-    dialog.proxy_password.setText("two")
-    dialog.accept()
+    dialog.proxy_password.set_text("two")
+    accept(dialog)
     await _saved(gone_window)
     assert await store.get(proxy_secret_name(first)) is None  # the old proxy's is gone
     assert await store.get(proxy_secret_name(second)) == "two"
     dialog = await open_dialog(qapp, gone_window)
     dialog.fields["proxy"].clear()
-    dialog.accept()
+    accept(dialog)
     await _saved(gone_window)
     assert await store.get(proxy_secret_name(second)) is None
 
@@ -367,10 +387,10 @@ async def test_a_proxy_password_another_setting_uses_is_kept(
     await store.set(proxy_secret_name(shared), "pw")
     dialog = await open_dialog(qapp, gone_window)
     dialog.fields["proxy"].setText(shared)
-    dialog.accept()
+    accept(dialog)
     dialog = await open_dialog(qapp, gone_window)
     dialog.fields["proxy"].clear()
-    dialog.accept()
+    accept(dialog)
     assert not dialog.isVisible()
     await until(lambda: gone_window.settings.provider("Gone", "proxy") == "")  # type: ignore[union-attr]
     assert await store.get(proxy_secret_name(shared)) == "pw"
@@ -398,4 +418,4 @@ async def test_the_dialog_opens_the_secret_store_to_say_where_secrets_go(
         assert box.title() == "Credentials (kept for this session only)"
         assert window.session is not None
         assert window.session.secrets.persistent is False
-        dialog.reject()
+        reject(dialog)

@@ -17,7 +17,7 @@ from chat.session import ChatSession
 from chat.settings import Settings
 from chat.stored_names import StoredNames
 from gui.main_window import MainWindow
-from gui.provider_settings import ProviderSettingsDialog
+from gui.settings_window import SettingsWindow
 from gui.tasks import TaskTracker
 from providers.anthropic import ANTHROPIC
 from providers.presets import LM_STUDIO
@@ -72,13 +72,14 @@ async def test_adding_a_key_opens_that_providers_settings(
     await welcomed(window)
     window.view.anchorClicked.emit(QUrl("parley-welcome:key"))
 
-    def dialogs() -> list[ProviderSettingsDialog]:
+    def dialogs() -> list[SettingsWindow]:
         found = qapp.topLevelWidgets()
-        return [w for w in found if isinstance(w, ProviderSettingsDialog) and w.isVisible()]
+        return [w for w in found if isinstance(w, SettingsWindow) and w.isVisible()]
 
     await until(dialogs)
     (dialog,) = dialogs()
-    assert dialog.provider.name == "Anthropic"
+    assert dialog.current_name() == "Anthropic"  # its page shown, for its key
+    assert dialog.form("Anthropic").secrets["api_key"].editor.isVisible()
     dialog.reject()
 
 

@@ -1,46 +1,48 @@
-"""The provider settings dialog as a person reads it: labels, mnemonics, where secrets go."""
+"""A provider's page of the Settings window as a person reads it: labels, mnemonics, where
+secrets go, and what a stored secret offers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QGroupBox, QLabel, QPlainTextEdit
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from chat.settings import Settings
-from gui.provider_settings import ProviderSettingsDialog
+from gui.provider_settings import ProviderForm
+from providers.legacy import as_provider
 from providers.seeds.aichat import Aichat
 
 
 @pytest.fixture
-def dialog(qtbot: QtBot, tmp_path: Path) -> ProviderSettingsDialog:
-    dialog = ProviderSettingsDialog(Aichat, Settings.load(tmp_path / "settings.json"))
+def dialog(qtbot: QtBot, tmp_path: Path) -> ProviderForm:
+    dialog = ProviderForm(as_provider(Aichat), Settings.load(tmp_path / "settings.json"))
     qtbot.addWidget(dialog)
     return dialog
 
 
-def test_every_credential_label_is_a_mnemonic_for_its_field(dialog: ProviderSettingsDialog) -> None:
+def test_every_credential_label_is_a_mnemonic_for_its_field(dialog: ProviderForm) -> None:
     labels = {label.text(): label for label in dialog.findChildren(QLabel)}
-    assert labels["&Cookies"].buddy() is dialog.secret_fields["cookies"]
+    assert labels["&Cookies"].buddy() is dialog.secrets["cookies"].editor
     assert labels["&Base URL"].buddy() is dialog.fields["base_url"]
-    assert labels["Proxy pass&word"].buddy() is dialog.proxy_password
+    assert labels["Proxy pass&word"].buddy() is dialog.proxy_password.editor
 
 
 def test_credentials_say_they_go_to_the_keyring_when_they_do(
-    dialog: ProviderSettingsDialog,
+    dialog: ProviderForm,
 ) -> None:
     (box,) = dialog.findChildren(QGroupBox)
     assert box.title() == "Credentials (kept in the OS keyring)"
 
 
 @pytest.mark.parametrize(
-    ("environ", "stored", "hint"),
+    ("environ", "hint"),
     [
-        ({}, False, "not set"),
-        ({"OPENAI_API_KEY": "sk-env"}, False, "not stored — the key in $OPENAI_API_KEY is used"),
-        ({"OPENAI_API_KEY": "sk-env"}, True, "stored — type to replace"),
-        ({"OPENAI_API_KEY": "  "}, False, "not set"),
+        ({}, "not set"),
+        ({"OPENAI_API_KEY": "sk-env"}, "not stored — the key in $OPENAI_API_KEY is used"),
+        ({"OPENAI_API_KEY": "  "}, "not set"),
     ],
 )
 def test_the_key_field_says_where_the_key_comes_from(
@@ -48,7 +50,6 @@ def test_the_key_field_says_where_the_key_comes_from(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     environ: dict[str, str],
-    stored: bool,
     hint: str,
 ) -> None:
     from providers.presets import OPENAI
@@ -56,18 +57,47 @@ def test_the_key_field_says_where_the_key_comes_from(
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    shown = ProviderSettingsDialog(
-        OPENAI, Settings.load(tmp_path / "settings.json"), {"api_key": stored}
-    )
+    shown = ProviderForm(OPENAI, Settings.load(tmp_path / "settings.json"))
     qtbot.addWidget(shown)
-    text = shown.secret_fields["api_key"].placeholderText()
-    assert text.startswith(hint)
-    assert "sk-env" not in text
-    moved = ProviderSettingsDialog(
+    editor = shown.secrets["api_key"].editor
+    assert isinstance(editor, QLineEdit)
+    assert editor.placeholderText().startswith(hint)
+    assert "sk-env" not in editor.placeholderText()
+    moved = ProviderForm(
         OPENAI.with_base_url("http://127.0.0.1:1/v1"), Settings.load(tmp_path / "s2.json")
     )
     qtbot.addWidget(moved)
-    assert moved.secret_fields["api_key"].placeholderText() == "not set"  # never sent elsewhere
+    moved_editor = moved.secrets["api_key"].editor
+    assert isinstance(moved_editor, QLineEdit)
+    assert moved_editor.placeholderText() == "not set"  # never sent elsewhere
+
+
+def test_a_stored_key_is_never_shown_and_offers_replace_and_remove(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from providers.presets import OPENAI
+
+    form = ProviderForm(OPENAI, Settings.load(tmp_path / "settings.json"), {"api_key": True})
+    qtbot.addWidget(form)
+    form.show()
+    field = form.secrets["api_key"]
+    assert field.state.isVisible()
+    assert field.state.text() == "Stored"
+    assert field.text() == ""  # never pre-filled with the stored value
+    assert not field.editor.isVisible()
+    assert field.change() is None  # applying keeps what is stored
+    qtbot.mouseClick(field.replace_button, Qt.MouseButton.LeftButton)
+    assert field.editor.isVisible()
+    assert field.editor.echoMode() == QLineEdit.EchoMode.Password  # type: ignore[union-attr]
+    qtbot.keyClicks(field.editor, "sk-new")
+    assert field.change() == "sk-new"
+    qtbot.mouseClick(field.keep_button, Qt.MouseButton.LeftButton)
+    assert (field.change(), field.text()) == (None, "")
+    qtbot.mouseClick(field.remove_button, Qt.MouseButton.LeftButton)
+    assert field.state.text() == "Removed when you apply"
+    assert field.change() == ""
+    assert form.check()
+    assert form.secret_writes == {"OpenAI/api_key@https://api.openai.com": None}
 
 
 def har(*requests: tuple[str, dict[str, str]]) -> str:
@@ -82,7 +112,7 @@ def har(*requests: tuple[str, dict[str, str]]) -> str:
 
 
 def test_cookies_imported_from_a_har_file_are_the_sites_only(
-    qtbot: QtBot, dialog: ProviderSettingsDialog, tmp_path: Path
+    qtbot: QtBot, dialog: ProviderForm, tmp_path: Path
 ) -> None:
     path = tmp_path / "chat-gpt.org.har"
     path.write_text(
@@ -94,7 +124,7 @@ def test_cookies_imported_from_a_har_file_are_the_sites_only(
     )
     with qtbot.waitSignal(dialog.cookies_imported, timeout=5000):
         dialog.import_cookies(str(path))
-    field = dialog.secret_fields["cookies"]
+    field = dialog.secrets["cookies"].editor
     assert isinstance(field, QPlainTextEdit)
     assert field.toPlainText() == "Cookie: session=abc; cf_clearance=x1"
     assert dialog.import_button.isEnabled()
@@ -102,7 +132,7 @@ def test_cookies_imported_from_a_har_file_are_the_sites_only(
 
 
 def test_a_file_with_no_cookies_for_the_site_is_refused_in_place(
-    qtbot: QtBot, dialog: ProviderSettingsDialog, tmp_path: Path
+    qtbot: QtBot, dialog: ProviderForm, tmp_path: Path
 ) -> None:
     path = tmp_path / "other.har"
     path.write_text(har(("https://tracker.example/", {"other": "no"})), encoding="utf-8")
@@ -114,6 +144,6 @@ def test_a_file_with_no_cookies_for_the_site_is_refused_in_place(
         "Cookies: The JSON holds no cookies for chat-gpt.org. Copy them from a browser signed "
         "in to the site."
     )
-    field = dialog.secret_fields["cookies"]
+    field = dialog.secrets["cookies"].editor
     assert isinstance(field, QPlainTextEdit)
     assert field.toPlainText() == ""

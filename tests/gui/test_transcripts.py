@@ -163,7 +163,7 @@ async def test_the_file_menu_holds_new_import_export_and_quit(window: MainWindow
         "&Next conversation",
         "",
         "Conversation se&ttings…",
-        "Provider &settings…",
+        "&Settings…",
         "Add an &endpoint…",
     ]
     assert window.transcripts.export_action.shortcut().toString() == "Ctrl+E"

@@ -118,6 +118,8 @@ class Setting:
     section: str = ""
     choices: tuple[tuple[str, str], ...] = ()
     field: str = ""
+    unit: str = ""
+    """What a number counts ("seconds"), said after its field."""
 
     def coerce(self, value: Any) -> SettingValue:
         if self.type is int and isinstance(value, str):
@@ -287,6 +289,7 @@ GLOBAL = {
             _font_size,
             label="&Font size",
             section=GENERAL,
+            unit="points (empty: the system's size)",
         ),
         Setting(
             "connect_timeout",
@@ -296,6 +299,7 @@ GLOBAL = {
             _seconds,
             label="&Connect timeout",
             section=NETWORK,
+            unit="seconds",
         ),
         Setting(
             "idle_timeout",
@@ -305,6 +309,7 @@ GLOBAL = {
             _seconds,
             label="&Idle timeout",
             section=NETWORK,
+            unit="seconds",
         ),
         Setting(
             "ca_bundle",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from providers.base import BaseProvider
 from providers.contract import Context, Options, Provider, Request
-from providers.errors import ErrorKind, ProviderError
+from providers.errors import CaBundleError, ErrorKind, ProviderError
 from providers.http import Timeouts
 from providers.legacy import as_provider
 from providers.tls import tls_context
@@ -175,6 +175,14 @@ class ChatSession:
         if self.ca_bundle == path:  # not changed while it was being read
             self._tls = (key, context)
         return context
+
+    async def ca_bundle_problem(self) -> str:
+        """Why the CA bundle cannot be used, as a sentence ("" when it can, or none is set)."""
+        try:
+            await self.tls()
+        except CaBundleError as error:
+            return str(error)
+        return ""
 
     async def context(
         self, provider: Provider, proxy: str | None, given: Mapping[str, Any] | None = None

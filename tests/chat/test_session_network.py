@@ -12,8 +12,10 @@ import pytest
 
 from chat.conversation import Conversation, Message, MessageState
 from chat.discovery import probe_tls
+from chat.network import follow
 from chat.secrets import MemorySecretStore
 from chat.session import ChatSession
+from chat.settings import Settings
 from providers.contract import Provider
 from providers.http import Timeouts, new_client_session
 from providers.presets import OPENAI_COMPATIBLE
@@ -129,3 +131,23 @@ def test_the_probes_trust_the_bundle_and_carry_on_without_one_that_cannot_be_rea
     context = probe_tls(str(test_ca.bundle))
     assert context is not None
     assert "Parley Test CA" in str(context.get_ca_certs()[-1]["subject"])
+
+
+def test_a_following_session_takes_each_network_setting_as_it_changes(tmp_path: Path) -> None:
+    settings = Settings.load(tmp_path / "settings.json")
+    settings.set("idle_timeout", 20)
+    session = ChatSession(MemorySecretStore())
+    told: list[str] = []
+    unfollow = follow(session, settings, on_ca_bundle=lambda: told.append(session.ca_bundle))
+    assert session.timeouts == Timeouts(connect=15, idle=20)
+    settings.set("connect_timeout", 3)
+    settings.set("idle_timeout", 0.5)
+    assert session.timeouts == Timeouts(connect=3, idle=0.5)
+    settings.set("ca_bundle", str(tmp_path / "extra.pem"))
+    settings.set("ca_bundle", "")
+    assert told == [str(tmp_path / "extra.pem"), ""]
+    settings.set_provider("OpenAI", "proxy", "http://127.0.0.1:3128")  # not a network one
+    unfollow()
+    settings.set("idle_timeout", 9)
+    assert session.timeouts.idle == 0.5
+    assert told == [str(tmp_path / "extra.pem"), ""]

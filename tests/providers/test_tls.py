@@ -48,9 +48,12 @@ async def _reply(emulator: OpenAIEmulator, context: Context) -> str:
 
 
 def test_the_systems_authorities_stay_trusted_beside_the_bundle(test_ca: MadeCa) -> None:
-    system = ssl.create_default_context().cert_store_stats()["x509_ca"]
+    default = ssl.create_default_context()
+    system = default.cert_store_stats()["x509_ca"]
     context = tls_context(str(test_ca.bundle))
     assert context.cert_store_stats()["x509_ca"] == system + 1
+    trusted = context.get_ca_certs()
+    assert all(authority in trusted for authority in default.get_ca_certs())
     assert "Parley Test CA" in str(context.get_ca_certs()[-1]["subject"])
     assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
     assert tls_context().cert_store_stats() == ssl.create_default_context().cert_store_stats()

@@ -223,8 +223,8 @@ def stdout_closed() -> int:
 async def ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Stream one reply to ``out``; errors to ``err``. Returns the exit code.
 
-    The window's saved settings apply (a provider's base URL and proxy, the timeouts);
-    options on the command line win over them.
+    The window's saved settings apply (a provider's base URL and proxy, the timeouts, the
+    CA bundle); options on the command line win over them.
     """
     from .settings import Settings
 
@@ -307,7 +307,13 @@ async def _ask(
     printer = _Printer(out, err, reasoning=args.reasoning)
     timeouts = Timeouts(*timeouts_given)
     async with new_client_session() as http:
-        session = ChatSession(secrets, http, timeouts=timeouts, open_keyring=open_keyring)
+        session = ChatSession(
+            secrets,
+            http,
+            timeouts=timeouts,
+            ca_bundle=str(settings.get("ca_bundle")),
+            open_keyring=open_keyring,
+        )
         reply = session.reply(
             conversation,
             provider,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from typing import TextIO
 
 from .cli_providers import EXIT_FAILED, EXIT_OK, choose_provider, secrets_for
@@ -11,7 +12,7 @@ from .cli_providers import EXIT_FAILED, EXIT_OK, choose_provider, secrets_for
 async def models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Print the provider's models: its service's list (cached for a day; ``--refresh``
     asks again), else the last one fetched, else the built-in list, with the reason."""
-    from providers.http import new_client_session
+    from providers.http import Timeouts, new_client_session
 
     from .models import ModelCache, model_list
     from .session import ChatSession
@@ -26,8 +27,11 @@ async def models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if put_off is not None:  # a listing is not retried with a key: read it now
         secrets = await put_off()
     async with new_client_session() as http:
-        session = ChatSession(secrets, http)
-        context = await session.context(target.provider, target.proxy)
+        timeouts = Timeouts(settings.get("connect_timeout"), settings.get("idle_timeout"))
+        session = ChatSession(
+            secrets, http, timeouts=timeouts, ca_bundle=str(settings.get("ca_bundle"))
+        )
+        context = partial(session.context, target.provider, target.proxy)
         listed = await model_list(target.provider, context, ModelCache(), refresh=args.refresh)
     if listed.problem:
         shown = "no list" if not listed.models else f"the {listed.source} list"

@@ -66,10 +66,11 @@ async def choose_provider(
     if name or base_url:
         return resolve_provider(name, base_url, settings, proxy)
     from .credentials import configured
-    from .discovery import discover
+    from .discovery import discover, probe_tls
 
     registry = load_registry(settings)
-    found = await discover(registry.available()[0])
+    tls = probe_tls(str(settings.get("ca_bundle")))
+    found = await discover(registry.available()[0], tls=tls)
     if not found:
         return resolve_provider(None, None, settings, proxy, registry)  # says what to do
     server = found[0].provider

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from providers.contract import Context, Provider
-from providers.errors import ProviderError
+from providers.errors import CaBundleError, ProviderError
 from providers.http import Timeouts
+from providers.tls import tls_context
 
 if TYPE_CHECKING:
+    import ssl
+
     import aiohttp
 
 PROBE_SECONDS = 0.25
@@ -30,8 +33,11 @@ class Found:
     models: list[str]
 
 
-async def _probe(provider: Provider, http: aiohttp.ClientSession | None) -> Found | None:
-    context = Context(http=http, timeouts=Timeouts(connect=PROBE_SECONDS, idle=PROBE_SECONDS))
+async def _probe(
+    provider: Provider, http: aiohttp.ClientSession | None, tls: ssl.SSLContext | None
+) -> Found | None:
+    timeouts = Timeouts(connect=PROBE_SECONDS, idle=PROBE_SECONDS)
+    context = Context(http=http, timeouts=timeouts, tls=tls)
     try:  # awaited here, not in a task of wait_for's: cancelled, it leaves nothing behind
         async with asyncio.timeout(PROBE_SECONDS):
             models = await provider.list_models(context)
@@ -41,9 +47,25 @@ async def _probe(provider: Provider, http: aiohttp.ClientSession | None) -> Foun
 
 
 async def discover(
-    providers: Iterable[Provider], http: aiohttp.ClientSession | None = None
+    providers: Iterable[Provider],
+    http: aiohttp.ClientSession | None = None,
+    *,
+    tls: ssl.SSLContext | None = None,
 ) -> list[Found]:
-    """The local servers among ``providers`` that answer, in the order given."""
+    """The local servers among ``providers`` that answer, in the order given; ``tls`` is
+    what a server at an https:// address is verified with (None: the system's authorities)."""
     local = [p for p in providers if p.local and p.lists_models]
-    found = await asyncio.gather(*(_probe(provider, http) for provider in local))
+    found = await asyncio.gather(*(_probe(provider, http, tls) for provider in local))
     return [server for server in found if server is not None]
+
+
+def probe_tls(ca_bundle: str) -> ssl.SSLContext | None:
+    """The TLS context probes verify with: the CA bundle's, or None (the system's
+    authorities) when none is set or it cannot be used; the request that follows the probes
+    says why it cannot."""
+    if not ca_bundle:
+        return None
+    try:
+        return tls_context(ca_bundle)
+    except CaBundleError:
+        return None

@@ -98,9 +98,9 @@ async def model_list(
     when the service is asked, so a fresh cached list needs no credential (no keyring)."""
     if not refresh and (cached := await cache.get(provider)) is not None:
         return ModelList(cached, "cache")
-    if callable(context):
-        context = await context()
-    try:
+    try:  # making the context may fail too (a CA bundle that cannot be read)
+        if callable(context):
+            context = await context()
         models = await provider.list_models(context)
     except ProviderError as error:
         stale = await cache.get(provider, fresh_only=False)

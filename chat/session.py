@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from providers.base import BaseProvider
 from providers.contract import Context, Options, Provider, Request
-from providers.errors import ErrorKind, ProviderError
+from providers.errors import CaBundleError, ErrorKind, ProviderError
 from providers.http import Timeouts
 from providers.legacy import as_provider
+from providers.tls import tls_context
 from providers.types import (
     AnswerWasReasoning,
     CredentialUpdate,
@@ -29,6 +31,8 @@ from .conversation import Conversation, Message, MessageState, ReplyError
 from .secrets import SecretStore, SecretStoreError
 
 if TYPE_CHECKING:
+    import ssl
+
     import aiohttp
 
 log = logging.getLogger(__name__)
@@ -84,6 +88,7 @@ class ChatSession:
         http: aiohttp.ClientSession | None = None,
         *,
         timeouts: Timeouts | None = None,
+        ca_bundle: str = "",
         retry_delay: float = 1.0,
         open_keyring: Callable[[], Awaitable[SecretStore]] | None = None,
     ) -> None:
@@ -93,6 +98,11 @@ class ChatSession:
         once, when a provider refuses a reply sent without a key, to ask again with one."""
         self.http = http
         self.timeouts = timeouts or Timeouts()
+        """How long the next request may wait (``set_timeouts`` changes it)."""
+        self.ca_bundle = ca_bundle
+        """The file of extra certificate authorities the next request trusts ("" for none)."""
+        self._tls: tuple[tuple[str, int, int], ssl.SSLContext] | None = None
+        """The TLS context made from ``ca_bundle``, and the file's path, mtime and size then."""
         self.retry_delay = retry_delay
         """Seconds before the one retry of a transient failure the service gave no wait for."""
         self.health = ProviderHealth()
@@ -140,17 +150,63 @@ class ChatSession:
         self.secrets = await opener()
         return await credentials.credentials_for(provider, self.secrets, given=given) != sent
 
+    def set_timeouts(self, timeouts: Timeouts) -> None:
+        """Use ``timeouts`` from the next request on (a reply under way keeps its own)."""
+        self.timeouts = timeouts
+
+    def set_ca_bundle(self, ca_bundle: str) -> None:
+        """Trust the authorities in ``ca_bundle`` ("" for none), besides the system's, from
+        the next request on."""
+        if ca_bundle != self.ca_bundle:
+            self.ca_bundle = ca_bundle
+            self._tls = None
+
+    async def tls(self) -> ssl.SSLContext | None:
+        """The TLS context requests verify certificates with: None (the system's authorities)
+        without a CA bundle. Made again when the bundle's file changes; one that cannot be
+        used raises ``providers.errors.CaBundleError`` (a ``ProviderError``)."""
+        path = self.ca_bundle
+        if not path:
+            return None
+        key = _file_key(path)
+        if self._tls is not None and self._tls[0] == key:
+            return self._tls[1]
+        context = await asyncio.to_thread(tls_context, path)  # reads the system's store too
+        if self.ca_bundle == path:  # not changed while it was being read
+            self._tls = (key, context)
+        return context
+
+    async def ca_bundle_problem(self) -> str:
+        """Why the CA bundle cannot be used, as a sentence ("" when it can, or none is set)."""
+        try:
+            await self.tls()
+        except CaBundleError as error:
+            return str(error)
+        return ""
+
     async def context(
         self, provider: Provider, proxy: str | None, given: Mapping[str, Any] | None = None
     ) -> Context:
-        """What ``provider`` is driven with: the app's client, its credentials, the timeouts
-        and the proxy with its password."""
+        """What ``provider`` is driven with: the app's client, its credentials, the current
+        timeouts and TLS context, and the proxy with its password."""
+        timeouts, tls = self.timeouts, await self.tls()
         return Context(
             http=self.http,
             credentials=await credentials.credentials_for(provider, self.secrets, given=given),
-            timeouts=self.timeouts,
+            timeouts=timeouts,
             proxy=await credentials.proxy_with_password(proxy, self.secrets),
+            tls=tls,
         )
+
+
+def _file_key(path: str) -> tuple[str, int, int]:
+    """``path`` with its file's mtime and size (zeros when it cannot be read): a bundle
+    replaced in place is read again."""
+    try:
+        found = os.stat(os.path.expanduser(path))
+    except OSError:
+        return path, 0, 0
+    return path, found.st_mtime_ns, found.st_size
 
 
 def _model_used(provider: Provider, model: str) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from .start import BENCH_FIRST_PAINT, FIRST_PAINT_WAIT_MS, Shown, new_window, wa
 
 if TYPE_CHECKING:
     from chat.secrets import SecretStore
+    from chat.session import ChatSession
     from chat.settings import Settings
     from chat.store import Store as ConversationStore
     from providers.registry import ProviderRegistry
@@ -82,13 +83,15 @@ async def _serve(
     # Imported once the list is on screen: aiohttp and the provider plugins are slow.
     from chat.auto import make_auto
     from chat.endpoints import add_to as add_endpoints
+    from chat.network import follow
     from chat.secrets import DeferredSecretStore, open_secret_store
     from chat.session import ChatSession
     from chat.stored_names import StoredNames
-    from providers.http import Timeouts, new_client_session
+    from providers.http import new_client_session
     from providers.registry import ProviderRegistry
 
     http = None
+    unfollow: Callable[[], None] | None = None
     try:
         registry = registry or ProviderRegistry.from_entry_points()
         problems = add_endpoints(registry, settings)
@@ -98,18 +101,22 @@ async def _serve(
         if problems:
             window.settings_notice.show_message(" ".join([settings.problem, *problems]).strip())
         http = new_client_session()
-        timeouts = Timeouts(
-            connect=settings.get("connect_timeout"), idle=settings.get("idle_timeout")
-        )
         names = StoredNames()
         opener = open_store or partial(open_secret_store, names=names)
         secrets = DeferredSecretStore(opener, names, on_open=window.on_secrets_opened)
-        window.set_session(ChatSession(secrets, http, timeouts=timeouts))
+        session = ChatSession(secrets, http)
+        check = partial(_check_ca_bundle, window, session, tasks)
+        unfollow = follow(session, settings, on_ca_bundle=check)  # changes apply at once
+        window.set_session(session)
+        if settings.get("ca_bundle"):
+            check()
         keep_started_objects()
         if os.environ.get(BENCH_FIRST_PAINT):
             tasks.start(_bench_idle_then_close(window), name="benchmark idle")
         await closed
     finally:
+        if unfollow is not None:
+            unfollow()
         await tasks.shutdown()  # the replies end first: what they had is saved
         if conversations is not None:
             await asyncio.to_thread(conversations.close)
@@ -117,6 +124,19 @@ async def _serve(
         if http is not None:
             await http.close()
     return 0
+
+
+def _check_ca_bundle(window: MainWindow, session: ChatSession, tasks: TaskTracker) -> None:
+    """Read the CA bundle in the background; the notice says why it cannot be used (each
+    request says so too, until it is fixed) and goes once it can."""
+
+    async def check() -> None:
+        bundle = session.ca_bundle
+        problem = await session.ca_bundle_problem()
+        if session.ca_bundle == bundle:  # else a later check says what holds now
+            window.network_notice.show_message(problem)
+
+    tasks.start(check(), name="check the CA bundle")
 
 
 async def _opened_store(window: MainWindow) -> ConversationStore | str:

@@ -153,6 +153,8 @@ class MainWindow(QMainWindow):
         self.notice.setStyleSheet(BANNER_STYLE)
         self.notice.hide()
         self.settings_notice = Banner(pane)
+        self.network_notice = Banner(pane)
+        """Why requests fail before they go out (a CA bundle that cannot be read)."""
         self.store_notice = Banner(pane)
         self.undo_bar = UndoBar(pane)
         self.view = ConversationView(pane)
@@ -171,6 +173,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(top)
         layout.addWidget(self.notice)
         layout.addWidget(self.settings_notice)
+        layout.addWidget(self.network_notice)
         layout.addWidget(self.store_notice)
         layout.addWidget(self.transcripts.notice)
         layout.addWidget(self.undo_bar)

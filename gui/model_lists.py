@@ -40,8 +40,13 @@ class ModelLists:
     async def _find(self, session: ChatSession, on_found: Callable[[list[Found]], None]) -> None:
         from chat.discovery import discover
         from chat.models import ModelCache
+        from providers.errors import CaBundleError
 
-        found = await discover(self._picker.providers(), session.http)
+        try:
+            tls = await session.tls()
+        except CaBundleError:  # the window's notice says why; the probes go on without it
+            tls = None
+        found = await discover(self._picker.providers(), session.http, tls=tls)
         if self.cache is None:
             self.cache = ModelCache()
         for server in found:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from .api import api_error, required_key, stream_error
 from .contract import Context, Provider, Request
 from .errors import EmptyReplyError, MalformedResponseError
-from .http import Http, open_http, read_text
+from .http import Http, http_for, read_text
 from .stream import iter_sse_batches, parse_json
 from .types import (
     Chunk,
@@ -103,9 +103,7 @@ class Anthropic(Provider):
         model = self.get_model(request.model)
         payload = self.payload(request, model)
         async with (
-            open_http(
-                self.name, session=context.http, proxy=context.proxy, timeouts=context.timeouts
-            ) as http,
+            http_for(self.name, context) as http,
             http.request(
                 "POST", f"{self.url}/messages", check=False, json=payload, headers=headers
             ) as response,
@@ -147,9 +145,7 @@ class Anthropic(Provider):
             yield chunk
 
     async def list_models(self, context: Context) -> list[str]:
-        async with open_http(
-            self.name, session=context.http, proxy=context.proxy, timeouts=context.timeouts
-        ) as http:
+        async with http_for(self.name, context) as http:
             return await self._models(http, context)
 
     async def _models(self, http: Http, context: Context) -> list[str]:

@@ -27,10 +27,12 @@ class BaseProvider(ABC):
 
     Keyword arguments the app passes (a provider ignores what it does not use):
     ``session`` (the app's ``aiohttp.ClientSession``, or None), ``timeouts``
-    (``providers.http.Timeouts``, or None), and the credentials named in
+    (``providers.http.Timeouts``, or None), ``tls`` (the ``ssl.SSLContext`` to verify
+    certificates with, see ``providers.tls``, or None), and the credentials named in
     ``credential_kinds``: ``api_key`` / ``access_token`` (str) and ``cookies``
     (``dict[str, str]``). HTTP goes through ``providers.http.open_http(name, session=...,
-    proxy=..., timeouts=...)``. A refreshed credential is yielded as ``CredentialUpdate``.
+    proxy=..., timeouts=..., tls=...)``. A refreshed credential is yielded as
+    ``CredentialUpdate``.
     """
 
     url: ClassVar[str] = ""

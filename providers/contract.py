@@ -21,6 +21,8 @@ from .errors import InvalidBaseUrlError, ModelNotSupportedError, UnsupportedOpti
 from .types import Chunk, CredentialKind, Message
 
 if TYPE_CHECKING:
+    import ssl
+
     import aiohttp
 
     from .http import Timeouts
@@ -99,12 +101,15 @@ class Credentials:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """The app's parts a provider uses: its HTTP client, credentials, timeouts and proxy."""
+    """The app's parts a provider uses: its HTTP client, credentials, timeouts, proxy and
+    the TLS context its HTTPS requests verify certificates with (``providers.tls``)."""
 
     http: aiohttp.ClientSession | None = None
     credentials: Credentials = Credentials()
     timeouts: Timeouts | None = None
     proxy: str | None = None
+    tls: ssl.SSLContext | None = None
+    """The authorities to trust (None: the system's); certificates are always verified."""
 
 
 def checked_base_url(base_url: str) -> str:

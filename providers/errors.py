@@ -24,6 +24,7 @@ class ErrorKind(StrEnum):
     TIMEOUT = "timeout"
     CUT = "cut"
     PROXY = "proxy"
+    CA_BUNDLE = "ca_bundle"
     INVALID_URL = "invalid_url"
     REFUSED = "refused"
     ALL_FAILED = "all_failed"
@@ -194,6 +195,17 @@ class ProxyError(ProviderError):
     kind = ErrorKind.PROXY
 
     default_hint = "Check the proxy URL in Settings → Providers or `--proxy`."
+
+
+class CaBundleError(ProviderError):
+    """The file of extra certificate authorities (the ``ca_bundle`` setting) cannot be used."""
+
+    kind = ErrorKind.CA_BUNDLE
+
+    default_hint = (
+        "Fix the path or clear it (on the command line: `parley config set ca_bundle PATH` "
+        "or `parley config unset ca_bundle`)."
+    )
 
 
 class InvalidBaseUrlError(ProviderError, ValueError):

@@ -27,7 +27,7 @@ from .errors import (
     ProviderNotWorkingError,
     RefusedError,
 )
-from .http import Http, open_http, read_text
+from .http import Http, http_for, read_text
 from .stream import iter_sse_batches, parse_json
 from .types import Chunk, CredentialKind, FinishReason, Message, Reasoning, Usage
 
@@ -96,9 +96,7 @@ class Gemini(Provider):
         model = self.get_model(request.model).removeprefix("models/")  # as the API lists it
         path = f"/models/{quote(model, safe='')}:streamGenerateContent"
         async with (
-            open_http(
-                self.name, session=context.http, proxy=context.proxy, timeouts=context.timeouts
-            ) as http,
+            http_for(self.name, context) as http,
             http.request(
                 "POST",
                 f"{self.url}{path}?alt=sse",
@@ -158,9 +156,7 @@ class Gemini(Provider):
     async def list_models(self, context: Context) -> list[str]:
         headers = self._headers(context)
         names: list[str] = []
-        async with open_http(
-            self.name, session=context.http, proxy=context.proxy, timeouts=context.timeouts
-        ) as http:
+        async with http_for(self.name, context) as http:
             token = ""
             for _ in range(MODEL_PAGES):
                 value = await self._model_page(http, headers, token)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -23,6 +23,12 @@ from .errors import (
 )
 from .neterrors import translate_error
 from .timeouts import Timeouts as Timeouts  # re-exported: providers import it from here
+from .tls import verified
+
+if TYPE_CHECKING:
+    import ssl
+
+    from .contract import Context
 
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -247,7 +253,7 @@ def status_error(status: int, body: str, headers: Any, provider: str | None) -> 
 
 
 class Http:
-    """Requests for one provider call: proxy, timeouts and error translation applied."""
+    """Requests for one provider call: proxy, timeouts, TLS and error translation applied."""
 
     def __init__(
         self,
@@ -256,11 +262,14 @@ class Http:
         provider: str | None = None,
         proxy: str | None = None,
         timeouts: Timeouts | None = None,
+        tls: ssl.SSLContext | None = None,
     ):
         self.session = session
         self.provider = provider
         self.proxy = proxy
         self.timeouts = timeouts or Timeouts()
+        self.tls = None if tls is None else verified(tls)
+        """The authorities HTTPS requests trust (``providers.tls``); None: the system's."""
 
     @asynccontextmanager
     async def request(
@@ -272,9 +281,11 @@ class Http:
         timeout errors raised while the body is read inside the block are translated too.
         A request that carries a credential (``CREDENTIAL_HEADERS``, ``cookies=``) does not
         follow redirects unless told to: aiohttp would resend most of its headers to
-        wherever the site points, so a redirect raises instead.
+        wherever the site points, so a redirect raises instead. Certificates are always
+        verified, against ``tls``: an ``ssl=`` given here is replaced.
         """
         kwargs.setdefault("timeout", self.timeouts.client_timeout())
+        kwargs["ssl"] = True if self.tls is None else self.tls  # True: aiohttp's verified default
         if self.proxy:
             kwargs.setdefault("proxy", self.proxy)
         guarded = "allow_redirects" not in kwargs and _carries_credentials(kwargs)
@@ -355,26 +366,40 @@ async def open_http(
     session: aiohttp.ClientSession | None = None,
     proxy: str | None = None,
     timeouts: Timeouts | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[Http]:
     """An ``Http`` for one provider call, on the app's ``session`` when one is given.
 
     A SOCKS proxy needs its own connector, so it gets a short-lived session; so do an HTTP
     proxy (see below) and a call made without the app (a script calling a provider directly).
+    ``tls`` (the context's, see ``providers.tls``) is what every request verifies with, on
+    each of these paths.
     """
     kind = _proxy_kind(proxy)
     if kind == "socks":
         assert proxy is not None
         async with _socks_session(proxy) as own:
-            yield Http(own, provider=provider, timeouts=timeouts)
+            yield Http(own, provider=provider, timeouts=timeouts, tls=tls)
     elif kind == "http":
         # WORKAROUND for https://github.com/aio-libs/aiohttp/issues/6138: tinyproxy (and other
         # HTTP/1.0-minded proxies) close the connection after each reply without saying so;
         # aiohttp reuses it and the next POST fails ("Cannot write to closing transport").
         # Through an HTTP proxy, a short-lived session that never reuses a connection.
         async with new_client_session(connector=aiohttp.TCPConnector(force_close=True)) as own:
-            yield Http(own, provider=provider, proxy=proxy, timeouts=timeouts)
+            yield Http(own, provider=provider, proxy=proxy, timeouts=timeouts, tls=tls)
     elif session is not None:
-        yield Http(session, provider=provider, proxy=proxy, timeouts=timeouts)
+        yield Http(session, provider=provider, proxy=proxy, timeouts=timeouts, tls=tls)
     else:
         async with new_client_session() as own:
-            yield Http(own, provider=provider, proxy=proxy, timeouts=timeouts)
+            yield Http(own, provider=provider, proxy=proxy, timeouts=timeouts, tls=tls)
+
+
+def http_for(provider: str, context: Context) -> AbstractAsyncContextManager[Http]:
+    """``open_http`` with what ``context`` carries: the app's session, proxy, timeouts, TLS."""
+    return open_http(
+        provider,
+        session=context.http,
+        proxy=context.proxy,
+        timeouts=context.timeouts,
+        tls=context.tls,
+    )

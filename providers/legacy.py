@@ -68,7 +68,11 @@ class ClassProvider(Provider):
         return str(get_model(model)) if callable(get_model) else model
 
     def stream(self, request: Request, context: Context) -> AsyncIterator[Chunk]:
-        kwargs: dict[str, Any] = {"session": context.http, "timeouts": context.timeouts}
+        kwargs: dict[str, Any] = {
+            "session": context.http,
+            "timeouts": context.timeouts,
+            "tls": context.tls,
+        }
         for kind in self.credential_kinds:
             value = context.credentials.get(kind)
             if value:

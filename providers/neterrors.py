@@ -95,9 +95,9 @@ def _os_reason(error: BaseException | None) -> str:
     return _ERRNO_REASONS.get(code) or f"the connection failed ({os.strerror(code)})"
 
 
-def _tls_reason(error: aiohttp.ClientSSLError) -> str:
-    """Why a TLS handshake failed: our words, then OpenSSL's reason code."""
-    cause = error.os_error
+def _tls_reason(cause: BaseException | None) -> str:
+    """Why a TLS handshake failed (``cause``, ssl's error): our words, then OpenSSL's
+    reason code."""
     if isinstance(cause, ssl.SSLCertVerificationError):
         detail = "; ".join(part for part in (cause.verify_message, cause.reason) if part)
         return f"its certificate could not be verified ({detail})"
@@ -150,7 +150,13 @@ def _connect_error(error: BaseException, host: str, timeouts: Timeouts) -> _Mess
     if isinstance(error, aiohttp.ClientHttpProxyError):
         return ProxyError, f"The proxy refused to connect to {host} (HTTP {error.status})."
     if isinstance(error, aiohttp.ClientSSLError):
-        return ProviderError, f"The secure connection to {host} failed: {_tls_reason(error)}."
+        reason = _tls_reason(error.os_error)
+        return ProviderError, f"The secure connection to {host} failed: {reason}."
+    if isinstance(error, aiohttp.ClientOSError) and isinstance(error.__cause__, ssl.SSLError):
+        # Through a SOCKS proxy aiohttp-socks makes the handshake, and aiohttp wraps its
+        # error as a plain OSError (errno 1, which would read as "not allowed").
+        reason = _tls_reason(error.__cause__)
+        return ProviderError, f"The secure connection to {host} failed: {reason}."
     if isinstance(error, aiohttp.ClientConnectorError):
         return ProviderNotWorkingError, f"Could not reach {host}: {_os_reason(error.os_error)}."
     return None

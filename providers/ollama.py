@@ -28,7 +28,7 @@ from .errors import (
     ProviderError,
     ProviderNotWorkingError,
 )
-from .http import Http, open_http, read_text
+from .http import Http, http_for, read_text
 from .reasoning import ThinkSplitter
 from .stream import iter_line_batches, parse_json
 from .types import Chunk, CredentialKind, FinishReason, Message, ProviderInfo, Reasoning, Usage
@@ -81,11 +81,9 @@ class Ollama(Provider):
 
     @asynccontextmanager
     async def _http(self, context: Context) -> AsyncIterator[Http]:
-        """``open_http`` for this call; a server that cannot be reached is one not started."""
+        """``http_for`` this call; a server that cannot be reached is one not started."""
         try:
-            async with open_http(
-                self.name, session=context.http, proxy=context.proxy, timeouts=context.timeouts
-            ) as http:
+            async with http_for(self.name, context) as http:
                 yield http
         except ProviderNotWorkingError as error:
             if isinstance(error.__cause__, aiohttp.ClientConnectorError):

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from .api import api_error, first_model, required_key, stream_error
 from .contract import Context, Provider, Request
 from .errors import EmptyReplyError, InvalidBaseUrlError, MalformedResponseError
-from .http import Http, open_http, read_text
+from .http import Http, http_for, read_text
 from .reasoning import ThinkSplitter
 from .stream import iter_sse_batches, parse_json
 from .types import Chunk, CredentialKind, FinishReason, ProviderInfo, Reasoning, Usage
@@ -73,9 +73,7 @@ class OpenAICompatible(Provider):
     async def stream(self, request: Request, context: Context) -> AsyncIterator[Chunk]:
         base = self._base()
         headers = self._headers(context, stream=True)
-        async with open_http(
-            self.name, session=context.http, proxy=context.proxy, timeouts=context.timeouts
-        ) as http:
+        async with http_for(self.name, context) as http:
             model = self.get_model(request.model)
             if not model:  # none named: the server's first, and the reply says which
                 model = await self._first_model(http, context)
@@ -159,9 +157,7 @@ class OpenAICompatible(Provider):
 
     async def list_models(self, context: Context) -> list[str]:
         self._base()
-        async with open_http(
-            self.name, session=context.http, proxy=context.proxy, timeouts=context.timeouts
-        ) as http:
+        async with http_for(self.name, context) as http:
             return await self._models(http, context)
 
     async def _models(self, http: Http, context: Context) -> list[str]:

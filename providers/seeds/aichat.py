@@ -80,7 +80,10 @@ class Aichat(AsyncGeneratorProvider, ProviderModelMixin):
         timeouts = kwargs.get("timeouts") or Timeouts(connect=CONNECT_TIMEOUT)
         session = kwargs.get("session")
         name = cls.get_name()
-        async with open_http(name, session=session, proxy=proxy, timeouts=timeouts) as http:
+        tls = kwargs.get("tls")
+        async with open_http(
+            name, session=session, proxy=proxy, timeouts=timeouts, tls=tls
+        ) as http:
             body, renewed = await cls._post(http, jar, payload)
         if renewed and any(jar.get(key) != value for key, value in renewed.items()):
             yield CredentialUpdate("cookies", {**jar, **renewed}, scope=cls.origin())

@@ -147,6 +147,7 @@ class ChatGpt(AsyncGeneratorProvider, ProviderModelMixin):
             session=kwargs.get("session"),
             proxy=proxy,
             timeouts=kwargs.get("timeouts"),
+            tls=kwargs.get("tls"),
         ) as http:
             visit = Visit(cls, http)
             await visit.warm_up()

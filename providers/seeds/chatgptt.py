@@ -46,7 +46,10 @@ class ChatGptt(AsyncGeneratorProvider, ProviderModelMixin):
         timeouts = kwargs.get("timeouts")
         session = kwargs.get("session")
         name = cls.get_name()
-        async with open_http(name, session=session, proxy=proxy, timeouts=timeouts) as http:
+        tls = kwargs.get("tls")
+        async with open_http(
+            name, session=session, proxy=proxy, timeouts=timeouts, tls=tls
+        ) as http:
             nonce, post_id = await cls._page_tokens(http)
             yield await cls._ask(http, cls._form(nonce, post_id, messages))
 

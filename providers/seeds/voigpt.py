@@ -49,7 +49,7 @@ class VoiGpt(AsyncGeneratorProvider, ProviderModelMixin):
         timeouts = kwargs.get("timeouts")
         session = kwargs.get("session")
         async with open_http(
-            cls.get_name(), session=session, proxy=proxy, timeouts=timeouts
+            cls.get_name(), session=session, proxy=proxy, timeouts=timeouts, tls=kwargs.get("tls")
         ) as http:
             token = access_token
             if not token:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -56,7 +57,9 @@ class ApiEmulator:
     """The one API key accepted."""
     models: tuple[str, ...] = ("test-model", "other-model")
 
-    def __init__(self, *quirks: str) -> None:
+    def __init__(self, *quirks: str, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.ssl_context = ssl_context
+        """Served over HTTPS with this server context (None: plain HTTP)."""
         self.app = web.Application(middlewares=[self._record, self._json_body])
         self.app.add_routes(self.routes())
         self.seen: list[Seen] = []
@@ -77,10 +80,10 @@ class ApiEmulator:
     async def __aenter__(self) -> ApiEmulator:
         self._runner = web.AppRunner(self.app, handler_cancellation=True, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
         await site.start()
         host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
+        self.url = f"{'https' if self.ssl_context else 'http'}://{host}:{port}"
         return self
 
     async def __aexit__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -98,10 +99,12 @@ async def test_a_class_of_the_older_conventions_gets_the_request_as_its_keywords
     provider = as_provider(Recorder).with_base_url("http://127.0.0.1:10")
     assert isinstance(provider, ClassProvider)
     timeouts = Timeouts(1, 2)
+    tls = ssl.create_default_context()
     context = Context(
         credentials=Credentials(api_key="k", cookies={"a": "1"}),
         timeouts=timeouts,
         proxy="http://127.0.0.1:3128",
+        tls=tls,
     )
     request = Request(
         "m", ({"role": "user", "content": "hi", "signature": "s"},), Options(temperature=0.1)
@@ -121,6 +124,7 @@ async def test_a_class_of_the_older_conventions_gets_the_request_as_its_keywords
                         "session": None,
                         "temperature": 0.1,
                         "timeouts": timeouts,
+                        "tls": tls,
                     }.items()
                 ),
             )

@@ -268,7 +268,7 @@ async def test_only_messages_with_a_role_and_content_are_passed_on() -> None:
     request = Request("m", messages)
     chunks = [chunk async for chunk in as_provider(Bare).stream(request, Context())]
     passed = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
-    assert chunks == [repr(("m", passed, ["session", "timeouts"]))]
+    assert chunks == [repr(("m", passed, ["session", "timeouts", "tls"]))]
 
 
 async def test_cookies_a_class_changes_are_its_own_copy() -> None:

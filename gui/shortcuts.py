@@ -28,7 +28,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Up", "Previous conversation"),
     ("Ctrl+Down", "Next conversation"),
     ("Ctrl+E", "Export"),
-    ("Ctrl+,", "Settings of the chosen provider"),
+    ("Ctrl+,", "Settings (at the chosen provider's page)"),
     ("Ctrl+Shift+,", "Settings of this conversation"),
     ("F2", "Rename the conversation (in the list)"),
     ("Delete", "Delete the conversation (in the list)"),

@@ -73,6 +73,11 @@ class Auto(Provider):
         yield ""  # pragma: no cover - makes this an async generator
 
 
+def turned_on(providers: Iterable[Provider], settings: Settings | None) -> list[Provider]:
+    """``providers`` but the ones the user turned off (unticked in Settings): Auto's choice."""
+    return [p for p in providers if settings is None or settings.provider(p.name, "enabled")]
+
+
 def make_auto(providers: Iterable[Provider], order: str = "") -> Auto:
     """Auto over ``order`` (names, comma-separated, as the setting holds them) or, when it is
     empty, over the local servers and then the API services."""

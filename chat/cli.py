@@ -427,9 +427,9 @@ def list_providers(out: TextIO) -> int:
         print(f"{'':<{width}} {provider.get_label()}: {', '.join(f for f in flags if f)}", file=out)
         if models:
             print(f"{'':<{width}} models: {', '.join(models)}", file=out)
-    from .auto import make_auto
+    from .auto import make_auto, turned_on
 
-    auto = make_auto(providers, str(settings.get("auto_providers")))
+    auto = make_auto(turned_on(providers, settings), str(settings.get("auto_providers")))
     tries = ", ".join(member.name for member in auto.members) or "nothing"
     print(f"{auto.name:<{width}} tries in turn: {tries} (setting auto_providers)", file=out)
     return EXIT_OK

@@ -40,10 +40,10 @@ def resolve_provider(
     provider: Provider
     try:
         if name and name.casefold() == "auto":
-            from .auto import make_auto
+            from .auto import make_auto, turned_on
 
             order = str(settings.get("auto_providers")) if settings is not None else ""
-            provider = make_auto(registry.available()[0], order)
+            provider = make_auto(turned_on(registry.available()[0], settings), order)
         else:
             provider = registry.get(name) if name else _no_provider(registry)
     except ProviderError as error:

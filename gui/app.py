@@ -81,7 +81,7 @@ async def _serve(
     window.set_settings(settings)
     conversations = await _show_conversations(window, opening)  # the list comes first
     # Imported once the list is on screen: aiohttp and the provider plugins are slow.
-    from chat.auto import make_auto
+    from chat.auto import make_auto, turned_on
     from chat.endpoints import add_to as add_endpoints
     from chat.network import follow
     from chat.secrets import DeferredSecretStore, open_secret_store
@@ -95,7 +95,7 @@ async def _serve(
     try:
         registry = registry or ProviderRegistry.from_entry_points()
         problems = add_endpoints(registry, settings)
-        usable = [p for p in registry.available()[0] if settings.provider(p.name, "enabled")]
+        usable = turned_on(registry.available()[0], settings)
         registry.add(make_auto(usable, str(settings.get("auto_providers"))))
         window.load_providers(registry)
         if problems:

@@ -132,6 +132,13 @@ def _add_keys(commands: Any) -> None:
     )
     actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", help="which provider has which secret stored, for which site")
+    forget = actions.add_parser(
+        "forget-all",
+        help="remove every secret Parley keeps in the keyring (asks first; nothing else's)",
+    )
+    forget.add_argument(
+        "--yes", action="store_true", help="do not ask (needed when stdin is not a terminal)"
+    )
     for name, text, aliases in (
         ("set", "store a secret read from stdin (or typed, hidden)", []),
         ("remove", "forget it", ["delete"]),

@@ -1,4 +1,4 @@
-"""``parley keys set|remove|list``: a secret from standard input into the keyring, never argv."""
+"""``parley keys set|remove|list|forget-all``: a secret from stdin into the keyring, never argv."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO, out: TextIO
 
     if args.action == "list":
         return await _list(out, err)
+    if args.action == "forget-all":
+        return await _forget_all(args.yes, stdin, err)
     from .settings import Settings
 
     settings = Settings.load()
@@ -94,6 +96,36 @@ async def _list(out: TextIO, err: TextIO) -> int:
     kinds = max(len(kind) for _, kind, _ in rows)
     for provider, kind, site in rows:
         print(f"{provider:<{width}}  {kind:<{kinds}}  {site}".rstrip(), file=out)
+    return EXIT_OK
+
+
+FORGET_ALL = (
+    "This removes every secret Parley keeps in the keyring: the API keys, tokens, cookies, "
+    "secret headers and proxy passwords of every provider (other programs' items stay)."
+)
+
+
+async def _forget_all(confirmed: bool, stdin: TextIO, err: TextIO) -> int:
+    """Remove every secret of Parley's from the keyring, once the user said yes."""
+    from .secrets import open_secret_store
+
+    if not confirmed:
+        if not stdin.isatty():
+            raise UsageError(
+                f"{FORGET_ALL} Standard input is not a terminal to confirm it on: run "
+                "`parley keys forget-all --yes` to go ahead."
+            )
+        print(f"{FORGET_ALL}\nType yes to remove them: ", end="", file=err, flush=True)
+        if stdin.readline().strip().lower() != "yes":
+            print("parley: nothing was removed.", file=err)
+            return EXIT_FAILED
+    store = await open_secret_store()
+    if not store.persistent:
+        print(f"parley: {store.notice} Nothing is stored, so nothing was removed.", file=err)
+        return EXIT_FAILED
+    removed = await store.forget_all()
+    counted = {0: "no secrets", 1: "1 secret"}.get(removed, f"{removed} secrets")
+    print(f"parley: removed {counted} from the keyring; Parley keeps none now.", file=err)
     return EXIT_OK
 
 

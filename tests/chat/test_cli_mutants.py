@@ -222,6 +222,25 @@ async def test_a_secret_on_the_command_line_is_refused_before_anything_is_sent(
     assert err.count("\n") == 1  # one sentence, nothing about the keyring
 
 
+@pytest.mark.usefixtures("no_keyring")
+async def test_models_refuses_a_proxy_url_with_a_password_before_asking(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with OpenAIEmulator() as server:
+        code, out, err = await parley(
+            capsys, "models", "-p", "OpenAI", "--base-url", server.base_url,
+            "--proxy", "http://ann:pw-on-argv@127.0.0.1:9", "--refresh",
+        )  # fmt: skip
+        assert server.seen == []
+    assert (code, out) == (EXIT_USAGE, "")
+    assert err == (
+        "parley: a proxy's password is a secret, so Parley never takes it from the command line "
+        "(other users and your shell's history could read it). Store it once with `parley keys "
+        "set OpenAI proxy_password --proxy http://ann@127.0.0.1:9` (it reads the password from "
+        "stdin or asks for it hidden), then run this again with --proxy http://ann@127.0.0.1:9.\n"
+    )
+
+
 @pytest.mark.usefixtures("memory_keyring")
 async def test_a_local_servers_key_asked_for_goes_on_the_connection_already_open(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

@@ -84,7 +84,10 @@ def refuse_proxy_password(proxy: str | None, provider: str) -> None:
 
     if not proxy:
         return
-    bare, password = split_proxy_password(proxy)
+    try:
+        bare, password = split_proxy_password(proxy)
+    except ValueError:  # not a URL at all: the request through it says so, as before
+        return
     if password is not None:
         raise UsageError(secret_refused("proxy_password", provider, proxy=bare))
 

@@ -96,6 +96,7 @@ def test_a_proxy_url_with_a_password_is_refused_with_how_to_store_it() -> None:
     )
     refuse_proxy_password("http://ann@127.0.0.1:3128", "OpenAI")  # no password: fine
     refuse_proxy_password(None, "OpenAI")
+    refuse_proxy_password("http://[not-a-host", "OpenAI")  # left to the request to say
 
 
 def test_a_value_with_an_equals_sign_keeps_it() -> None:

@@ -9,7 +9,13 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .cli_input import UsageError, parse_options, read_prompt, seconds_flag
+from .cli_input import (
+    UsageError,
+    parse_options,
+    read_prompt,
+    refuse_proxy_password,
+    seconds_flag,
+)
 from .cli_providers import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -126,6 +132,13 @@ def _add_keys(commands: Any) -> None:
     )
     actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", help="which provider has which secret stored, for which site")
+    forget = actions.add_parser(
+        "forget-all",
+        help="remove every secret Parley keeps in the keyring (asks first; nothing else's)",
+    )
+    forget.add_argument(
+        "--yes", action="store_true", help="do not ask (needed when stdin is not a terminal)"
+    )
     for name, text, aliases in (
         ("set", "store a secret read from stdin (or typed, hidden)", []),
         ("remove", "forget it", ["delete"]),
@@ -135,13 +148,20 @@ def _add_keys(commands: Any) -> None:
         action.add_argument(
             "kind",
             nargs="?",
-            help="api_key, access_token, cookies, or header:NAME (an endpoint's); default: "
-            "the provider's only kind",
+            help="api_key, access_token, cookies, header:NAME (an endpoint's), or "
+            "proxy_password (for --proxy, else the provider's saved proxy); default: the "
+            "provider's only kind",
         )
         action.add_argument(
             "--base-url",
             help="the site the secret belongs to (default: the provider's saved base URL, "
             "else its own)",
+        )
+        action.add_argument(
+            "--proxy",
+            metavar="URL",
+            help="for proxy_password: the proxy, as http://user@host:port (default: the "
+            "provider's saved proxy)",
         )
 
 
@@ -279,9 +299,10 @@ async def _ask(
     prompt = read_prompt(args.prompt, sys.stdin)
     target = await choose_provider(name or None, args.base_url, settings, args.proxy, err)
     provider, proxy = target.provider, target.proxy
+    refuse_proxy_password(args.proxy, provider.name)
+    options = parse_options(args.option, provider.name, args.base_url)
     if not prompt.strip():
         raise UsageError(EMPTY_PROMPT)
-    options, given = parse_options(args.option, provider.credential_kinds)
     timeouts_given = (
         seconds_flag("--connect-timeout", args.connect_timeout, settings),
         seconds_flag("--idle-timeout", args.idle_timeout, settings),
@@ -291,7 +312,7 @@ async def _ask(
     from .conversation import Conversation
     from .session import ChatSession
 
-    secrets, open_keyring = await secrets_for(provider, proxy, err, given)
+    secrets, open_keyring = await secrets_for(provider, proxy, err)
     model = args.model
     if conversation is None:
         conversation = Conversation(system_prompt=args.system)
@@ -320,7 +341,6 @@ async def _ask(
             model,
             proxy=proxy,
             options=options,
-            given=given,
             observer=printer,
         )
         try:

@@ -1,4 +1,4 @@
-"""``parley keys set|remove|list``: a secret from standard input into the keyring, never argv."""
+"""``parley keys set|remove|list|forget-all``: a secret from stdin into the keyring, never argv."""
 
 from __future__ import annotations
 
@@ -26,12 +26,20 @@ async def keys(args: argparse.Namespace, stdin: TextIO, err: TextIO, out: TextIO
 
     if args.action == "list":
         return await _list(out, err)
+    if args.action == "forget-all":
+        return await _forget_all(args.yes, stdin, err)
     from .settings import Settings
 
-    provider = resolve_provider(args.provider, args.base_url, Settings.load()).provider
+    settings = Settings.load()
+    provider = resolve_provider(args.provider, args.base_url, settings).provider
     kind = args.kind or _only_kind(provider)
-    name = _secret_name(provider, kind)
-    if args.action == "set":
+    if kind == "proxy_password":
+        name = _proxy_password_name(args.proxy or settings.proxy_for(provider.name), provider)
+    elif args.proxy:
+        raise UsageError(f"--proxy names the proxy of a proxy_password, not of {kind}.")
+    else:
+        name = _secret_name(provider, kind)
+    if args.action == "set" and kind != "proxy_password":
         _check_kind(provider, kind)  # a wrong one stored by mistake can still be removed
     store = await open_secret_store()
     if not store.persistent:
@@ -91,6 +99,36 @@ async def _list(out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+FORGET_ALL = (
+    "This removes every secret Parley keeps in the keyring: the API keys, tokens, cookies, "
+    "secret headers and proxy passwords of every provider (other programs' items stay)."
+)
+
+
+async def _forget_all(confirmed: bool, stdin: TextIO, err: TextIO) -> int:
+    """Remove every secret of Parley's from the keyring, once the user said yes."""
+    from .secrets import open_secret_store
+
+    if not confirmed:
+        if not stdin.isatty():
+            raise UsageError(
+                f"{FORGET_ALL} Standard input is not a terminal to confirm it on: run "
+                "`parley keys forget-all --yes` to go ahead."
+            )
+        print(f"{FORGET_ALL}\nType yes to remove them: ", end="", file=err, flush=True)
+        if stdin.readline().strip().lower() != "yes":
+            print("parley: nothing was removed.", file=err)
+            return EXIT_FAILED
+    store = await open_secret_store()
+    if not store.persistent:
+        print(f"parley: {store.notice} Nothing is stored, so nothing was removed.", file=err)
+        return EXIT_FAILED
+    removed = await store.forget_all()
+    counted = {0: "no secrets", 1: "1 secret"}.get(removed, f"{removed} secrets")
+    print(f"parley: removed {counted} from the keyring; Parley keeps none now.", file=err)
+    return EXIT_OK
+
+
 def _row(name: str) -> tuple[str, str, str]:
     """``provider/kind@site`` as its three parts (a proxy's password: ``proxy``, its URL)."""
     head, _, site = name.partition("@")
@@ -107,9 +145,41 @@ def _secret_name(provider: Provider, kind: str) -> str:
     if kind.startswith("header:") and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}", header):
         return header_secret_name(provider, header)
     raise UsageError(
-        f"{kind!r} is not a kind of secret: use api_key, access_token, cookies, or "
-        "header:NAME for an endpoint's secret header."
+        f"{kind!r} is not a kind of secret: use api_key, access_token, cookies, "
+        "header:NAME for an endpoint's secret header, or proxy_password."
     )
+
+
+def _proxy_password_name(proxy: str | None, provider: Provider) -> str:
+    """The keyring name of the password of ``proxy`` (given, else the provider's saved one),
+    which must name its user and leave the password out."""
+    from .credentials import proxy_secret_name
+    from .settings import split_proxy_password
+
+    name = provider.get_name()
+    if not proxy:
+        raise UsageError(
+            f"{name} has no proxy saved: say which proxy the password is for, as in "
+            f"parley keys set {name} proxy_password --proxy http://user@host:3128."
+        )
+    bare, password = split_proxy_password(proxy)
+    if password is not None:
+        raise UsageError(
+            "The proxy URL holds a password: give it without one, as --proxy "
+            f"{bare}; the password is read from stdin or asked for, hidden."
+        )
+    from urllib.parse import urlsplit
+
+    try:
+        user = urlsplit(proxy).username
+    except ValueError:
+        user = None
+    if not user:
+        raise UsageError(
+            f"The proxy {proxy} names no user, so it takes no password: write it as "
+            "http://user@host:port."
+        )
+    return proxy_secret_name(proxy)
 
 
 def _check_kind(provider: Provider, kind: str) -> None:

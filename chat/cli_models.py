@@ -6,6 +6,7 @@ import argparse
 from functools import partial
 from typing import TextIO
 
+from .cli_input import refuse_proxy_password
 from .cli_providers import EXIT_FAILED, EXIT_OK, choose_provider, secrets_for
 
 
@@ -23,6 +24,7 @@ async def models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"parley: {settings.problem}", file=err)
     name = args.provider or settings.get("provider") or None
     target = await choose_provider(name, args.base_url, settings, args.proxy, err)
+    refuse_proxy_password(args.proxy, target.provider.name)
     secrets, put_off = await secrets_for(target.provider, target.proxy, err)
     if put_off is not None:  # a listing is not retried with a key: read it now
         secrets = await put_off()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .cli_input import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Collection
+    from collections.abc import Awaitable, Callable
 
     from providers.contract import Provider
 
@@ -100,15 +100,14 @@ def _no_provider(registry: Any) -> Provider:
 
 
 async def secrets_for(
-    provider: Provider, proxy: str | None, err: TextIO, given: Collection[str] = ()
+    provider: Provider, proxy: str | None, err: TextIO
 ) -> tuple[SecretStore, Callable[[], Awaitable[SecretStore]] | None]:
     """The store a reply reads its credentials from, and the opener of a keyring put off
-    until a server on this machine asks for its optional key (else None). What is
-    ``given`` on the command line is not looked up."""
+    until a server on this machine asks for its optional key (else None)."""
     from .credentials import keyring_can_wait, needs_keyring, proxy_needs_password
     from .secrets import MemorySecretStore, open_secret_store
 
-    if not needs_keyring(provider, proxy, given):
+    if not needs_keyring(provider, proxy):
         return MemorySecretStore(), None  # nothing to read: skip opening the keyring
     if keyring_can_wait(provider, proxy):
         return MemorySecretStore(), open_secret_store

@@ -10,7 +10,7 @@ while the provider is at its own address; it is read, never written anywhere.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -105,17 +105,13 @@ async def credentials_for(
     provider: Provider,
     store: SecretStore,
     *,
-    given: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Credentials:
-    """What ``provider`` may send: ``given`` (the command line's), else the keyring's, else
-    the environment's API key. Secret headers come from the keyring."""
-    given = given or {}
+    """What ``provider`` may send: the keyring's credentials, else the environment's API
+    key. Secret headers come from the keyring. Nothing comes from the command line, where
+    other users and the shell's history could read it."""
     found: dict[str, Any] = {}
     for kind in provider.credential_kinds:
-        if given.get(kind):
-            found[kind] = given[kind]
-            continue
         value = await store.get(credential_name(provider, kind))
         if kind == "cookies":
             found[kind] = decode_cookies(value) or None
@@ -152,16 +148,15 @@ def proxy_needs_password(proxy: str | None) -> bool:
     return bool(parts.username) and parts.password is None
 
 
-def needs_keyring(provider: Provider, proxy: str | None, given: Collection[str] = ()) -> bool:
-    """Could a reply from ``provider`` through ``proxy`` read anything from the keyring,
-    with the credentials of the kinds ``given`` (on the command line) not read from it?
+def needs_keyring(provider: Provider, proxy: str | None) -> bool:
+    """Could a reply from ``provider`` through ``proxy`` read anything from the keyring?
 
     One that answers through others (Auto, configured) could when any of them could."""
     if provider.delegates:
         candidates = getattr(provider, "candidates", ())
-        return any(needs_keyring(c.provider, c.proxy, given) for c in candidates)
-    unread = set(provider.credential_kinds) - set(given)
-    return bool(unread or provider.secret_headers) or proxy_needs_password(proxy)
+        return any(needs_keyring(c.provider, c.proxy) for c in candidates)
+    kinds = provider.credential_kinds
+    return bool(kinds or provider.secret_headers) or proxy_needs_password(proxy)
 
 
 def keyring_can_wait(provider: Provider, proxy: str | None) -> bool:

@@ -51,6 +51,10 @@ class SecretStore(Protocol):
 
     async def delete(self, name: str) -> None: ...
 
+    async def forget_all(self) -> int:
+        """Remove every secret Parley keeps here, and nothing else's; how many went."""
+        ...
+
 
 T = TypeVar("T")
 
@@ -169,6 +173,11 @@ class MemorySecretStore:
         checked(name)
         self._items.pop(name, None)
 
+    async def forget_all(self) -> int:
+        removed = len(self._items)
+        self._items.clear()
+        return removed
+
     def names(self) -> list[str]:
         """The names of the secrets held, sorted (for the window and tests)."""
         return sorted(self._items)
@@ -213,6 +222,33 @@ class KeyringSecretStore:
             if not isinstance(error.__cause__, keyring.errors.PasswordDeleteError):
                 raise
         await self._note(name, False)
+
+    async def forget_all(self) -> int:
+        """Remove every item of Parley's from the keyring, and no other program's: those the
+        keyring lists (the Secret Service can) and those Parley's list of names holds.
+
+        Raises ``SecretStoreError`` when the keyring refuses, or when it cannot list its items
+        and Parley's list of them is not known (so nothing could be found to remove)."""
+        from .forget import CannotList, forget_items
+
+        known = await asyncio.to_thread(self._names.read) if self._names is not None else None
+        try:
+            removed = await in_keyring_thread(forget_items, self._backend, self._service, known)
+        except CannotList:
+            raise SecretStoreError(
+                "This keyring cannot list its items and Parley's list of them is not known, so "
+                "nothing was removed. Remove the items of the service “parley” in your "
+                "keyring's own app (Keychain Access, Credential Manager)."
+            ) from None
+        except Exception as error:
+            raise SecretStoreError(
+                f"The keyring refused to delete Parley's secrets: {_why(error)}. Unlock your "
+                "keyring (GNOME Keyring, KWallet) or allow Parley to use it, then try again; "
+                f"some may be gone already.{_detail(error)}"
+            ) from error
+        if self._names is not None:
+            await asyncio.to_thread(self._names.replace, ())
+        return removed
 
     async def take_list(self) -> None:
         """Write down the keyring's whole list of Parley's names, where the keyring can list
@@ -408,6 +444,10 @@ class DeferredSecretStore:
         if self._store is None and await asyncio.to_thread(self._names.surely_absent, name):
             return
         await (await self.open()).delete(name)
+
+    async def forget_all(self) -> int:
+        """Open the store (the file of names is a hint, never the truth) and forget all."""
+        return await (await self.open()).forget_all()
 
     async def open(self) -> SecretStore:
         """The store, opened once however many callers ask at the same time (an opening

@@ -116,39 +116,35 @@ class ChatSession:
         *,
         proxy: str | None = None,
         options: Options | Mapping[str, Any] | None = None,
-        given: Mapping[str, Any] | None = None,
         observer: ReplyObserver | None = None,
         continuing: Message | None = None,
     ) -> Reply:
         """A new assistant reply at the end of ``conversation``; ``await reply.run()`` runs it.
 
         ``provider`` is used as given (see ``chat.credentials.configured`` for the provider
-        at its saved base URL); ``given`` holds credentials that win over the stored ones.
+        at its saved base URL); its credentials come from the store (see
+        ``chat.credentials.credentials_for``).
         With ``continuing`` (a reply that was cut off), the model is asked to go on from
         where it stopped, and what it says is added to that reply.
         """
         if not isinstance(options, Options):
             options = Options.of(options or {})
-        reply = Reply(
-            self, conversation, as_provider(provider), model, proxy, options, given, observer
-        )
+        reply = Reply(self, conversation, as_provider(provider), model, proxy, options, observer)
         if continuing is not None:
             reply.go_on(continuing)
         else:
             reply.begin()
         return reply
 
-    async def keyring_opened(
-        self, provider: Provider, given: Mapping[str, Any] | None = None
-    ) -> bool:
+    async def keyring_opened(self, provider: Provider) -> bool:
         """Open the keyring that was put off; does it hold a credential for ``provider``
         that was not sent? False when there was nothing to open."""
         if self.open_keyring is None:
             return False
         opener, self.open_keyring = self.open_keyring, None
-        sent = await credentials.credentials_for(provider, self.secrets, given=given)
+        sent = await credentials.credentials_for(provider, self.secrets)
         self.secrets = await opener()
-        return await credentials.credentials_for(provider, self.secrets, given=given) != sent
+        return await credentials.credentials_for(provider, self.secrets) != sent
 
     def set_timeouts(self, timeouts: Timeouts) -> None:
         """Use ``timeouts`` from the next request on (a reply under way keeps its own)."""
@@ -184,15 +180,13 @@ class ChatSession:
             return str(error)
         return ""
 
-    async def context(
-        self, provider: Provider, proxy: str | None, given: Mapping[str, Any] | None = None
-    ) -> Context:
+    async def context(self, provider: Provider, proxy: str | None) -> Context:
         """What ``provider`` is driven with: the app's client, its credentials, the current
         timeouts and TLS context, and the proxy with its password."""
         timeouts, tls = self.timeouts, await self.tls()
         return Context(
             http=self.http,
-            credentials=await credentials.credentials_for(provider, self.secrets, given=given),
+            credentials=await credentials.credentials_for(provider, self.secrets),
             timeouts=timeouts,
             proxy=await credentials.proxy_with_password(proxy, self.secrets),
             tls=tls,
@@ -233,7 +227,6 @@ class Reply:
         model: str,
         proxy: str | None,
         options: Options,
-        given: Mapping[str, Any] | None,
         observer: ReplyObserver | None,
     ) -> None:
         self.session = session
@@ -242,7 +235,6 @@ class Reply:
         self.model = model
         self.proxy = proxy
         self.options = options
-        self.given = dict(given or {})
         self.observer = observer or _Unobserved()
         self._current = provider
         self.usage: Usage | None = None
@@ -364,7 +356,7 @@ class Reply:
             if self._got_any():
                 raise
             if error.kind is ErrorKind.AUTHENTICATION and await self.session.keyring_opened(
-                provider, self.given
+                provider
             ):
                 await self._stream(provider, proxy, request)  # now with the stored key
                 return
@@ -411,7 +403,7 @@ class Reply:
             self.observer.reply_cancelled(self)
 
     async def _stream(self, provider: Provider, proxy: str | None, request: Request) -> None:
-        context = await self.session.context(provider, proxy, self.given)
+        context = await self.session.context(provider, proxy)
         stream = provider.stream(request, context)
         try:
             async for chunk in stream:

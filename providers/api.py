@@ -208,6 +208,17 @@ def required_key(provider: Provider, key: str | None) -> str | None:
     """``key``, or the error for a provider that needs one and has none."""
     if key or not provider.needs_auth:
         return key
+    if not provider.at_home():  # moved by a base URL: a key is kept for its own site only
+        import shlex
+
+        command = shlex.join(["parley", "keys", "set", provider.name, "api_key"])
+        raise MissingCredentialsError(
+            f"No API key is stored for {provider.origin()}, and a key stored for another "
+            "site is never sent here.",
+            provider=provider.name,
+            hint=f"Add the key for {provider.get_label()} at this base URL in Settings → "
+            f"Providers (or `{command} --base-url {shlex.quote(provider.url)}`).",
+        )
     env = " or ".join(provider.key_env)
     where = f", or set {env}" if env and provider.at_home() else ""
     raise MissingCredentialsError(

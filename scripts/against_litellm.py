@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.outside_server import run_checks, wait_until_up  # noqa: E402
+from scripts.outside_server import Key, run_checks, wait_until_up  # noqa: E402
 from tests.emulators.openai import OpenAIEmulator  # noqa: E402 (the checkout's own tests)
 
 VENV = Path(os.environ.get("PARLEY_LITELLM_VENV", Path.home() / ".cache" / "parley-litellm"))
@@ -55,9 +55,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def keys(url: str) -> tuple[Key, ...]:
+    """The proxy's master key, stored for each provider at the proxy's base URL."""
+    return (
+        ("OpenAICompatible", f"{url}/v1", MASTER_KEY),
+        ("Anthropic", f"{url}/v1", MASTER_KEY),
+        ("Gemini", url, MASTER_KEY),
+    )
+
+
 def checks(url: str) -> list[tuple[str, list[str], str | None]]:
-    key = ("-o", f"api_key={MASTER_KEY}")
-    ask = ("ask", "--model", "test-model", "--system", "Be brief.", *key)
+    ask = ("ask", "--model", "test-model", "--system", "Be brief.")
     return [
         ("OpenAI chat", [*ask, "-p", "OpenAICompatible", "--base-url", f"{url}/v1", "hi"], REPLY),
         ("Anthropic messages", [*ask, "-p", "Anthropic", "--base-url", f"{url}/v1", "hi"], REPLY),
@@ -85,7 +93,7 @@ def against_proxy(command: Path, upstream: str) -> bool:
                 url = f"http://127.0.0.1:{port}"
                 wait_until_up(f"{url}/health/liveliness", proxy, 120.0)
                 print(f"LiteLLM {litellm_version()} at {url}, upstream {upstream}")
-                return run_checks(checks(url), home)
+                return run_checks(checks(url), home, keys(url))
             finally:
                 proxy.terminate()
                 proxy.wait(timeout=30)

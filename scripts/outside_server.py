@@ -24,25 +24,54 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float) -> 
     raise SystemExit(f"The server did not answer {url} within {seconds:.0f} s.")
 
 
-def run_checks(checks: list[tuple[str, list[str], str | None]], home: Path) -> bool:
+Key = tuple[str, str, str]
+"""(provider, base URL, API key): a key ``parley keys set`` stores for the checks."""
+
+
+def run_checks(
+    checks: list[tuple[str, list[str], str | None]], home: Path, keys: tuple[Key, ...] = ()
+) -> bool:
     """Run ``parley ARGS`` for each (what, ARGS, expected output or None for any non-empty
-    output) with fresh config and cache folders under ``home``; print each outcome."""
+    output) with fresh config and cache folders under ``home``; print each outcome.
+
+    Each of ``keys`` is stored first as a user stores it (``parley ask`` takes no key on the
+    command line), in the keyring of this session, for its loopback base URL only; it is
+    removed again at the end."""
     env = {
         **os.environ,
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_CACHE_HOME": str(home / "cache"),
         "NO_PROXY": "127.0.0.1,localhost",
     }
+    for provider, base_url, key in keys:
+        done = _parley(env, ["keys", "set", provider, "api_key", "--base-url", base_url], key)
+        if done.returncode != 0:
+            raise SystemExit(f"The key for {provider} could not be stored: {done.stderr.strip()}")
+    try:
+        return _run(checks, env)
+    finally:
+        for provider, base_url, _ in keys:
+            _parley(env, ["keys", "remove", provider, "api_key", "--base-url", base_url])
+
+
+def _parley(
+    env: dict[str, str], args: list[str], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gui", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _run(checks: list[tuple[str, list[str], str | None]], env: dict[str, str]) -> bool:
     passed = True
     for name, args, expected in checks:
-        done = subprocess.run(
-            [sys.executable, "-m", "gui", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = _parley(env, args)
         shown = done.stdout == expected if expected is not None else bool(done.stdout.strip())
         ok = done.returncode == 0 and shown
         passed &= ok

@@ -217,7 +217,6 @@ async def test_the_window_without_a_display_says_what_to_do() -> None:
     ("provider", "quirks", "more"),
     [
         ("LlamaCpp", ("keyless",), ()),  # a local server that wants no key
-        ("OpenAI", (), ("-o", "api_key=test-key", "--model", "test-model")),  # a given key
     ],
 )
 async def test_asking_with_nothing_to_read_from_the_keyring_never_opens_it(

@@ -144,14 +144,18 @@ def damaged_said() -> str:
 # --- ask ---------------------------------------------------------------------------------
 
 
-async def test_options_the_model_and_a_given_key_reach_the_service(
+async def test_options_the_model_and_a_stored_key_reach_the_service(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stdin(monkeypatch)
     async with OpenAIEmulator() as server:
+        site = ("--base-url", server.base_url)
+        stdin(monkeypatch, b"test-key\n")
+        stored = await parley(capsys, "keys", "set", "OpenAI", "api_key", *site)
+        assert stored == (EXIT_OK, "", "parley: stored api_key for OpenAI in the keyring.\n")
+        stdin(monkeypatch)
         result = await parley(
-            capsys, "ask", "-p", "LlamaCpp", "--base-url", server.base_url, "-m", "other-model",
-            "-o", "temperature=0.5", "-o", "api_key=test-key", "-s", "Be brief.", "Hi", "there",
+            capsys, "ask", "-p", "OpenAI", *site, "-m", "other-model",
+            "-o", "temperature=0.5", "-s", "Be brief.", "Hi", "there",
         )  # fmt: skip
         sent = server.requests("POST", "/v1/chat/completions")
     assert result == (EXIT_OK, "Hello from the emulator.", "")
@@ -297,8 +301,10 @@ async def test_a_keyring_that_cannot_be_used_is_said_for_a_service_that_needs_a_
         )
     assert (code, out) == (EXIT_FAILED, "")
     assert err == (
-        f"parley: {NO_KEYRING}\nparley: OpenAI: An API key is needed. Add the key for OpenAI in "
-        "Settings → Providers (or `parley keys set OpenAI api_key`).\n"
+        f"parley: {NO_KEYRING}\nparley: OpenAI: No API key is stored for "
+        f"{server.base_url.removesuffix('/v1')}, and a key stored for another site is never "
+        "sent here. Add the key for OpenAI at this base URL in Settings → Providers (or `parley "
+        f"keys set OpenAI api_key --base-url {server.base_url}`).\n"
     )
 
 
@@ -639,9 +645,11 @@ async def test_models_says_when_the_keyring_cannot_be_used(
     assert result == (
         EXIT_OK,
         "gpt-4o-mini\ngpt-4o\ngpt-4.1\ngpt-4.1-mini\no3-mini\no4-mini\n",
-        f"parley: {NO_KEYRING}\nparley: The model list could not be fetched: OpenAI: An API key "
-        "is needed. Add the key for OpenAI in Settings → Providers (or `parley keys set OpenAI "
-        "api_key`). Showing the built-in list.\n",
+        f"parley: {NO_KEYRING}\nparley: The model list could not be fetched: OpenAI: No API "
+        f"key is stored for {server.base_url.removesuffix('/v1')}, and a key stored for another "
+        "site is never sent here. Add the key for OpenAI at this base URL in Settings → Providers "
+        f"(or `parley keys set OpenAI api_key --base-url {server.base_url}`). Showing the "
+        "built-in list.\n",
     )
 
 
@@ -719,18 +727,18 @@ async def test_an_endpoints_secret_header_is_stored_under_its_lowercase_name(
     [
         (
             ["Keyed", "bogus"],
-            "'bogus' is not a kind of secret: use api_key, access_token, cookies, or header:NAME "
-            "for an endpoint's secret header.",
+            "'bogus' is not a kind of secret: use api_key, access_token, cookies, header:NAME for "
+            "an endpoint's secret header, or proxy_password.",
         ),
         (
             ["Keyed", "header:two words"],
-            "'header:two words' is not a kind of secret: use api_key, access_token, cookies, or "
-            "header:NAME for an endpoint's secret header.",
+            "'header:two words' is not a kind of secret: use api_key, access_token, cookies, "
+            "header:NAME for an endpoint's secret header, or proxy_password.",
         ),
         (
             ["Keyed", "X-Api-Key"],
-            "'X-Api-Key' is not a kind of secret: use api_key, access_token, cookies, or "
-            "header:NAME for an endpoint's secret header.",
+            "'X-Api-Key' is not a kind of secret: use api_key, access_token, cookies, "
+            "header:NAME for an endpoint's secret header, or proxy_password.",
         ),
         (
             ["Keyed", "cookies"],

@@ -1,5 +1,5 @@
 """``parley ask`` and ``parley models`` with a server found running, a proxy, a broken endpoint,
-a key given on the command line, an empty prompt and a reply that closes a ``<think>`` it never
+a secret on the command line refused, an empty prompt and a reply that closes a ``<think>`` it never
 opened; the provider chosen without settings. Called in this process: the mutation run sees
 only what runs here."""
 
@@ -191,19 +191,54 @@ def test_an_empty_prompt_is_refused_in_our_sentence_alone(
 
 
 @pytest.mark.usefixtures("no_keyring")
-async def test_a_key_given_on_the_command_line_is_used_without_a_word_about_the_keyring(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (("-o", "api_key=sk-on-argv"), "an API key is a secret, so Parley never takes it"),
+        (("-o", "access_token=tok-on-argv"), "an access token is a secret, so Parley never"),
+        (("-o", "cookies=c=on-argv"), "a site's cookies are secrets, so Parley never takes"),
+        (("-o", "header:X-Key=on-argv"), "the value of the header X-Key is a secret, so"),
+        (("--proxy", "http://ann:pw-on-argv@127.0.0.1:9"), "a proxy's password is a secret"),
+    ],
+)
+async def test_a_secret_on_the_command_line_is_refused_before_anything_is_sent(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    given: tuple[str, str],
+    said: str,
 ) -> None:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     stdin(monkeypatch)
     async with OpenAIEmulator() as server:
-        result = await parley(
+        code, out, err = await parley(
             capsys, "ask", "-p", "OpenAI", "--base-url", server.base_url, "-m", "test-model",
-            "-o", "api_key=test-key", "hi",
+            *given, "hi",
         )  # fmt: skip
         sent = server.requests("POST", "/v1/chat/completions")
-    assert result == (EXIT_OK, "Hello from the emulator.", "")
-    assert [s.headers["Authorization"] for s in sent] == ["Bearer test-key"]
+    assert (code, out, sent) == (EXIT_USAGE, "", [])
+    assert err.startswith(f"parley: {said}")
+    assert "(other users and your shell's history could read" in err
+    assert f"--base-url {server.base_url}" in err or "proxy_password" in err
+    assert "on-argv" not in err
+    assert err.count("\n") == 1  # one sentence, nothing about the keyring
+
+
+@pytest.mark.usefixtures("no_keyring")
+async def test_models_refuses_a_proxy_url_with_a_password_before_asking(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with OpenAIEmulator() as server:
+        code, out, err = await parley(
+            capsys, "models", "-p", "OpenAI", "--base-url", server.base_url,
+            "--proxy", "http://ann:pw-on-argv@127.0.0.1:9", "--refresh",
+        )  # fmt: skip
+        assert server.seen == []
+    assert (code, out) == (EXIT_USAGE, "")
+    assert err == (
+        "parley: a proxy's password is a secret, so Parley never takes it from the command line "
+        "(other users and your shell's history could read it). Store it once with `parley keys "
+        "set OpenAI proxy_password --proxy http://ann@127.0.0.1:9` (it reads the password from "
+        "stdin or asks for it hidden), then run this again with --proxy http://ann@127.0.0.1:9.\n"
+    )
 
 
 @pytest.mark.usefixtures("memory_keyring")

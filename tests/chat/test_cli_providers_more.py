@@ -167,26 +167,24 @@ LOCAL = Local(name="Local", url="http://127.0.0.1:1", credential_kinds=("api_key
 
 
 @pytest.mark.parametrize(
-    ("provider", "proxy", "given", "waits", "said"),
+    ("provider", "proxy", "waits", "said"),
     [
-        (LOCAL, None, (), True, ""),
-        (LOCAL, None, ("api_key",), False, ""),
-        (LOCAL, "http://me@proxy.test:1", (), False, NO_KEYRING),
-        (as_provider(Bare), "http://me@proxy.test:1", (), False, NO_KEYRING),
-        (as_provider(Seed), None, (), False, NO_KEYRING),
-        (replace(LOCAL, secret_headers=("X-Key",)), None, (), False, ""),
+        (LOCAL, None, True, ""),
+        (LOCAL, "http://me@proxy.test:1", False, NO_KEYRING),
+        (as_provider(Bare), "http://me@proxy.test:1", False, NO_KEYRING),
+        (as_provider(Seed), None, False, NO_KEYRING),
+        (replace(LOCAL, secret_headers=("X-Key",)), None, False, ""),
     ],
 )
 async def test_the_keyring_is_opened_put_off_or_skipped_and_its_absence_said_when_it_matters(
     no_keyring: None,
     provider: Provider,
     proxy: str | None,
-    given: tuple[str, ...],
     waits: bool,
     said: str,
 ) -> None:
     err = io.StringIO()
-    _store, opener = await secrets_for(provider, proxy, err, given)
+    _store, opener = await secrets_for(provider, proxy, err)
     assert (opener is open_secret_store, err.getvalue()) == (waits, said)
 
 

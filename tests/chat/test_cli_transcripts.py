@@ -13,19 +13,20 @@ import pytest
 
 from tests.chat.transcript.sample_exports import chatgpt_export, claude_export, write_zip
 from tests.emulators.openai import OpenAIEmulator
+from tests.support.secret_service import secret_service  # noqa: F401 (a fixture)
 
 from .test_cli import parley
 
 KEY = "test-key"
-"""The key the emulator takes; it must appear in no export."""
+"""The key the emulator takes, kept in the keyring; it must appear in no export."""
 
 
 async def _ask_openai(*words: str) -> None:
     async with OpenAIEmulator() as server:
-        code, out, err = await parley(
-            "ask", "-p", "OpenAI", "--base-url", server.base_url, "-o", f"api_key={KEY}",
-            "--model", "test-model", *words,
-        )  # fmt: skip
+        site = ("--base-url", server.base_url)
+        code, _, err = await parley("keys", "set", "OpenAI", "api_key", *site, stdin=KEY.encode())
+        assert code == 0, err
+        code, out, err = await parley("ask", "-p", "OpenAI", *site, "--model", "test-model", *words)
     assert (code, err) == (0, ""), err
     assert out == "Hello from the emulator."
 
@@ -44,6 +45,8 @@ async def test_exporting_with_nothing_saved_says_so() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["md", "txt", "json", "html", "pdf"])
+@pytest.mark.keyring
+@pytest.mark.usefixtures("secret_service")
 async def test_every_format_holds_the_exchange_and_no_key(fmt: str, tmp_path: Path) -> None:
     await _ask_openai("What is a monad?")
     target = tmp_path / f"chat.{fmt}"
@@ -61,6 +64,8 @@ async def test_every_format_holds_the_exchange_and_no_key(fmt: str, tmp_path: Pa
     assert KEY not in text
 
 
+@pytest.mark.keyring
+@pytest.mark.usefixtures("secret_service")
 async def test_several_conversations_go_into_a_folder_and_one_can_be_chosen(
     tmp_path: Path,
 ) -> None:
@@ -84,6 +89,8 @@ async def test_several_conversations_go_into_a_folder_and_one_can_be_chosen(
     assert [c["title"] for c in found["conversations"]] == ["First question"]
 
 
+@pytest.mark.keyring
+@pytest.mark.usefixtures("secret_service")
 async def test_a_wrong_id_is_a_usage_error(tmp_path: Path) -> None:
     await _ask_openai("A question")
     code, _, err = await parley(

@@ -54,14 +54,12 @@ def test_the_environment_key_is_read_only_at_the_providers_own_address() -> None
     assert environment_key(keyless, env) is None
 
 
-async def test_a_stored_key_wins_over_the_environment_and_a_given_one_over_both() -> None:
+async def test_a_stored_key_wins_over_the_environment() -> None:
     store = MemorySecretStore()
     env = {"SERVICE_API_KEY": "from-env"}
     assert (await credentials_for(SERVICE, store, environ=env)).api_key == "from-env"
     await store.set(credential_name(SERVICE, "api_key"), "stored")
     assert (await credentials_for(SERVICE, store, environ=env)).api_key == "stored"
-    given = {"api_key": "given"}
-    assert (await credentials_for(SERVICE, store, given=given, environ=env)).api_key == "given"
     assert env == {"SERVICE_API_KEY": "from-env"}  # read, never written
     assert store.names() == ["Service/api_key@https://api.service.test"]
 
@@ -106,8 +104,6 @@ def test_the_keyring_is_needed_only_for_what_it_may_hold(proxy: str | None, need
     bare = Service(name="Bare", url="http://127.0.0.1:1")
     assert needs_keyring(bare, proxy) is needed
     assert needs_keyring(SERVICE, proxy)
-    assert needs_keyring(SERVICE, proxy, {"api_key"}) is needed  # given: not looked up
-    assert needs_keyring(SERVICE, proxy, {"cookies"})
 
 
 def test_auto_needs_the_keyring_when_one_of_its_providers_does() -> None:

@@ -68,12 +68,10 @@ def test_a_proxy_password_is_named_by_the_proxy_it_is_for() -> None:
     )
 
 
-async def test_a_given_key_leaves_the_stored_cookies_to_be_read() -> None:
+async def test_a_stored_key_and_stored_cookies_are_both_read() -> None:
     store = MemorySecretStore()
     await store.set(credential_name(SITE, "cookies"), '{"sid":"abc"}')
     await store.set(credential_name(SITE, "api_key"), "stored")
-    found = await credentials_for(SITE, store, given={"api_key": "given"}, environ={})
-    assert (found.api_key, found.cookies) == ("given", {"sid": "abc"})
     found = await credentials_for(SITE, store, environ={})
     assert (found.api_key, found.cookies) == ("stored", {"sid": "abc"})
 
@@ -154,23 +152,24 @@ def test_only_a_proxy_user_without_a_password_needs_one(proxy: str | None, needs
     assert proxy_needs_password(proxy) is needs
 
 
-def test_secret_headers_alone_need_the_keyring_even_with_every_kind_given() -> None:
-    local = Service(name="Local", url="http://127.0.0.1:1", credential_kinds=("api_key",))
-    assert not needs_keyring(local, None, ("api_key",))
-    assert needs_keyring(replace(local, secret_headers=("X-Key",)), None, ("api_key",))
-    assert needs_keyring(local, "http://me@proxy.test:1", ("api_key",))
+def test_secret_headers_alone_need_the_keyring() -> None:
+    local = Service(name="Local", url="http://127.0.0.1:1")
+    assert not needs_keyring(local, None)
+    assert needs_keyring(replace(local, secret_headers=("X-Key",)), None)
+    assert needs_keyring(local, "http://me@proxy.test:1")
 
 
-def test_auto_needs_the_keyring_for_a_members_proxy_password_and_not_for_given_keys() -> None:
+def test_auto_needs_the_keyring_for_a_members_key_or_proxy_password() -> None:
     from chat.auto import Candidate, make_auto
 
-    local = Service(name="Local", url="http://127.0.0.1:1", credential_kinds=("api_key",))
+    local = Service(name="Local", url="http://127.0.0.1:1")
     auto = make_auto([local], "Local")
     through = replace(auto, candidates=(Candidate(local, "http://me@proxy.test:1", ""),))
-    assert needs_keyring(through, None, ("api_key",))
+    assert needs_keyring(through, None)
     plain = replace(auto, candidates=(Candidate(local, None, ""),))
-    assert not needs_keyring(plain, None, ("api_key",))
-    assert needs_keyring(plain, None)
+    assert not needs_keyring(plain, None)
+    keyed = replace(local, credential_kinds=("api_key",))
+    assert needs_keyring(replace(auto, candidates=(Candidate(keyed, None, ""),)), None)
     assert not needs_keyring(auto, "http://me@proxy.test:1")  # nothing configured yet
 
 

@@ -11,7 +11,7 @@ import pytest
 from chat import paths
 from chat.cli import EXIT_OK, EXIT_USAGE, main
 from chat.conversation import Conversation, MessageState
-from chat.credentials import header_secret_name
+from chat.credentials import credential_name, header_secret_name
 from chat.endpoints import Endpoint, add_to, endpoints, parse, save_endpoint
 from chat.secrets import MemorySecretStore
 from chat.session import ChatSession
@@ -61,15 +61,15 @@ async def test_an_endpoint_is_in_the_provider_list_and_streams_with_its_headers(
         provider = registry.get("work proxy")
         store = MemorySecretStore()
         await store.set(header_secret_name(provider, "X-Gateway-Key"), "g-secret")
+        await store.set(credential_name(provider, "api_key"), server.key)
         conversation = Conversation()
         conversation.add("user", "hi")
         session = ChatSession(store)
-        message = await session.reply(
-            conversation, provider, "test-model", given={"api_key": server.key}
-        ).run()
+        message = await session.reply(conversation, provider, "test-model").run()
     assert message.state is MessageState.COMPLETE
     headers = server.seen[-1].headers
     assert (headers["X-Team"], headers["X-Gateway-Key"]) == ("blue", "g-secret")
+    assert headers["Authorization"] == f"Bearer {server.key}"
 
 
 @pytest.mark.parametrize(

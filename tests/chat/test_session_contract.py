@@ -204,13 +204,13 @@ async def test_a_session_with_no_timeouts_given_drives_providers_with_the_defaul
     assert context == Context(credentials=Credentials(), timeouts=Timeouts())
 
 
-async def test_a_given_key_wins_over_the_stored_one() -> None:
+async def test_the_stored_key_is_the_one_the_provider_is_driven_with() -> None:
     provider = scripted()
     store = MemorySecretStore()
     await store.set(credential_name(provider, "api_key"), "sk-stored")
-    await run(ChatSession(store), provider, given={"api_key": "sk-given"})
+    await run(ChatSession(store), provider)
     ((_, context),) = provider.script.seen
-    assert context.credentials == Credentials(api_key="sk-given")
+    assert context.credentials == Credentials(api_key="sk-stored")
 
 
 @pytest.mark.parametrize(
@@ -622,13 +622,14 @@ async def test_a_keyring_with_nothing_more_is_opened_once_and_the_refusal_stands
     assert len(provider.script.seen) == 2
 
 
-async def test_a_given_key_that_was_refused_is_not_replaced_by_the_keyrings() -> None:
+async def test_a_refused_key_is_not_sent_again_when_the_keyring_holds_the_same() -> None:
     provider = scripted("Scripted", [rejected()], ["ok"])
-    keyring = MemorySecretStore()
-    await keyring.set(credential_name(provider, "api_key"), "sk-kept")
+    keyring, first = MemorySecretStore(), MemorySecretStore()
+    for store in (keyring, first):
+        await store.set(credential_name(provider, "api_key"), "sk-kept")
     opener = Opener(keyring)
-    session = ChatSession(MemorySecretStore(), open_keyring=opener)
-    message = await run(session, provider, given={"api_key": "sk-given"})
+    session = ChatSession(first, open_keyring=opener)
+    message = await run(session, provider)
     assert message.state is MessageState.FAILED
     assert (len(provider.script.seen), opener.calls) == (1, 1)
 

@@ -12,6 +12,7 @@ from tests.emulators.aichat import AichatEmulator
 from tests.emulators.chatgpt import ChatGptEmulator
 from tests.emulators.chatgptt import ChatGpttEmulator
 from tests.emulators.voigpt import VoiGptEmulator
+from tests.support.secret_service import secret_service  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -45,15 +46,36 @@ async def test_aichat_without_cookies_says_where_to_add_them() -> None:
     assert "parley keys set Aichat cookies" in err
 
 
-async def test_aichat_with_cookies_as_an_option() -> None:
+@pytest.mark.keyring
+@pytest.mark.usefixtures("secret_service")
+async def test_aichat_with_its_cookies_stored() -> None:
+    async with AichatEmulator() as site:
+        mirror = ("--base-url", f"{site.url}/chat")
+        header = "; ".join(f"{name}={value}" for name, value in site.cookies.items())
+        code, _, err = await parley(
+            "keys", "set", "Aichat", "cookies", *mirror, stdin=header.encode()
+        )
+        assert code == 0, err
+        code, out, err = await parley("ask", "-p", "Aichat", *mirror, "-o", "temperature=0.2", "Hi")
+    assert code == 0, err
+    assert out == "Echo: Hi (t=0.2, p=1)"
+
+
+async def test_aichat_refuses_cookies_given_as_an_option() -> None:
     async with AichatEmulator() as site:
         cookies = json.dumps(site.cookies)
         code, out, err = await parley(
             "ask", "-p", "Aichat", "--base-url", f"{site.url}/chat",
-            "-o", f"cookies={cookies}", "-o", "temperature=0.2", "Hi",
+            "-o", f"cookies={cookies}", "Hi",
         )  # fmt: skip
-    assert code == 0, err
-    assert out == "Echo: Hi (t=0.2, p=1)"
+        assert site.seen == []  # refused before any request
+    assert (code, out) == (2, "")
+    assert err == (
+        "parley: a site's cookies are secrets, so Parley never takes them from the command "
+        "line (other users and your shell's history could read them). Store them once with "
+        f"`parley keys set Aichat cookies --base-url {site.url}/chat` (it reads the cookies "
+        "from stdin or asks for them hidden), then run this again.\n"
+    )
 
 
 async def test_voigpt_keeps_its_token_for_the_next_run() -> None:

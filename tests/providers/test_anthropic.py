@@ -15,7 +15,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chat.conversation import Conversation, Message, MessageState
-from chat.secrets import MemorySecretStore
 from chat.session import ChatSession
 from providers.anthropic import ANTHROPIC, EMPTY_REPLY, Anthropic
 from providers.contract import Context, Credentials, Options, Request
@@ -42,6 +41,7 @@ from tests.emulators.anthropic import (
 from tests.providers.conftest import Serve
 from tests.providers.test_fuzz_stream import read_fed
 from tests.support.fuzz import ends_within
+from tests.support.stored_keys import store_with_key
 
 MODEL = "claude-sonnet-4-5"
 HI = ({"role": "user", "content": "hi"},)
@@ -99,11 +99,10 @@ def reasoning(received: list[Chunk]) -> str:
 
 async def reply(emulator: AnthropicEmulator, conversation: Conversation, **kwargs: Any) -> Message:
     async with new_client_session() as http:
-        session = ChatSession(MemorySecretStore(), http, retry_delay=0.01)
         provider = at(emulator)
-        return await session.reply(
-            conversation, provider, MODEL, given={"api_key": emulator.key}, **kwargs
-        ).run()
+        store = await store_with_key(provider, emulator.key)
+        session = ChatSession(store, http, retry_delay=0.01)
+        return await session.reply(conversation, provider, MODEL, **kwargs).run()
 
 
 def conversation(*turns: str, system: str = "") -> Conversation:

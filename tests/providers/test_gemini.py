@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chat.conversation import Conversation, MessageState
+from chat.credentials import credential_name
 from chat.secrets import MemorySecretStore
 from chat.session import ChatSession
 from providers.contract import Context, Credentials, Options, Request
@@ -335,7 +336,8 @@ async def test_a_reply_through_the_session(session: ChatSession) -> None:
     chat.add("user", "Hi")
     async with GeminiEmulator("thinking") as emu:
         provider = GEMINI.with_base_url(emu.base_url)
-        reply = session.reply(chat, provider, f"models/{MODEL}", given={"api_key": emu.key})
+        await session.secrets.set(credential_name(provider, "api_key"), emu.key)
+        reply = session.reply(chat, provider, f"models/{MODEL}")
         message = await reply.run()
     assert message.state is MessageState.COMPLETE
     assert (message.content, message.finish_reason, message.note) == (REPLY, "stop", "")
@@ -349,7 +351,8 @@ async def test_an_error_midstream_through_the_session(session: ChatSession) -> N
     chat.add("user", "Hi")
     async with GeminiEmulator("error_midstream") as emu:
         provider = GEMINI.with_base_url(emu.base_url)
-        message = await session.reply(chat, provider, MODEL, given={"api_key": emu.key}).run()
+        await session.secrets.set(credential_name(provider, "api_key"), emu.key)
+        message = await session.reply(chat, provider, MODEL).run()
     assert message.state is MessageState.FAILED
     assert message.content == "Hello from "
     assert message.error is not None
@@ -363,7 +366,8 @@ async def test_a_safety_stop_through_the_session_says_why(session: ChatSession) 
     chat.add("user", "Hi")
     async with GeminiEmulator("safety") as emu:
         provider = GEMINI.with_base_url(emu.base_url)
-        message = await session.reply(chat, provider, MODEL, given={"api_key": emu.key}).run()
+        await session.secrets.set(credential_name(provider, "api_key"), emu.key)
+        message = await session.reply(chat, provider, MODEL).run()
     assert message.state is MessageState.COMPLETE
     assert (message.content, message.finish_reason) == ("Hello from ", "safety")
     assert "safety" in message.note

@@ -28,6 +28,7 @@ from providers.openai_compat import EMPTY_REPLY, OpenAICompatible
 from providers.presets import MISTRAL, OPENAI, OPENAI_COMPATIBLE
 from providers.types import AnswerWasReasoning, Chunk, FinishReason, Reasoning, Usage
 from tests.emulators.openai import OpenAIEmulator
+from tests.support.stored_keys import store_with_key
 
 HI = ({"role": "user", "content": "hi"},)
 REPLY = "Hello from the emulator."
@@ -295,11 +296,9 @@ async def _reply(emulator: OpenAIEmulator) -> Message:
     conversation = Conversation()
     conversation.add("user", "hi")
     async with new_client_session() as http:
-        session = ChatSession(MemorySecretStore(), http)
-        reply = session.reply(
-            conversation, at(emulator), "test-model", given={"api_key": "test-key"}
-        )
-        return await reply.run()
+        provider = at(emulator)
+        session = ChatSession(await store_with_key(provider, "test-key"), http)
+        return await session.reply(conversation, provider, "test-model").run()
 
 
 async def test_an_option_the_provider_cannot_send_is_refused_before_sending(
@@ -330,10 +329,9 @@ async def _watched(emulator: OpenAIEmulator) -> tuple[Message, Watcher]:
     conversation = Conversation()
     conversation.add("user", "hi")
     watcher = Watcher()
-    session = ChatSession(MemorySecretStore(), retry_delay=0.01)
-    reply = session.reply(
-        conversation, at(emulator), "test-model", given={"api_key": "test-key"}, observer=watcher
-    )
+    provider = at(emulator)
+    session = ChatSession(await store_with_key(provider, "test-key"), retry_delay=0.01)
+    reply = session.reply(conversation, provider, "test-model", observer=watcher)
     return await reply.run(), watcher
 
 

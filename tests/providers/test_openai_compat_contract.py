@@ -449,7 +449,12 @@ async def test_a_service_without_a_key_says_where_to_add_one_before_sending(
         await OPENAI.list_models(Context())
     assert str(caught.value) == str(error)
     _, moved = await until_error(at(emulator), Context())
-    assert str(moved) == ADD_KEY + "keys set OpenAI api_key`)."  # its variable is not for here
+    assert str(moved) == (  # its variable is not for here, nor a key stored for its home
+        f"OpenAI: No API key is stored for {emulator.base_url.removesuffix('/v1')}, and a key "
+        "stored for another site is never sent here. Add the key for OpenAI at this base URL "
+        "in Settings → Providers (or `parley keys set OpenAI api_key --base-url "
+        f"{emulator.base_url}`)."
+    )
     assert emulator.seen == []
 
 

@@ -25,11 +25,15 @@ async def check_connection(
 ) -> str:
     """A sentence saying that ``provider`` answers: its model list when it can list its
     models, else a one-word reply. ``typed``: credentials typed in the form and not stored
-    yet, sent instead of the stored ones. Raises ``ProviderError`` (the service's failure,
-    worded for the user) or ``SecretStoreError`` (the keyring's)."""
+    yet, sent instead of the stored ones (``headers``: added to the ones stored). Raises
+    ``ProviderError`` (the service's failure, worded for the user) or ``SecretStoreError``
+    (the keyring's)."""
     context = await session.context(provider, proxy)
     if typed:
-        credentials = dataclasses.replace(context.credentials, **dict(typed))
+        given = dict(typed)
+        if "headers" in given:  # the form's headers, with the stored secret ones not retyped
+            given["headers"] = {**context.credentials.headers, **given["headers"]}
+        credentials = dataclasses.replace(context.credentials, **given)
         context = dataclasses.replace(context, credentials=credentials)
     label = provider.get_label()
     if provider.lists_models:

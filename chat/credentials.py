@@ -77,6 +77,10 @@ def configured(
         base_url = str(settings.provider(provider.name, "base_url") or "")
     if base_url:
         provider = provider.with_base_url(base_url)
+    if settings is not None and provider.sends_headers:
+        from .extra_headers import with_extra_headers
+
+        provider = with_extra_headers(provider, settings)
     if not proxy and settings is not None:
         proxy = settings.proxy_for(provider.name)
     return Configured(provider, proxy or None)

@@ -72,7 +72,9 @@ def checked_name(name: str, taken: Iterable[str] = ()) -> str:
     return name
 
 
-def _header(name: object) -> str:
+def header_name(name: object) -> str:
+    """``name`` as a header's name; raises ``SettingsError`` for one no request can carry or
+    one Parley sets itself."""
     if not isinstance(name, str) or not _HEADER.fullmatch(name):
         raise SettingsError(f"{str(name)[:80]!r} is not a header name (letters, digits, “-”).")
     if name.lower() in _RESERVED:
@@ -80,7 +82,8 @@ def _header(name: object) -> str:
     return name
 
 
-def _value(name: str, value: object) -> str:
+def header_value(name: str, value: object) -> str:
+    """``value`` as header ``name``'s value: one line of text; raises ``SettingsError``."""
     if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
         raise SettingsError(f"the value of the header {name} must be one line of text.")
     return value
@@ -100,8 +103,8 @@ def parse(name: str, raw: Any) -> Endpoint:
             f"the endpoint “{name}”: headers must be an object, secret_headers a list"
         )
     try:
-        plain = {_header(key): _value(key, value) for key, value in headers.items()}
-        hidden = tuple(dict.fromkeys(_header(key) for key in secret))
+        plain = {header_name(key): header_value(key, value) for key, value in headers.items()}
+        hidden = tuple(dict.fromkeys(header_name(key) for key in secret))
         url = _http_url(base)
     except SettingsError as error:
         raise SettingsError(f"the endpoint “{name}”: {error}") from None

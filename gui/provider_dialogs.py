@@ -187,6 +187,8 @@ class ProviderDialogs:
         self._tasks.start(self._test(window, name), name=f"test {name}")
 
     async def _test(self, window: SettingsWindow, name: str) -> None:
+        import dataclasses
+
         from chat.connection_check import check_connection
         from chat.credentials import configured
         from chat.secrets import SecretStoreError
@@ -205,6 +207,18 @@ class ProviderDialogs:
             proxy = str(PER_PROVIDER["proxy"].coerce(proxy)) or settings.proxy_for(name) or ""
             typed = form.typed_credentials()
             target = configured(provider, None, base_url=base_url or None, proxy=proxy or None)
+            if form.headers is not None and (form.extra.headers or form.typed_headers()):
+                from chat.extra_headers import checked as checked_headers
+
+                rows = form.headers.rows()
+                extra = checked_headers(
+                    {n: v for n, v, secret in rows if not secret}, [n for n, _, s in rows if s]
+                )
+                moved = dataclasses.replace(
+                    target.provider, headers=extra.headers, secret_headers=extra.secret_headers
+                )
+                target = dataclasses.replace(target, provider=moved)
+                typed["headers"] = form.typed_headers()  # type: ignore[assignment]
             said = await check_connection(session, target.provider, target.proxy, typed)
         except SettingsError as error:
             setting = PER_PROVIDER.get(error.setting)

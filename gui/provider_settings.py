@@ -20,10 +20,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chat.credentials import credential_name, environment_key_name, proxy_secret_name
+from chat.credentials import (
+    credential_name,
+    environment_key_name,
+    header_secret_name,
+    proxy_secret_name,
+)
+from chat.extra_headers import ExtraHeaders, extra_headers, set_extra_headers
+from chat.extra_headers import checked as checked_headers
 from chat.secrets import encode_cookies
 from chat.settings import PER_PROVIDER, Settings, SettingsError, split_proxy_password
 
+from .header_table import HeaderTable
 from .secret_field import SecretField
 
 if TYPE_CHECKING:
@@ -64,9 +72,14 @@ class ProviderForm(QWidget):
         parent: QWidget | None = None,
         *,
         persistent: bool = True,
+        headers: bool = False,
     ) -> None:
         super().__init__(parent)
         self.cookies_imported.connect(self.on_cookies_imported)
+        self.headers: HeaderTable | None = None
+        """The extra headers (for an API provider that is not the user's endpoint)."""
+        self.extra = ExtraHeaders()
+        """The extra headers ``check`` found valid, for ``apply`` to keep."""
         self.persistent = persistent
         """The secret store keeps credentials in the OS keyring (else for this session only)."""
         self.provider = provider
@@ -96,6 +109,8 @@ class ProviderForm(QWidget):
         layout.addLayout(form)
         if provider.credential_kinds:
             layout.addWidget(self._credentials_box())
+        if headers and provider.sends_headers:
+            layout.addWidget(self._headers_box())
         layout.addWidget(self.error)
         layout.addLayout(self._test_row())
         layout.addStretch(1)
@@ -187,6 +202,49 @@ class ProviderForm(QWidget):
             self.secrets[kind] = field
         return box
 
+    def _headers_box(self) -> QGroupBox:
+        box = QGroupBox("Extra headers (sent with every request)", self)
+        self.headers = HeaderTable(box)
+        self.headers.setToolTip(
+            "Headers a gateway or the service wants besides the key; tick Secret for one whose "
+            "value must stay private: it goes to the keyring"
+        )
+        kept = extra_headers(self.settings, self.provider.name)
+        for name, value in kept.headers.items():
+            self.headers.add_header(name, value)
+        for name in kept.secret_headers:
+            stored = self.stored.get(f"header:{name.lower()}", False)
+            self.headers.add_header(name, "", True, stored=stored)
+        self._kept_secret_headers = kept.secret_headers
+        column = QVBoxLayout(box)
+        column.addWidget(self.headers)
+        column.addLayout(self.headers.buttons(box))
+        return box
+
+    def _header_writes(self) -> dict[str, str | None]:
+        """The extra headers checked into ``extra``; keyring name → value for the secret ones
+        typed, None for a secret one taken out. Raises ``SettingsError``."""
+        if self.headers is None:
+            return {}
+        rows = self.headers.rows()
+        plain = {name: value for name, value, secret in rows if not secret}
+        self.extra = checked_headers(plain, [name for name, _, secret in rows if secret])
+        writes: dict[str, str | None] = {}
+        for name, value, secret in rows:
+            if secret and value:
+                writes[header_secret_name(self.provider, name, self.scope())] = value
+        kept = {name.lower() for name in self.extra.secret_headers}
+        for name in self._kept_secret_headers:
+            if name.lower() not in kept:
+                writes[header_secret_name(self.provider, name, self.scope())] = None
+        return writes
+
+    def typed_headers(self) -> dict[str, str]:
+        """The extra headers as the form has them (secret values typed, not yet stored)."""
+        if self.headers is None:
+            return {}
+        return {name: value for name, value, _ in self.headers.rows() if value}
+
     def _import_button(self, parent: QWidget) -> QPushButton:
         button = QPushButton("&Import…", parent)
         button.setToolTip(
@@ -252,6 +310,7 @@ class ProviderForm(QWidget):
                 PER_PROVIDER[key].coerce(value)
             writes = self._secret_writes()
             writes.update(self._proxy_password_writes(values["proxy"], inline_password))
+            writes.update(self._header_writes())
         except (SettingsError, ValueError) as error:
             self._refuse(error)
             return False
@@ -266,6 +325,8 @@ class ProviderForm(QWidget):
         """Keep the values ``check`` found valid in the settings (the window saves them)."""
         for key, value in self.values.items():
             self.settings.set_provider(self.provider.get_name(), key, value)
+        if self.headers is not None:
+            set_extra_headers(self.settings, self.provider.get_name(), self.extra)
 
     def secrets_written(self) -> None:
         """The secrets of ``secret_writes`` are stored now: the fields say so."""
@@ -310,7 +371,9 @@ class ProviderForm(QWidget):
 
     def _refuse(self, error: Exception) -> None:
         text = str(error)
-        if isinstance(error, SettingsError) and error.setting in PER_PROVIDER:
+        if isinstance(error, SettingsError) and error.setting == "headers":
+            text = f"Extra headers: {text}"
+        elif isinstance(error, SettingsError) and error.setting in PER_PROVIDER:
             setting = PER_PROVIDER[error.setting]
             text = f"{setting.label.replace('&', '')}: {setting.reason(error)}"
             if error.setting in self.fields:

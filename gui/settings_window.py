@@ -237,6 +237,7 @@ class SettingsWindow(QDialog):
                 self.stored.get(name, {}),
                 scroll,
                 persistent=self.persistent,
+                headers=name not in self.endpoints,  # an endpoint's are edited with it
             )
             form.test_requested.connect(lambda: self.test_requested.emit(name))
             scroll.setWidget(form)

@@ -66,6 +66,7 @@ class Anthropic(Provider):
     """``max_tokens`` is required by the API: this is sent when the options give none."""
 
     kind: ClassVar[str] = "Anthropic"
+    sends_headers: ClassVar[bool] = True
     lists_models: ClassVar[bool] = True
 
     def _headers(self, context: Context, *, stream: bool) -> dict[str, str]:

@@ -175,6 +175,9 @@ class Provider(ABC):
     """Does ``list_models`` ask the service (else it gives the built-in list)?"""
     delegates: ClassVar[bool] = False
     """Does it answer through other providers (Auto)? Never picked by default."""
+    sends_headers: ClassVar[bool] = False
+    """Does it send ``headers`` and ``secret_headers`` with each request (the user's extra
+    headers)?"""
     hands_back_credentials: ClassVar[bool] = False
     """May its stream yield a ``CredentialUpdate`` (a rotated key, new cookies) to keep?"""
 

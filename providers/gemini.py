@@ -65,6 +65,7 @@ class Gemini(Provider):
     supported_options: frozenset[str] = frozenset({*CONFIG_NAMES, "reasoning_effort"})
 
     kind: ClassVar[str] = "Gemini"
+    sends_headers: ClassVar[bool] = True
     lists_models: ClassVar[bool] = True
 
     def _headers(self, context: Context) -> dict[str, str]:

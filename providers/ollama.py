@@ -67,6 +67,7 @@ class Ollama(Provider):
     local: bool = True
 
     kind: ClassVar[str] = "Ollama"
+    sends_headers: ClassVar[bool] = True
     lists_models: ClassVar[bool] = True
 
     def _api(self) -> str:

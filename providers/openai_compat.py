@@ -38,6 +38,7 @@ class OpenAICompatible(Provider):
     """Ask for usage with ``stream_options`` (a server that refuses it sets this False)."""
 
     kind: ClassVar[str] = "OpenAI-compatible"
+    sends_headers: ClassVar[bool] = True
     lists_models: ClassVar[bool] = True
 
     def _base(self) -> str:

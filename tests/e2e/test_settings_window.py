@@ -171,7 +171,10 @@ async def test_text_size_and_theme_change_at_once(
     assert window.themes.choice == "dark"
     settings = await open_settings(qapp, window)
     settings.fields["font_size"].editor.setText("")  # type: ignore[attr-defined]
+    theme = settings.fields["theme"].editor
+    theme.setCurrentIndex(theme.findData("system"))  # type: ignore[attr-defined]
     settings.accept()
+    assert window.themes.choice == "system"  # the app's palette is the system's again
     assert window.view.document().defaultFont().pointSizeF() == qapp.font().pointSizeF()
     await settled(tasks)
 
@@ -222,5 +225,60 @@ async def test_an_endpoint_is_added_edited_and_removed_in_settings(
     assert window.settings.section("endpoints") is None
     await until(lambda: store.names() == [])  # type: ignore[attr-defined]
     assert settings.current_name() != "Mine"
+    settings.reject()
+    await settled(tasks)
+
+
+async def test_extra_headers_are_tested_kept_and_their_secret_stored_apart(
+    qapp: QApplication, window: MainWindow, emulator: OpenAIEmulator, tasks: TaskTracker
+) -> None:
+    from chat.credentials import header_secret_name
+
+    settings = await open_settings(qapp, window)
+    form = settings.form("OpenAI")
+    assert form.headers is not None  # a built-in API provider takes extra headers
+    form.fields["base_url"].setText(emulator.base_url)
+    form.secrets["api_key"].set_text(emulator.key)
+    form.headers.add_header("X-Team", "blue")
+    form.headers.add_header("X-Gateway-Key", "gw-secret", secret=True)
+    form.test_button.click()
+    await until(lambda: "works" in form.test_result.text())
+    seen = emulator.seen[-1].headers
+    assert (seen["X-Team"], seen["X-Gateway-Key"]) == ("blue", "gw-secret")
+    settings.accept()
+    assert window.settings is not None
+    assert window.settings.section("headers") == {
+        "OpenAI": {"headers": {"X-Team": "blue"}, "secret_headers": ["X-Gateway-Key"]}
+    }
+    store = window.session.secrets  # type: ignore[union-attr]
+    moved = OPENAI.with_base_url(emulator.base_url)
+    name = header_secret_name(moved, "X-Gateway-Key")
+    await until(lambda: name in store.names())  # type: ignore[attr-defined]
+    assert await store.get(name) == "gw-secret"
+    await settled(tasks)
+
+    settings = await open_settings(qapp, window)
+    form = settings.form("OpenAI")
+    assert form.headers is not None
+    assert form.headers.rows() == [("X-Team", "blue", False), ("X-Gateway-Key", "", True)]
+    form.headers.selectRow(1)
+    form.headers.remove_selected()
+    settings.accept()
+    await until(lambda: name not in store.names())  # type: ignore[attr-defined]
+    assert window.settings.section("headers") == {"OpenAI": {"headers": {"X-Team": "blue"}}}
+    await settled(tasks)
+
+
+async def test_a_bad_header_is_refused_on_its_page(
+    qapp: QApplication, window: MainWindow, tasks: TaskTracker
+) -> None:
+    settings = await open_settings(qapp, window)
+    form = settings.form("OpenAI")
+    assert form.headers is not None
+    form.headers.add_header("Authorization", "Bearer x")
+    assert not settings.apply()
+    assert form.error.text() == "Extra headers: The header Authorization is set by Parley itself."
+    assert window.settings is not None
+    assert window.settings.section("headers") is None
     settings.reject()
     await settled(tasks)

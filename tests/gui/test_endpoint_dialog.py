@@ -84,7 +84,7 @@ def test_a_secret_headers_value_is_masked_on_screen_and_typed_as_a_password(
 ) -> None:
     from PySide6.QtWidgets import QLineEdit
 
-    from gui.endpoint_dialog import MASK
+    from gui.header_table import MASK
 
     shown = dialog(qtbot)
     shown.show()

@@ -36,6 +36,7 @@ from gui.main_window import MainWindow
 from gui.settings_window import SettingsWindow
 from gui.start import new_window
 from gui.tasks import TaskTracker
+from providers.registry import ProviderRegistry
 from tests.chat.test_secrets import NO_SERVICE, _secret_service_problem, _skip_or_fail
 from tests.e2e.test_no_secret_leaks import encodings, files_under, secret
 from tests.emulators.aichat import AichatEmulator
@@ -63,6 +64,15 @@ def _keyring() -> Iterator[None]:
     yield
     for name in set(_listed_names(backend, SERVICE) or ()) - before:
         backend.delete_password(SERVICE, name)
+
+
+@pytest.fixture(autouse=True)
+def _no_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window starts at a provider's real site: a key in the environment (a developer's
+    ANTHROPIC_API_KEY) would be sent there, and used in place of the ones typed here."""
+    for provider in ProviderRegistry.from_entry_points().available()[0]:
+        for variable in provider.key_env:
+            monkeypatch.delenv(variable, raising=False)
 
 
 @pytest.fixture(autouse=True)
@@ -217,6 +227,8 @@ async def test_no_secret_typed_into_the_window_is_written_anywhere_but_the_keyri
         backend = keyring.backends.SecretService.Keyring()
         kept = {backend.get_password(SERVICE, n) for n in _listed_names(backend, SERVICE) or ()}
         assert {secrets[k] for k in ("openai", "anthropic", "gemini", "mine", "gate")} <= kept
+        for value in aichat.cookies.values():
+            assert any(value in each for each in kept if each)  # in the stored cookies
 
         # Chat with each.
         for provider in emulators:

@@ -33,6 +33,7 @@ from chat.transcript.options import FORMATS
 from gui.app import main
 from gui.endpoint_dialog import EndpointDialog
 from gui.main_window import MainWindow
+from gui.provider_settings import ProviderForm
 from gui.settings_window import SettingsWindow
 from gui.start import new_window
 from gui.tasks import TaskTracker
@@ -112,6 +113,12 @@ async def open_settings(qapp: QApplication, window: MainWindow) -> SettingsWindo
     await until(lambda: shown(qapp), within=SLOW)
     (settings,) = shown(qapp)
     return settings
+
+
+async def check_works(form: ProviderForm) -> None:
+    """Test connection, as the form has it: it works."""
+    form.test_button.click()
+    await until(lambda: "works" in form.test_result.text(), within=SLOW)
 
 
 async def settled(tasks: TaskTracker) -> None:
@@ -205,6 +212,7 @@ async def test_no_secret_typed_into_the_window_is_written_anywhere_but_the_keyri
             form = settings.form(provider)
             form.fields["base_url"].setText(emulator.base_url)
             form.secrets["api_key"].set_text(secrets[provider.lower()])
+            await check_works(form)  # with the key as typed, not stored yet
         assert settings.show_provider("Aichat")
         form = settings.form("Aichat")
         form.fields["base_url"].setText(f"{aichat.url}/chat")

@@ -114,7 +114,7 @@ def _status_error(
     status: int, body: str, headers: Any, provider: Provider, model: str, path: str
 ) -> ProviderError:
     name = provider.name
-    if is_cloudflare_page(status, body, headers):
+    if is_cloudflare_page(status, body, headers) or status == 407:  # a page, or the proxy's
         return status_error(status, body, headers, name)
     said = error_text(body)
     kind = _error_kind(body)

@@ -470,3 +470,12 @@ def test_an_error_in_a_stream_keeps_its_code_when_it_is_an_http_status(
 ) -> None:
     error = stream_error({"error": {"message": "failed", "code": code}}, OPENAI)
     assert (type(error).__name__, error.status) == ("ProviderError", status)
+
+
+def test_a_proxy_asking_for_its_password_is_the_proxys_refusal_not_the_services() -> None:
+    kind, sentence, _, _ = replied(407, "Proxy authentication required")
+    assert kind == "ProxyError"
+    assert sentence == (
+        "OpenAI: The proxy wants a user name and password (HTTP 407). Give them in the proxy "
+        "URL, http://user:password@host:port (in Settings the password goes to the keyring)."
+    )

@@ -60,6 +60,7 @@ async def main(
             shown.window.show()
             await asyncio.wait([painted], timeout=FIRST_PAINT_WAIT_MS / 1000)
         window, tasks = shown
+        window.complete()  # what the first paint did not show (done already when shown)
         return await _serve(window, tasks, closed, registry, open_store, settings_path)
     finally:
         logs.stop()

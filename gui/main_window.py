@@ -23,23 +23,16 @@ from . import window_state
 from .banner import Banner, UndoBar
 from .composer import ComposerBar
 from .conversation_view import ConversationView
-from .find_bar import FindBar
 from .library import Library
-from .menus import add_menu
-from .message_actions import MessageActions
-from .model_lists import ModelLists
-from .provider_dialogs import ProviderDialogs
+from .menus import add_menu, fill_menu
 from .provider_picker import ProviderPicker
-from .replies import Replies
-from .reply_status import ReplyStatus
 from .sidebar import Sidebar
 from .tasks import TaskTracker
 from .themes import Themes
-from .transcripts import Transcripts
-from .turns import Turns
-from .window_actions import WindowActions
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMenu
+
     from chat.credentials import Configured
     from chat.discovery import Found
     from chat.secrets import SecretStore
@@ -48,6 +41,16 @@ if TYPE_CHECKING:
     from chat.store import Store, StoreError
     from providers.contract import Provider
     from providers.registry import ProviderRegistry
+
+    from .find_bar import FindBar
+    from .message_actions import MessageActions
+    from .model_lists import ModelLists
+    from .provider_dialogs import ProviderDialogs
+    from .replies import Replies
+    from .reply_status import ReplyStatus
+    from .transcripts import Transcripts
+    from .turns import Turns
+    from .window_actions import WindowActions
 
 LOADING_PROVIDERS = "Loading the providers…"
 BANNER_STYLE = (
@@ -69,7 +72,20 @@ class MainWindow(QMainWindow):
     conversation_shown = Signal(str)
     """A conversation is on screen now (its id)."""
 
-    def __init__(self, tasks: TaskTracker) -> None:
+    find_bar: FindBar
+    transcripts: Transcripts
+    replies: Replies
+    reply_status: ReplyStatus
+    model_lists: ModelLists
+    dialogs: ProviderDialogs
+    turns: Turns
+    message_actions: MessageActions
+    window_actions: WindowActions
+
+    def __init__(self, tasks: TaskTracker, *, complete: bool = True) -> None:
+        """The window as the first paint shows it; with ``complete`` (else by ``complete()``
+        once it has painted) the parts not on screen yet: the find bar, the controllers,
+        the menus' actions, the signals."""
         super().__init__()
         self._tasks = tasks
         self.session: ChatSession | None = None
@@ -84,6 +100,41 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Parley")
         self.resize(1000, 700)
         self._build()
+        self.themes = Themes(self)
+        self.view.set_colours(self.themes.colours)
+        bar = self.menuBar()
+        self._menus: dict[str, QMenu] = {
+            title: add_menu(bar, title, [])
+            for title in ("&File", "&Edit", "&Conversation", "&View", "&Help")
+        }
+        window_state.restore(self, self.splitter)
+        self.composer.editor.setFocus()
+        self.completed = False
+        if complete:
+            self.complete()
+
+    def complete(self) -> None:
+        """Make what the first paint does not show (see ``__init__``); once."""
+        if self.completed:
+            return
+        from .find_bar import FindBar
+        from .message_actions import MessageActions
+        from .model_lists import ModelLists
+        from .provider_dialogs import ProviderDialogs
+        from .replies import Replies
+        from .reply_status import ReplyStatus
+        from .transcripts import Transcripts
+        from .turns import Turns
+        from .window_actions import WindowActions
+
+        tasks = self._tasks
+        self.transcripts = Transcripts(
+            self, self.library, self.sidebar, tasks, lambda: self._conversation
+        )
+        self.find_bar = FindBar(self.view, self.pane, open_message=self.show_current)
+        layout = self.pane_layout
+        layout.insertWidget(layout.indexOf(self.undo_bar), self.transcripts.notice)
+        layout.insertWidget(layout.indexOf(self.view), self.find_bar)
         self.replies = Replies(tasks, self.statusBar().showMessage, self)
         self.reply_status = ReplyStatus(self)
         self.statusBar().addPermanentWidget(self.reply_status)
@@ -92,12 +143,9 @@ class MainWindow(QMainWindow):
         self.turns = Turns(self)
         self.message_actions = MessageActions(self)
         self.window_actions = WindowActions(self)
-        self.themes = Themes(self)
-        self.view.set_colours(self.themes.colours)
         self._build_menus()
         self._connect_signals()
-        window_state.restore(self, self.splitter)
-        self.composer.editor.setFocus()
+        self.completed = True
 
     def _build(self) -> None:
         self.new_action = QAction("&New conversation", self)
@@ -118,9 +166,6 @@ class MainWindow(QMainWindow):
         self.addAction(self.sidebar.search_action)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.transcripts = Transcripts(
-            self, self.library, self.sidebar, self._tasks, lambda: self._conversation
-        )
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.sidebar)
         splitter.addWidget(self._build_chat_pane())
@@ -132,18 +177,18 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(LOADING_PROVIDERS)
 
     def _build_menus(self) -> None:
-        bar, acts = self.menuBar(), self.window_actions
+        """Fill the menus the first paint showed by their titles."""
+        menus, acts = self._menus, self.window_actions
         transcripts = [self.transcripts.import_action, self.transcripts.export_action]
-        add_menu(bar, "&File", [self.new_action, *transcripts, None, self.quit_action])
-        add_menu(bar, "&Edit", [acts.copy_reply, None, acts.find, acts.focus_composer])
+        fill_menu(menus["&File"], [self.new_action, *transcripts, None, self.quit_action])
+        fill_menu(menus["&Edit"], [acts.copy_reply, None, acts.find, acts.focus_composer])
         sidebar = [self.sidebar.search_action, self.sidebar.rename_action]
         replies = [acts.regenerate, acts.stop]
         steps = [acts.previous, acts.next]
         more = [self.chat_settings_action, self.settings_action, self.endpoint_action]
-        add_menu(bar, "&Conversation", [*sidebar, None, *replies, None, *steps, None, *more])
-        view = add_menu(bar, "&View", [])
-        view.addMenu("&Theme").addActions(self.themes.menu_actions.actions())
-        add_menu(bar, "&Help", [acts.shortcuts, acts.open_logs])
+        fill_menu(menus["&Conversation"], [*sidebar, None, *replies, None, *steps, None, *more])
+        menus["&View"].addMenu("&Theme").addActions(self.themes.menu_actions.actions())
+        fill_menu(menus["&Help"], [acts.shortcuts, acts.open_logs])
 
     def _build_chat_pane(self) -> QWidget:
         pane = QWidget(self)
@@ -158,9 +203,10 @@ class MainWindow(QMainWindow):
         self.store_notice = Banner(pane)
         self.undo_bar = UndoBar(pane)
         self.view = ConversationView(pane)
-        self.find_bar = FindBar(self.view, pane, open_message=self.show_current)
         self.composer = ComposerBar(pane)
+        self.pane = pane
         layout = QVBoxLayout(pane)
+        self.pane_layout = layout
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
         settings_button = QToolButton(pane)
@@ -175,10 +221,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.settings_notice)
         layout.addWidget(self.network_notice)
         layout.addWidget(self.store_notice)
-        layout.addWidget(self.transcripts.notice)
-        layout.addWidget(self.undo_bar)
-        layout.addWidget(self.find_bar)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.undo_bar)  # (``complete`` puts the transcripts' notice above)
+        layout.addWidget(self.view, 1)  # (and the find bar above it)
         layout.addWidget(self.composer)
         return pane
 

@@ -79,7 +79,7 @@ def new_window() -> Shown:
     from .tasks import TaskTracker
 
     tasks = TaskTracker()
-    return Shown(MainWindow(tasks), tasks)
+    return Shown(MainWindow(tasks, complete=False), tasks)  # completed once it has painted
 
 
 def show_painted(app: QApplication) -> Shown:
@@ -97,6 +97,7 @@ def show_painted(app: QApplication) -> Shown:
     give_up.start(FIRST_PAINT_WAIT_MS)
     shown.window.show()
     waiting.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    shown.window.complete()  # before any held-back input is handled
     return shown
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
 import shiboken6
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from chat.secrets import MemorySecretStore
@@ -16,6 +18,16 @@ from gui.tasks import TaskTracker
 from providers.http import new_client_session
 from providers.registry import ProviderRegistry
 from tests.support.loopback import Gone, Loopback, LoopbackServer
+
+
+@pytest.fixture(autouse=True)
+def _app_palette(qapp: QApplication) -> Iterator[None]:
+    """The app's palette as it was before the test: a test that picks the dark theme (the
+    app's palette is shared by every window) leaves the next one in light."""
+    palette = QPalette(qapp.palette())
+    yield
+    if qapp.palette() != palette:
+        qapp.setPalette(palette)
 
 
 @pytest.fixture

@@ -451,8 +451,9 @@ class SettingsWindow(QDialog):
         writes: dict[str, str | None] = {}
         change = self.proxy_password.change()
         old = self._proxy_before
-        if old and old != proxy and urlsplit(old).username:
-            writes[proxy_secret_name(old)] = None
+        own = {str(self.settings.provider(name, "proxy")) for name in self.providers}
+        if old and old != proxy and urlsplit(old).username and old not in own:
+            writes[proxy_secret_name(old)] = None  # unless a provider's own proxy is that one
         if change:
             if not proxy or not urlsplit(proxy).username:
                 raise ValueError(

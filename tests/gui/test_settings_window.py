@@ -166,3 +166,21 @@ def test_the_data_folder_is_shown_with_a_button_to_open_it(
     assert "/data/parley" in labels
     with qtbot.waitSignal(window.open_folder_requested):
         window.open_folder.click()
+
+
+def test_a_global_proxy_replaced_forgets_its_password_unless_a_provider_uses_it(
+    qtbot: QtBot, settings: Settings
+) -> None:
+    settings.set("proxy", "http://alice@127.0.0.1:3128")
+    settings.set_provider("Groq", "proxy", "http://alice@127.0.0.1:3128")
+    shown = SettingsWindow(settings, [OPENAI, GROQ], {}, proxy_stored=True)
+    qtbot.addWidget(shown)
+    text(shown, "proxy").setText("http://bob@127.0.0.1:3129")
+    assert shown.apply()
+    assert shown.secret_writes == {}  # Groq still goes through alice's proxy
+    settings.set_provider("Groq", "proxy", "")
+    again = SettingsWindow(settings, [OPENAI, GROQ], {}, proxy_stored=True)
+    qtbot.addWidget(again)
+    text(again, "proxy").clear()
+    assert again.apply()
+    assert again.secret_writes == {"proxy/password@http://bob@127.0.0.1:3129": None}

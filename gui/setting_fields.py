@@ -56,7 +56,8 @@ class SettingField(QWidget):
         """What the field holds, as typed or chosen."""
         return self._read()
 
-    def show(self, value: Any) -> None:  # type: ignore[override]
+    def set_value(self, value: Any) -> None:
+        """Show ``value`` in the field."""
         self._write(value)
 
     def checked(self) -> Any:

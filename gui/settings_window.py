@@ -87,6 +87,8 @@ class SettingsWindow(QDialog):
         self.proxy_stored = proxy_stored
         self.secret_writes: dict[str, str | None] = {}
         self.forms: dict[str, ProviderForm] = {}
+        self._scrolls: dict[str, QScrollArea] = {}
+        """Each provider's page: its form in a scroll area."""
         self.auto_form: AutoForm | None = None
         self.fields: dict[str, SettingField] = {}
         self.tabs = QTabWidget(self)
@@ -243,7 +245,8 @@ class SettingsWindow(QDialog):
             scroll.setWidget(form)
             self.pages.addWidget(scroll)
             self.forms[name] = form
-        return self.forms[name].parentWidget().parentWidget()
+            self._scrolls[name] = scroll
+        return self._scrolls[name]
 
     def form(self, name: str) -> ProviderForm:
         """The page of provider ``name`` (made if it was not shown yet)."""
@@ -255,6 +258,9 @@ class SettingsWindow(QDialog):
         self.providers[provider.name] = provider
         self.stored[provider.name] = stored
         self.endpoints.add(provider.name)
+        if (page := self._scrolls.pop(provider.name, None)) is not None:
+            self.pages.removeWidget(page)
+            page.deleteLater()
         self.forms.pop(provider.name, None)
         for row in range(self.list.count()):
             if self.list.item(row).data(NAME_ROLE) == provider.name:
@@ -270,8 +276,8 @@ class SettingsWindow(QDialog):
         """Take a removed endpoint out of the list."""
         self.providers.pop(name, None)
         self.endpoints.discard(name)
-        if (form := self.forms.pop(name, None)) is not None:
-            page = form.parentWidget().parentWidget()
+        self.forms.pop(name, None)
+        if (page := self._scrolls.pop(name, None)) is not None:
             self.pages.removeWidget(page)
             page.deleteLater()
         for row in range(self.list.count()):

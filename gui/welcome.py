@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 WELCOME_SCHEME = "parley-welcome"
 WELCOME_TIPS = {
     "look": "Look for servers on this machine again",
-    "key": "Open the provider's settings to add its key",
+    "key": "Open Settings at the provider's page to add its key",
     "seed": "Pick this provider",
 }
 KEY_SITES = (
@@ -61,7 +61,7 @@ def welcome_html(colours: Palette, seed: str) -> str:
         f"{action('look', 'look again')}.</p>"
         "<h3>An API key</h3>"
         f"<p>Get a key from {sites} or any OpenAI-compatible service, then "
-        f"{action('key', 'add it')} in the provider's settings. It is kept in your "
+        f"{action('key', 'add it')} in Settings → Providers. It is kept in your "
         "system's keyring, nowhere else.</p>"
         "<h3>A site that needs no account</h3>"
         f"<p>{action('seed', 'Try ' + escape(seed))}: it needs no key. Such sites change "

@@ -227,8 +227,10 @@ class ProviderDialogs:
             form.show_test_result(f"Fix {label} first: {reason}", failed=True)
         except (ProviderError, SecretStoreError, ValueError) as error:
             form.show_test_result(f"The test failed. {error}", failed=True)
+            window.test_ended(name, answered=False)
         else:
             form.show_test_result(said, failed=False)
+            window.test_ended(name, answered=True)
 
     def open_endpoint(self, window: QWidget | None = None, name: str = "") -> None:
         """Show the dialog that adds an endpoint (or edits the endpoint ``name``)."""

@@ -86,6 +86,8 @@ class SettingsWindow(QDialog):
         self.auto = auto
         self.proxy_stored = proxy_stored
         self.secret_writes: dict[str, str | None] = {}
+        self.tested: dict[str, bool] = {}
+        """Each provider tested while the window is open: did it answer?"""
         self.forms: dict[str, ProviderForm] = {}
         self._scrolls: dict[str, QScrollArea] = {}
         """Each provider's page: its form in a scroll area."""
@@ -181,13 +183,21 @@ class SettingsWindow(QDialog):
             words.append("your endpoint")
         elif provider.local:
             words.append("on this machine")
-        words.append("works" if provider.working else "marked not working")
+        if provider.name in self.tested:
+            words.append("answered the test" if self.tested[provider.name] else "failed the test")
+        else:
+            words.append("works" if provider.working else "marked not working")
         stored = [kind for kind, kept in self.stored.get(provider.name, {}).items() if kept]
         if any(kind in provider.credential_kinds for kind in stored):
             words.append("credentials stored")
         elif provider.needs_auth and provider.credential_kinds:
             words.append("needs credentials")
         return " · ".join(words)
+
+    def test_ended(self, name: str, *, answered: bool) -> None:
+        """Say in the list how ``name``'s test went."""
+        self.tested[name] = answered
+        self.refresh_status(name)
 
     def refresh_status(self, name: str) -> None:
         """Show ``name``'s state again (after its secrets were stored)."""

@@ -78,10 +78,12 @@ async def test_a_connection_is_tested_with_the_key_typed_and_nothing_is_stored(
     await until(lambda: form.test_button.isEnabled() and "failed" in form.test_result.text())
     assert form.test_result.text().startswith("The test failed. OpenAI: The API key was rejected")
     assert "wrong-key" not in form.test_result.text()
+    assert "failed the test" in settings.status(OPENAI)
     form.secrets["api_key"].set_text(emulator.key)
     form.test_button.click()
     await until(lambda: "works" in form.test_result.text())
     assert form.test_result.text() == "OpenAI works: it offers 2 models."
+    assert settings.status(OPENAI) == "answered the test · needs credentials"
     assert emulator.seen[-1].headers["Authorization"] == f"Bearer {emulator.key}"
     store = window.session.secrets  # type: ignore[union-attr]
     assert isinstance(store, MemorySecretStore)

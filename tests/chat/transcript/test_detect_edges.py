@@ -110,7 +110,13 @@ def test_a_member_that_ends_before_its_size_is_damage_of_its_own_name(tmp_path: 
     entry = data.index(b"PK\x01\x02")
     struct.pack_into("<II", data, entry + 20, 5000, 5000)  # it claims 5000 bytes, has 2
     path.write_bytes(bytes(data))
-    assert _said(path) == f"{_DAMAGED} At short.zip: EOFError"
+    # Python's own words for it: a read past the end, or (a zipfile with the zip-bomb check
+    # CPython added in 2024, as Debian 12's Python 3.11 has) the entry overlapping the next.
+    found = {
+        f"{_DAMAGED} At short.zip: EOFError",
+        f"{_DAMAGED} At short.zip: Overlapped entries: 'conversations.json' (possible zip bomb)",
+    }
+    assert _said(path) in found
 
 
 def test_a_zip_is_read_as_a_stream_so_damage_at_its_end_comes_after_the_first_ones(

@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     if problem := display_problem(os.environ, sys.platform):
         print(f"parley: {problem}", file=sys.stderr)
         return 1
+    import gc
+
+    gc.disable()  # nothing made before the first paint is garbage: collect after it (gui.start)
     from gui.start import run
 
     return run([])

@@ -98,7 +98,18 @@ def show_painted(app: QApplication) -> Shown:
     shown.window.show()
     waiting.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
     shown.window.complete()  # before any held-back input is handled
+    collect_from_now()
     return shown
+
+
+def collect_from_now() -> None:
+    """Turn the garbage collector on again (``gui.__main__`` turns it off for the start: the
+    modules, classes and widgets made until the first paint live as long as the app), with
+    what exists now set aside, so that no later collection walks through it again."""
+    import gc
+
+    gc.freeze()
+    gc.enable()
 
 
 class _FirstPaint(QObject):

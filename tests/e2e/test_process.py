@@ -59,6 +59,24 @@ def test_the_window_shows_before_the_parser_the_network_and_asyncio_are_loaded()
     assert done.stdout.strip() == "[]"
 
 
+def test_the_collector_is_off_until_the_first_paint_and_on_after_it() -> None:
+    """``parley`` opens the window with the garbage collector off (what the start makes
+    lives as long as the app); it is on again, with that set aside, once the window shows."""
+    code = (
+        "import gc, sys\n"
+        "gc.disable()  # as gui.__main__ does\n"
+        "from gui.start import application, show_painted\n"
+        "shown = show_painted(application([]))\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 10_000)\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60, check=True,
+    )  # fmt: skip
+    assert done.stdout.split() == ["True", "True"]
+
+
 START = (
     "import sys\n"
     "from chat.settings import Settings\n"

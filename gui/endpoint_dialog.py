@@ -17,8 +17,8 @@ from chat.endpoints import Endpoint, checked_name, parse
 from chat.settings import SettingsError
 
 from .header_table import HeaderTable
+from .setting_fields import error_style
 
-ERROR_STYLE = "QLabel { color: #a1262d; }"
 INTRO = (
     "An endpoint is any server that speaks the OpenAI chat API: vLLM, LiteLLM, a company "
     "gateway. It joins the provider list under its name. The key and the values of secret "
@@ -55,7 +55,6 @@ class EndpointDialog(QDialog):
         self.headers = HeaderTable(self)
         self.error = QLabel(self)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
         self.error.hide()
         intro = QLabel(INTRO, self)
         intro.setWordWrap(True)
@@ -109,6 +108,7 @@ class EndpointDialog(QDialog):
             raw = Endpoint(name, self.base_url.text(), plain, tuple(hidden)).to_json()
             endpoint = parse(name, raw)
         except SettingsError as error:
+            self.error.setStyleSheet(error_style(self))
             self.error.setText(str(error)[:1].upper() + str(error)[1:])
             self.error.show()
             return

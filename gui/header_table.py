@@ -64,6 +64,7 @@ class HeaderTable(QTableWidget):
         self.verticalHeader().hide()
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setMinimumHeight(110)
+        self.setMaximumHeight(160)
         self.setItemDelegateForColumn(1, SecretValues(self))
         self.itemChanged.connect(self.on_item_changed)
 

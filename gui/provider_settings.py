@@ -33,6 +33,7 @@ from chat.settings import PER_PROVIDER, Settings, SettingsError, split_proxy_pas
 
 from .header_table import HeaderTable
 from .secret_field import SecretField
+from .setting_fields import error_style
 
 if TYPE_CHECKING:
     from providers.contract import Provider
@@ -46,7 +47,6 @@ COOKIE_HELP = (
     "browser-extension JSON export, or a HAR file's text; or read a file with Import…. They "
     "go to the OS keyring only."
 )
-ERROR_STYLE = "QLabel { color: #a1262d; }"
 
 
 class ProviderForm(QWidget):
@@ -99,7 +99,6 @@ class ProviderForm(QWidget):
         form.addRow(label, self.proxy_password)
         self.error = QLabel(self)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
         self.error.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -109,10 +108,10 @@ class ProviderForm(QWidget):
         layout.addLayout(form)
         if provider.credential_kinds:
             layout.addWidget(self._credentials_box())
-        if headers and provider.sends_headers:
-            layout.addWidget(self._headers_box())
         layout.addWidget(self.error)
         layout.addLayout(self._test_row())
+        if headers and provider.sends_headers:
+            layout.addWidget(self._headers_box())
         layout.addStretch(1)
 
     def _intro(self) -> str:
@@ -143,7 +142,7 @@ class ProviderForm(QWidget):
     def show_test_result(self, text: str, *, failed: bool) -> None:
         """Say, under the button, what the test found."""
         self.test_button.setEnabled(True)
-        self.test_result.setStyleSheet(ERROR_STYLE if failed else "")
+        self.test_result.setStyleSheet(error_style(self) if failed else "")
         self.test_result.setText(text)
         self.test_result.show()
 
@@ -290,6 +289,7 @@ class ProviderForm(QWidget):
     def on_cookies_imported(self, text: str, problem: str) -> None:
         self.import_button.setEnabled(True)
         if problem:
+            self.error.setStyleSheet(error_style(self))
             self.error.setText(problem)
             self.error.show()
             return
@@ -378,6 +378,7 @@ class ProviderForm(QWidget):
             text = f"{setting.label.replace('&', '')}: {setting.reason(error)}"
             if error.setting in self.fields:
                 self.fields[error.setting].setFocus()
+        self.error.setStyleSheet(error_style(self))
         self.error.setText(text)
         self.error.show()
 

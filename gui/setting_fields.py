@@ -22,6 +22,14 @@ from PySide6.QtWidgets import (
 from chat.settings import Setting, SettingsError
 
 ERROR_STYLE = "QLabel { color: #a1262d; }"
+DARK_ERROR_STYLE = "QLabel { color: #ff8f85; }"
+
+
+def error_style(widget: QWidget) -> str:
+    """The style of a refusal's text: a red that reads on the widget's background, light or
+    dark."""
+    dark = widget.palette().window().color().lightness() < 128
+    return DARK_ERROR_STYLE if dark else ERROR_STYLE
 
 
 class SettingField(QWidget):
@@ -44,7 +52,6 @@ class SettingField(QWidget):
         self._write = write
         self.error = QLabel(self)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
         self.error.hide()
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
@@ -72,6 +79,7 @@ class SettingField(QWidget):
         return value
 
     def refuse(self, reason: str) -> None:
+        self.error.setStyleSheet(error_style(self))
         self.error.setText(reason)
         self.error.setVisible(True)
 

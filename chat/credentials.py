@@ -39,6 +39,43 @@ def proxy_secret_name(proxy: str) -> str:
     return secret_name("proxy", "password", proxy)
 
 
+NO_PROXY_USER = "give the user name in the proxy URL too, as http://user@host:port."
+"""Why a password is refused for a proxy URL that names no user (a form says where)."""
+
+
+def proxy_password_writes(
+    old: str, new: str, password: str | None, *, still_used: bool
+) -> dict[str, str | None]:
+    """The keyring writes (name → value, None to forget) when a setting's proxy goes from
+    ``old`` to ``new`` with ``password`` (None: keep what is stored; "": remove it). The old
+    proxy's password is forgotten unless another setting ``still_used`` it. Raises
+    ``ValueError`` (``NO_PROXY_USER``) for a password of a proxy that names no user."""
+    writes: dict[str, str | None] = {}
+    if old and old != new and urlsplit(old).username and not still_used:
+        writes[proxy_secret_name(old)] = None
+    if password:
+        if not new or not urlsplit(new).username:
+            raise ValueError(NO_PROXY_USER)
+        writes[proxy_secret_name(new)] = password
+    elif new and password == "":
+        writes[proxy_secret_name(new)] = None
+    return writes
+
+
+def proxy_used_elsewhere(settings: Settings, proxy: str, provider: str | None) -> bool:
+    """Does a setting other than ``provider``'s own proxy (None: other than the global
+    proxy) name ``proxy``?"""
+    snapshot = settings.snapshot()
+    others = [
+        values.get("proxy")
+        for name, values in snapshot["providers"].items()
+        if name != provider and isinstance(values, dict)
+    ]
+    if provider is not None:
+        others.append(snapshot["settings"].get("proxy"))
+    return proxy in others
+
+
 def names_for(provider: Provider, origin: str | None = None) -> dict[str, str]:
     """Every secret ``provider`` may read, by what it is (a kind, or ``header:NAME``)."""
     names: dict[str, str] = {

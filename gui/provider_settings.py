@@ -24,7 +24,9 @@ from chat.credentials import (
     credential_name,
     environment_key_name,
     header_secret_name,
+    proxy_password_writes,
     proxy_secret_name,
+    proxy_used_elsewhere,
 )
 from chat.extra_headers import ExtraHeaders, extra_headers, set_extra_headers
 from chat.extra_headers import checked as checked_headers
@@ -342,32 +344,15 @@ class ProviderForm(QWidget):
     def _proxy_password_writes(self, proxy: str, inline: str | None) -> dict[str, str | None]:
         """The proxy password to keep or forget. A password of a proxy this provider no
         longer uses is forgotten, unless another provider (or the global proxy) still uses it."""
-        writes: dict[str, str | None] = {}
+        name = self.provider.get_name()
+        old = str(self.settings.provider(name, "proxy"))
         change = self.proxy_password.change()
-        password = inline if inline is not None else (change or "")
-        old = str(self.settings.provider(self.provider.get_name(), "proxy"))
-        if old and old != proxy and urlsplit(old).username and not self._shared(old):
-            writes[proxy_secret_name(old)] = None
-        if password:
-            if not proxy or not urlsplit(proxy).username:
-                raise ValueError(
-                    "Proxy password: give the user name in the proxy URL too, "
-                    "as http://user@host:port."
-                )
-            writes[proxy_secret_name(proxy)] = password
-        elif proxy and change == "":
-            writes[proxy_secret_name(proxy)] = None
-        return writes
-
-    def _shared(self, proxy: str) -> bool:
-        """Does a setting other than this provider's own name ``proxy``?"""
-        snapshot = self.settings.snapshot()
-        others = [
-            values.get("proxy")
-            for name, values in snapshot["providers"].items()
-            if name != self.provider.get_name() and isinstance(values, dict)
-        ]
-        return proxy in (*others, snapshot["settings"].get("proxy"))
+        password = inline if inline is not None else change
+        shared = proxy_used_elsewhere(self.settings, old, name)
+        try:
+            return proxy_password_writes(old, proxy, password, still_used=shared)
+        except ValueError as error:
+            raise ValueError(f"Proxy password: {error}") from None
 
     def _refuse(self, error: Exception) -> None:
         text = str(error)

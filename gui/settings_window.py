@@ -460,26 +460,16 @@ class SettingsWindow(QDialog):
         self.fields["proxy"].refuse(reason)
 
     def _proxy_password_writes(self, proxy: str) -> dict[str, str | None]:
-        from urllib.parse import urlsplit
+        from chat.credentials import proxy_password_writes, proxy_used_elsewhere
 
-        from chat.credentials import proxy_secret_name
-
-        writes: dict[str, str | None] = {}
-        change = self.proxy_password.change()
         old = self._proxy_before
-        own = {str(self.settings.provider(name, "proxy")) for name in self.providers}
-        if old and old != proxy and urlsplit(old).username and old not in own:
-            writes[proxy_secret_name(old)] = None  # unless a provider's own proxy is that one
-        if change:
-            if not proxy or not urlsplit(proxy).username:
-                raise ValueError(
-                    "Give the user name in the proxy URL too, as http://user@host:port, "
-                    "for its password."
-                )
-            writes[proxy_secret_name(proxy)] = change
-        elif proxy and change == "":
-            writes[proxy_secret_name(proxy)] = None
-        return writes
+        shared = proxy_used_elsewhere(self.settings, old, None)  # a provider's own is that one
+        try:
+            return proxy_password_writes(
+                old, proxy, self.proxy_password.change(), still_used=shared
+            )
+        except ValueError as error:
+            raise ValueError(str(error)[:1].upper() + str(error)[1:]) from None
 
     def _show_first(self, refused: list[QWidget]) -> None:
         """Bring the first refused field into view, on its tab, and focus it."""

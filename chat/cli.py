@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli_input import (
@@ -27,6 +26,7 @@ from .cli_providers import (
     secrets_for,
 )
 from .secrets import SecretStoreError  # light: keyring itself is imported when first used
+from .version import VERSION
 
 if TYPE_CHECKING:
     from .conversation import Conversation, ReplyError
@@ -41,19 +41,12 @@ EMPTY_PROMPT = (
 )
 
 
-def parley_version() -> str:
-    try:
-        return version("parley")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parley",
         description="Parley: chat with LLM chat services. Without a command, opens the window.",
     )
-    parser.add_argument("--version", action="version", version=f"parley {parley_version()}")
+    parser.add_argument("--version", action="version", version=f"parley {VERSION}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_ask(commands)
     commands.add_parser("providers", help="list the providers, their flags and models")

@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
         more = [self.chat_settings_action, self.settings_action, self.endpoint_action]
         fill_menu(menus["&Conversation"], [*sidebar, None, *replies, None, *steps, None, *more])
         menus["&View"].addMenu("&Theme").addActions(self.themes.menu_actions.actions())
-        fill_menu(menus["&Help"], [acts.shortcuts, acts.open_logs])
+        fill_menu(menus["&Help"], [acts.shortcuts, acts.open_logs, None, acts.about])
 
     def _build_chat_pane(self) -> QWidget:
         pane = QWidget(self)

@@ -11,7 +11,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
@@ -22,9 +21,10 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
     from .tasks import TaskTracker
 
-ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
-"""The window's icon, drawn from resources/parley.svg by packaging/icons.py: PNG files, so
-that Qt's SVG module is not loaded at start (2 MB of memory, measured)."""
+ICON_SIZES = (16, 32, 48, 64, 128, 256)
+"""The window's icon, ``resources/icons/parley-<size>.png``: drawn from resources/parley.svg by
+packaging/icons.py, PNG files so that Qt's SVG module is not loaded at start (2 MB of memory,
+measured)."""
 FIRST_PAINT_WAIT_MS = 2000
 """How long the window may take to paint before the rest starts anyway (a slow display)."""
 BENCH_FIRST_PAINT = "PARLEY_BENCH_FIRST_PAINT"
@@ -68,9 +68,12 @@ def application(argv: list[str]) -> QApplication:
 
 
 def window_icon() -> QIcon:
+    from importlib.resources import files  # about 5 ms: the package data, wherever installed
+
+    icons = files("resources") / "icons"  # a folder on disk: the tree, a wheel, the bundle
     icon = QIcon()
-    for path in sorted(ICONS.glob("parley-*.png")):
-        icon.addFile(str(path))
+    for size in ICON_SIZES:
+        icon.addFile(str(icons / f"parley-{size}.png"))  # read when first drawn
     return icon
 
 

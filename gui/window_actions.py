@@ -1,7 +1,7 @@
 """The window's actions on the conversation on screen: stop, go to the composer, copy the last
-reply, regenerate, step through conversations, list the shortcuts, open the log folder, its
-settings dialog, the
-theme chosen, and the status line's word on the link under the mouse."""
+reply, regenerate, step through conversations, list the shortcuts, open the log folder, show
+About Parley, its settings dialog, the theme chosen, and the status line's word on the link
+under the mouse."""
 
 from __future__ import annotations
 
@@ -57,7 +57,10 @@ class WindowActions(QObject):
         self.shortcuts.setShortcut(QKeySequence.StandardKey.HelpContents)
         self.open_logs = QAction("Open &log folder", window)
         self.open_logs.setToolTip("Show the folder of Parley's log (warnings and errors)")
+        self.about = QAction("&About Parley", window)
+        self.about.setMenuRole(QAction.MenuRole.AboutRole)
         self.dialog: ShortcutsDialog | None = None
+        self.about_dialog: QDialog | None = None
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -70,6 +73,7 @@ class WindowActions(QObject):
         self.next.triggered.connect(lambda: self.step(1))
         self.shortcuts.triggered.connect(self.on_shortcuts_triggered)
         self.open_logs.triggered.connect(self.on_open_logs_triggered)
+        self.about.triggered.connect(self.on_about_triggered)
         self.find.triggered.connect(window.find_bar.open)
 
     def on_focus_composer_triggered(self) -> None:
@@ -86,6 +90,14 @@ class WindowActions(QObject):
             self.dialog = ShortcutsDialog(self._window)
         self.dialog.show()
         self.dialog.activateWindow()
+
+    def on_about_triggered(self) -> None:
+        from .about import AboutDialog  # only when asked for: it reads platform details
+
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self._window)
+        self.about_dialog.show()
+        self.about_dialog.activateWindow()
 
     def on_open_logs_triggered(self) -> None:
         """Show the log's folder in the file manager (made first: there may be no log yet)."""

@@ -346,7 +346,10 @@ def _socks_session(proxy: str) -> aiohttp.ClientSession:
     except ImportError as error:
         raise ProxyError(
             "SOCKS proxies need the aiohttp-socks package.",
-            hint="Install it with `pip install 'parley[socks]'`, or use an http:// proxy.",
+            hint=(
+                "Install it into Parley's environment with `pip install 'parley-desktop[socks]'`,"
+                " or use an http:// proxy."
+            ),
         ) from error
     # aiohttp-socks knows socks4 and socks5 only; with rdns=True the proxy resolves the host
     # name, which is what socks4a:// and socks5h:// ask for.

@@ -60,6 +60,11 @@ ensure_venv() {
   want="$spec $(sha256sum pyproject.toml | cut -d' ' -f1)"
   # an install with the test extra also serves the plain one
   grep -qxF -e "$want" -e "${want/#. /.[test] }" "$stamp" 2>/dev/null && return 0
+  # Parley's distribution was called `parley` up to 0.1.0: its entry points would load twice
+  if compgen -G '.venv/lib/python3*/site-packages/parley-[0-9]*.dist-info' >/dev/null; then
+    say "removing the old 'parley' distribution from .venv (it is 'parley-desktop' now)"
+    .venv/bin/python -m pip uninstall -q -y --disable-pip-version-check parley
+  fi
   say "installing Parley into .venv (pip install -e '$spec')"
   .venv/bin/python -m pip install -q --disable-pip-version-check -e "$spec"
   echo "$want" >"$stamp"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from chat.version import VERSION
+
 from .streaming_server import StreamServer, install_plugin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +49,7 @@ async def parley(
 
 async def test_version() -> None:
     code, out, _ = await parley("--version")
-    assert (code, out.strip()) == (0, "parley 0.1.0")
+    assert (code, out.strip()) == (0, f"parley {VERSION}")
 
 
 async def test_ask_streams_the_reply(server: StreamServer, plugin_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from chat.cli import main
+from chat.version import VERSION
 
 EXPECTED = Path(__file__).with_name("cli_help.txt")
 COMMANDS = [
@@ -61,12 +62,15 @@ def test_every_commands_help_reads_as_written(monkeypatch: pytest.MonkeyPatch) -
     assert text == EXPECTED.read_text()
 
 
-def test_the_version_is_the_installed_one(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_version_is_the_one_written_in_chat_version_and_the_installed_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from importlib.metadata import version
 
     with pytest.raises(SystemExit):
         main(["--version"])
-    assert capsys.readouterr().out == f"parley {version('parley')}\n"
+    assert capsys.readouterr().out == f"parley {VERSION}\n"
+    assert version("parley-desktop") == VERSION  # pyproject reads it from chat/version.py
 
 
 def test_no_command_prints_the_help_and_says_it_was_a_usage_mistake(

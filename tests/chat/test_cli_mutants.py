@@ -19,7 +19,7 @@ from keyring.backends.fail import Keyring as NoKeyring
 from keyring.errors import PasswordDeleteError
 
 from chat.auto import Auto
-from chat.cli import EMPTY_PROMPT, EXIT_OK, EXIT_USAGE, build_parser, main, parley_version
+from chat.cli import EMPTY_PROMPT, EXIT_OK, EXIT_USAGE, build_parser, main
 from chat.cli_models import models
 from chat.cli_providers import choose_provider, resolve_provider
 from chat.settings import Settings
@@ -328,11 +328,3 @@ def test_auto_without_settings_tries_the_local_servers_then_the_services() -> No
     on_this_machine = [member.local for member in auto.members]
     assert {"Ollama", "LMStudio", "OpenAI", "Anthropic"} <= set(names)
     assert on_this_machine == sorted(on_this_machine, reverse=True)
-
-
-def test_a_parley_run_from_its_source_without_installing_gives_its_version_as_unknown(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """No package metadata is found outside Python's own folders."""
-    monkeypatch.setattr(sys, "path", [p for p in sys.path if p.startswith(sys.base_prefix)])
-    assert parley_version() == "unknown"

@@ -162,6 +162,8 @@ def test_help_opens_the_log_folder_made_first(window: MainWindow) -> None:
     assert [a.text() for a in help_menu.actions()] == [
         "&Keyboard shortcuts",
         "Open &log folder",
+        "",
+        "&About Parley",
     ]
     opened = Opened()
     QDesktopServices.setUrlHandler("file", opened, "open")

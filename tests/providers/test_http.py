@@ -634,7 +634,8 @@ async def test_socks_without_aiohttp_socks_says_how_to_install(
             pass
     assert str(caught.value) == (
         "SOCKS proxies need the aiohttp-socks package. "
-        "Install it with `pip install 'parley[socks]'`, or use an http:// proxy."
+        "Install it into Parley's environment with `pip install 'parley-desktop[socks]'`,"
+        " or use an http:// proxy."
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 import jsonschema
@@ -21,9 +21,7 @@ from chat.transcript.fields import cleaned
 from tests.chat.transcript.sample_exports import SAMPLES
 from tests.support.fuzz import only_raises
 
-SCHEMA = json.loads(
-    (Path(__file__).parents[3] / "resources" / "parley-transcript.schema.json").read_text()
-)
+SCHEMA = json.loads(files("resources").joinpath("parley-transcript.schema.json").read_text())
 NOON = 1_714_046_400.123456  # 2024-04-25T12:00:00.123456Z
 
 

@@ -65,6 +65,7 @@ ensure_venv() {
     say "removing the old 'parley' distribution from .venv (it is 'parley-desktop' now)"
     .venv/bin/python -m pip uninstall -q -y --disable-pip-version-check parley
   fi
+  rm -rf parley.egg-info  # its metadata, left in the tree, would list the entry points again
   say "installing Parley into .venv (pip install -e '$spec')"
   .venv/bin/python -m pip install -q --disable-pip-version-check -e "$spec"
   echo "$want" >"$stamp"

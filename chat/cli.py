@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli_input import (
@@ -36,6 +37,12 @@ if TYPE_CHECKING:
     from .transcript.exporting import PdfWriter
 
 
+SelfTest = Callable[[TextIO, TextIO], int]
+"""``parley --self-test``: the checks' lines to the first stream, a failure to the second."""
+NO_SELF_TEST = (
+    "parley: the self-test needs the window, which this way of starting Parley leaves out: "
+    "run `parley --self-test`."
+)
 EMPTY_PROMPT = (
     "The prompt is empty: write the question after `parley ask`, or send it on standard input."
 )
@@ -47,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Parley: chat with LLM chat services. Without a command, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"parley {VERSION}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation: open the window offscreen, stream a reply from a "
+        "loopback server, save it and read it back, all in a temporary folder; exit 0 when "
+        "everything works",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_ask(commands)
     commands.add_parser("providers", help="list the providers, their flags and models")
@@ -158,9 +172,23 @@ def _add_keys(commands: Any) -> None:
         )
 
 
-def main(argv: list[str] | None = None, *, pdf: PdfWriter | None = None) -> int:
-    """Run a subcommand; ``pdf`` writes PDFs for ``parley export`` (gui/ lends it)."""
+def main(
+    argv: list[str] | None = None,
+    *,
+    pdf: PdfWriter | None = None,
+    self_test: SelfTest | None = None,
+) -> int:
+    """Run a subcommand; ``pdf`` writes PDFs for ``parley export`` and ``self_test`` runs
+    ``parley --self-test`` (gui/ lends both)."""
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        if args.command is not None:
+            print("parley: --self-test takes no command; run it alone.", file=sys.stderr)
+            return EXIT_USAGE
+        if self_test is None:
+            print(NO_SELF_TEST, file=sys.stderr)
+            return EXIT_FAILED
+        return self_test(sys.stdout, sys.stderr)  # it keeps its own log, in its own folder
     if args.command is None:
         build_parser().print_help()
         return EXIT_USAGE

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from chat.conversation import Conversation
@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     if args:  # a command, or an option the parser checks (an unknown one is a usage error)
         from chat.cli import main as cli_main
 
-        return cli_main(args, pdf=write_pdf)
+        return cli_main(args, pdf=write_pdf, self_test=self_test)
     if problem := display_problem(os.environ, sys.platform):
         print(f"parley: {problem}", file=sys.stderr)
         return 1
@@ -37,6 +37,13 @@ def write_pdf(conversations: Sequence[Conversation], path: Path, options: Export
     from .pdf_export import write_pdf as write
 
     write(conversations, path, options)
+
+
+def self_test(out: TextIO, err: TextIO) -> int:
+    """``parley --self-test``: the real window, offscreen (see gui.self_test)."""
+    from .self_test import run_self_test
+
+    return run_self_test(out, err)
 
 
 def display_problem(env: Mapping[str, str], platform: str) -> str:

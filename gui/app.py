@@ -150,7 +150,8 @@ async def _opened_store(window: MainWindow) -> ConversationStore | str:
     try:
         store = await asyncio.to_thread(Store.open, problem=problem)
     except StoreError as error:
-        return f"{error} Until then, conversations last until Parley closes."
+        said = str(error).rstrip(".")
+        return f"{said}. Until then, conversations last until Parley closes."
     await asyncio.wrap_future(store.recovered)  # replies cut off last time, shown as such
     return store
 
